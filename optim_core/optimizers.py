@@ -1,0 +1,808 @@
+r"""The update rules, written as pure ``init`` / ``update`` functions (the optax convention).
+
+Every optimizer is two functions::
+
+    state = init(params)
+    updates, state = update(grads, state, params, *, lr=..., beta1=..., ...)
+    params = params + updates
+
+``params`` and ``grads`` have shape ``(..., 2)``: one point ``(2,)`` or a batch ``(B, 2)`` of
+independent runs. Each hyperparameter is a scalar or has one value per run, shape ``(B,)``; it is
+broadcast over the two coordinates. Nothing is mutated: every call returns new arrays.
+
+Each update rule reads line for line like its formula; the formula is written once, in the
+``.. math::`` block of the rule's docstring, and :data:`OPTIMIZERS` shows that same block in the
+app. Each rule also matches its ``torch.optim`` class step for step (see ``tests/``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import textwrap
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from optim_core.params import Choice, Param
+
+HYPERPARAMS: dict[str, Param] = {
+    "lr": Param("lr", "η", 0.01, 1e-4, 10.0, True, "learning rate: how far each step moves"),
+    "beta": Param(
+        "beta", "β", 0.9, 0.0, 0.9999, False, "momentum: the share of the last velocity kept"
+    ),
+    "beta1": Param(
+        "beta1", "β₁", 0.9, 0.0, 0.9999, False, "decay of the running mean of the gradients"
+    ),
+    "beta2": Param(
+        "beta2", "β₂", 0.999, 0.0, 0.9999, False, "decay of the running mean of squared gradients"
+    ),
+    "eps": Param("eps", "ε", 1e-8, 1e-12, 1.0, True, "added to the denominator so it is never 0"),
+    "weight_decay": Param(
+        "weight_decay", "λ", 0.0, 0.0, 1.0, False, "pulls the weights toward 0 at every step"
+    ),
+}
+"""The six hyperparameters, declared once; optimizers override only the default."""
+
+MOMENTUM_DECAY = 0.004
+"""NAdam's ψ: how fast its momentum schedule μ_t rises to β₁ (torch's default, not a slider)."""
+
+
+# --- declarations ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Properties:
+    """The columns of the comparison table.
+
+    Attributes:
+      momentum: keeps a running direction (inertia) rather than using only the newest gradient.
+      adaptive: scales the step per coordinate by the history of that coordinate's gradients.
+      bias_correction: divides the running means by ``1 - β^t`` so early steps are not too small.
+      decoupled_weight_decay: shrinks the weights directly instead of adding ``λw`` to ``g``.
+      state_per_param: how many numbers the optimizer keeps for each parameter.
+    """
+
+    momentum: bool
+    adaptive: bool
+    bias_correction: bool
+    decoupled_weight_decay: bool
+    state_per_param: int
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimizerSpec:
+    """One optimizer: its rule, its sliders, and what the app says about it.
+
+    ``explain(state, *, lr, **hyperparams)`` turns a state into the quantities that explain a
+    step (bias-corrected moments, the per-coordinate step size). It is pure and broadcasts, so
+    :func:`optim_core.run.run` applies it once to the whole recorded history.
+    """
+
+    name: str
+    label: str
+    hyperparams: tuple[Param, ...]
+    options: tuple[Choice, ...]
+    init: Callable[[np.ndarray], Any]
+    update: Callable[..., tuple[np.ndarray, Any]]
+    explain: Callable[..., dict[str, np.ndarray]]
+    latex: str
+    properties: Properties
+    summary: str
+    reference: str
+
+    def defaults(self) -> dict[str, Any]:
+        """Every keyword of :attr:`update` with its default value."""
+        return {p.name: p.default for p in self.hyperparams} | {
+            c.name: c.default for c in self.options
+        }
+
+
+def _per_run(value: Any, params: np.ndarray) -> Any:
+    """``value`` shaped to broadcast over ``params``: one value per run, ``(B,)`` -> ``(B, 1)``."""
+    if isinstance(value, float | int | str):
+        return value
+    value = np.asarray(value)
+    return value[..., None] if 0 < value.ndim == params.ndim - 1 else value
+
+
+def _broadcast_hyperparams(update: Callable[..., Any]) -> Callable[..., Any]:
+    """Let ``update`` take per-run hyperparameters of shape ``(B,)``."""
+
+    @functools.wraps(update)
+    def wrapper(grads: np.ndarray, state: Any, params: np.ndarray, **hyperparams: Any) -> Any:
+        if params.ndim > 1:  # a single run's hyperparameters are scalars already
+            hyperparams = {k: _per_run(v, params) for k, v in hyperparams.items()}
+        return update(grads, state, params, **hyperparams)
+
+    return wrapper
+
+
+def _math(rule: Callable[..., Any]) -> str:
+    """The ``.. math::`` block of ``rule``'s docstring: the formula the app shows."""
+    after = rule.__doc__.split(".. math::", 1)[1]
+    block = after.split("\n\n", 2)[1]  # the directive is followed by a blank line, then the math
+    return textwrap.dedent(block).strip()
+
+
+# --- gradient descent -----------------------------------------------------------------------
+
+
+class EmptyState(NamedTuple):
+    """Gradient descent remembers nothing between steps."""
+
+
+def gd_init(params: np.ndarray) -> EmptyState:
+    """No state."""
+    return EmptyState()
+
+
+@_broadcast_hyperparams
+def gd_update(
+    grads: np.ndarray, state: EmptyState, params: np.ndarray, *, lr: Any
+) -> tuple[np.ndarray, EmptyState]:
+    r"""Plain gradient descent: step against the gradient.
+
+    Let :math:`g_t` be ``grads`` and :math:`\eta` be ``lr``.
+
+    .. math::
+
+      w_t = w_{t-1} - \eta\, g_t
+
+    References:
+      Cauchy, 1847; ``torch.optim.SGD(lr=lr)``.
+    """
+    updates = -lr * grads  # step downhill, η per unit of slope
+    return updates, state
+
+
+def _plain_step(state: Any, *, lr: Any, **_: Any) -> dict[str, np.ndarray]:
+    """The step size of a rule that scales every coordinate by η alone."""
+    return {"step_size": lr}
+
+
+# --- momentum -------------------------------------------------------------------------------
+
+
+class MomentumState(NamedTuple):
+    """velocity: the running direction :math:`v`."""
+
+    velocity: np.ndarray
+
+
+def momentum_init(params: np.ndarray) -> MomentumState:
+    """The velocity starts at rest."""
+    return MomentumState(velocity=np.zeros_like(params))
+
+
+@_broadcast_hyperparams
+def momentum_update(
+    grads: np.ndarray,
+    state: MomentumState,
+    params: np.ndarray,
+    *,
+    lr: Any,
+    beta: Any,
+    formulation: str = "pytorch",
+) -> tuple[np.ndarray, MomentumState]:
+    r"""Heavy-ball momentum: a velocity that accumulates past gradients.
+
+    Let :math:`g_t` be ``grads``, :math:`\eta` be ``lr``, :math:`\beta` be ``beta`` and
+    :math:`v` be ``state.velocity``. With ``formulation="pytorch"`` (the default):
+
+    .. math::
+
+      \begin{aligned}
+      v_t &= \beta\, v_{t-1} + g_t \\
+      w_t &= w_{t-1} - \eta\, v_t
+      \end{aligned}
+
+    With ``formulation="classic"`` the learning rate goes into the velocity instead:
+    :math:`v_t = \beta v_{t-1} + \eta g_t,\ w_t = w_{t-1} - v_t`. Under a constant :math:`\eta`
+    both give the same path (the classic :math:`v` is :math:`\eta` times the other); under a
+    schedule they differ, because the classic velocity remembers the old learning rates.
+
+    References:
+      Polyak, "Some methods of speeding up the convergence of iteration methods", 1964;
+      ``torch.optim.SGD(momentum=beta)``.
+    """
+    if formulation == "pytorch":
+        velocity = beta * state.velocity + grads  # keep a share β of the old direction
+        updates = -lr * velocity  # move along the velocity
+    elif formulation == "classic":
+        velocity = beta * state.velocity + lr * grads  # the velocity is already a step
+        updates = -velocity
+    else:
+        raise ValueError(f"formulation must be 'pytorch' or 'classic', not {formulation!r}")
+    return updates, MomentumState(velocity=velocity)
+
+
+@_broadcast_hyperparams
+def nesterov_update(
+    grads: np.ndarray, state: MomentumState, params: np.ndarray, *, lr: Any, beta: Any
+) -> tuple[np.ndarray, MomentumState]:
+    r"""Nesterov momentum: step along the gradient plus the velocity it is about to have.
+
+    Let :math:`g_t` be ``grads``, :math:`\eta` be ``lr``, :math:`\beta` be ``beta`` and
+    :math:`v` be ``state.velocity``.
+
+    .. math::
+
+      \begin{aligned}
+      v_t &= \beta\, v_{t-1} + g_t \\
+      w_t &= w_{t-1} - \eta\, (g_t + \beta\, v_t)
+      \end{aligned}
+
+    References:
+      Nesterov, 1983; Sutskever et al., "On the importance of initialization and momentum in
+      deep learning", ICML 2013; ``torch.optim.SGD(momentum=beta, nesterov=True)``.
+    """
+    velocity = beta * state.velocity + grads  # the heavy-ball velocity
+    updates = -lr * (grads + beta * velocity)  # look ahead: use the velocity one step early
+    return updates, MomentumState(velocity=velocity)
+
+
+# --- adaptive step sizes --------------------------------------------------------------------
+
+
+class SquaresState(NamedTuple):
+    """v: the sum (Adagrad) or running mean (RMSprop) of squared gradients."""
+
+    v: np.ndarray
+
+
+def squares_init(params: np.ndarray) -> SquaresState:
+    """No squared gradients seen yet (torch's ``initial_accumulator_value=0``)."""
+    return SquaresState(v=np.zeros_like(params))
+
+
+@_broadcast_hyperparams
+def adagrad_update(
+    grads: np.ndarray, state: SquaresState, params: np.ndarray, *, lr: Any, eps: Any
+) -> tuple[np.ndarray, SquaresState]:
+    r"""Adagrad: divide each coordinate's step by the root of all its squared gradients.
+
+    Let :math:`g_t` be ``grads``, :math:`\eta` be ``lr``, :math:`\varepsilon` be ``eps`` and
+    :math:`v` be ``state.v``.
+
+    .. math::
+
+      \begin{aligned}
+      v_t &= v_{t-1} + g_t^2 \\
+      w_t &= w_{t-1} - \eta\, \frac{g_t}{\sqrt{v_t} + \varepsilon}
+      \end{aligned}
+
+    References:
+      Duchi, Hazan & Singer, "Adaptive Subgradient Methods", JMLR 2011;
+      ``torch.optim.Adagrad``.
+    """
+    v = state.v + grads**2  # the sum never forgets, so steps only shrink
+    updates = -lr * grads / (np.sqrt(v) + eps)  # steep coordinates take small steps
+    return updates, SquaresState(v=v)
+
+
+def _adagrad_step(state: SquaresState, *, lr: Any, eps: Any, **_: Any) -> dict[str, np.ndarray]:
+    return {"step_size": lr / (np.sqrt(state.v) + eps)}
+
+
+@_broadcast_hyperparams
+def rmsprop_update(
+    grads: np.ndarray, state: SquaresState, params: np.ndarray, *, lr: Any, beta2: Any, eps: Any
+) -> tuple[np.ndarray, SquaresState]:
+    r"""RMSprop: like Adagrad, but a running mean of squared gradients that forgets.
+
+    Let :math:`g_t` be ``grads``, :math:`\eta` be ``lr``, :math:`\beta_2` be ``beta2`` (torch's
+    ``alpha``), :math:`\varepsilon` be ``eps`` and :math:`v` be ``state.v``.
+
+    .. math::
+
+      \begin{aligned}
+      v_t &= \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2 \\
+      w_t &= w_{t-1} - \eta\, \frac{g_t}{\sqrt{v_t} + \varepsilon}
+      \end{aligned}
+
+    References:
+      Hinton, Srivastava & Swersky, "Neural Networks for Machine Learning", lecture 6e, 2012;
+      ``torch.optim.RMSprop(alpha=beta2)``.
+    """
+    v = beta2 * state.v + (1 - beta2) * grads**2  # running mean of g²
+    updates = -lr * grads / (np.sqrt(v) + eps)  # divide by the typical size of g
+    return updates, SquaresState(v=v)
+
+
+# --- Adam and its variants ------------------------------------------------------------------
+#
+# The bias corrections need β₁ᵗ and β₂ᵗ. The state keeps them as running products rather than
+# computing ``beta1**t``: one multiplication per step, and exactly the same number whether a
+# run is alone or in a batch (NumPy's vectorised power differs from the scalar one in the last
+# bit).
+
+
+def _per_run_ones(params: np.ndarray) -> Any:
+    """β⁰ = 1 for each run, shaped like a per-run hyperparameter (a float for a single run)."""
+    return 1.0 if params.ndim == 1 else np.ones(params.shape[:-1] + (1,))
+
+
+class AdamState(NamedTuple):
+    """beta1_t, beta2_t: β₁ᵗ and β₂ᵗ after t steps; m, v: running means of g and g²."""
+
+    beta1_t: Any
+    beta2_t: Any
+    m: np.ndarray
+    v: np.ndarray
+
+
+def adam_init(params: np.ndarray) -> AdamState:
+    """Both moments start at zero, which is why they need bias correction."""
+    ones, zeros = _per_run_ones(params), np.zeros_like(params)
+    return AdamState(beta1_t=ones, beta2_t=ones, m=zeros, v=zeros)
+
+
+@_broadcast_hyperparams
+def adam_update(
+    grads: np.ndarray,
+    state: AdamState,
+    params: np.ndarray,
+    *,
+    lr: Any,
+    beta1: Any,
+    beta2: Any,
+    eps: Any,
+    bias_correction: bool = True,
+) -> tuple[np.ndarray, AdamState]:
+    r"""Adam: momentum, with each coordinate's step scaled by its recent gradient size.
+
+    Let :math:`g_t` be ``grads``, :math:`\eta` be ``lr``, :math:`\beta_1` be ``beta1``,
+    :math:`\beta_2` be ``beta2``, :math:`\varepsilon` be ``eps``, :math:`m, v` be
+    ``state.m, state.v`` and :math:`\beta_1^{t-1}, \beta_2^{t-1}` be
+    ``state.beta1_t, state.beta2_t``.
+
+    .. math::
+
+      \begin{aligned}
+      m_t &= \beta_1\, m_{t-1} + (1 - \beta_1)\, g_t \\
+      v_t &= \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2 \\
+      \hat m_t &= m_t / (1 - \beta_1^t) \\
+      \hat v_t &= v_t / (1 - \beta_2^t) \\
+      w_t &= w_{t-1} - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}
+      \end{aligned}
+
+    With ``bias_correction=False`` the hats are dropped: :math:`\hat m_t = m_t`,
+    :math:`\hat v_t = v_t`.
+
+    References:
+      Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015;
+      ``torch.optim.Adam``.
+    """
+    beta1_t, beta2_t = state.beta1_t * beta1, state.beta2_t * beta2  # β₁ᵗ, β₂ᵗ
+    m = beta1 * state.m + (1 - beta1) * grads  # first moment: running mean of g
+    v = beta2 * state.v + (1 - beta2) * grads**2  # second moment: running mean of g²
+    m_hat = m / (1 - beta1_t) if bias_correction else m  # undo the pull toward the zero start
+    v_hat = v / (1 - beta2_t) if bias_correction else v
+    updates = -lr * m_hat / (np.sqrt(v_hat) + eps)  # per-coordinate step η/(√v̂+ε)
+    return updates, AdamState(beta1_t=beta1_t, beta2_t=beta2_t, m=m, v=v)
+
+
+def _adam_step(
+    state: AdamState, *, lr: Any, eps: Any, bias_correction: bool = True, **_: Any
+) -> dict[str, np.ndarray]:
+    m_hat = state.m / (1 - state.beta1_t) if bias_correction else state.m
+    v_hat = state.v / (1 - state.beta2_t) if bias_correction else state.v
+    return {"m_hat": m_hat, "v_hat": v_hat, "step_size": lr / (np.sqrt(v_hat) + eps)}
+
+
+class AmsgradState(NamedTuple):
+    """beta1_t, beta2_t: β₁ᵗ and β₂ᵗ; m, v: running means of g and g²; v_max: the largest v."""
+
+    beta1_t: Any
+    beta2_t: Any
+    m: np.ndarray
+    v: np.ndarray
+    v_max: np.ndarray
+
+
+def amsgrad_init(params: np.ndarray) -> AmsgradState:
+    """Adam's state plus the running maximum of v (torch's ``max_exp_avg_sq``)."""
+    ones, zeros = _per_run_ones(params), np.zeros_like(params)
+    return AmsgradState(beta1_t=ones, beta2_t=ones, m=zeros, v=zeros, v_max=zeros)
+
+
+@_broadcast_hyperparams
+def amsgrad_update(
+    grads: np.ndarray,
+    state: AmsgradState,
+    params: np.ndarray,
+    *,
+    lr: Any,
+    beta1: Any,
+    beta2: Any,
+    eps: Any,
+) -> tuple[np.ndarray, AmsgradState]:
+    r"""AMSGrad: Adam whose denominator never shrinks, so its step sizes never grow back.
+
+    Let :math:`g_t` be ``grads``, :math:`\eta` be ``lr``, :math:`\beta_1` be ``beta1``,
+    :math:`\beta_2` be ``beta2``, :math:`\varepsilon` be ``eps``, :math:`m, v, v^{\max}` be
+    ``state.m, state.v, state.v_max`` and :math:`\beta_1^{t-1}, \beta_2^{t-1}` be
+    ``state.beta1_t, state.beta2_t``.
+
+    .. math::
+
+      \begin{aligned}
+      m_t &= \beta_1\, m_{t-1} + (1 - \beta_1)\, g_t \\
+      v_t &= \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2 \\
+      v^{\max}_t &= \max(v^{\max}_{t-1}, v_t) \\
+      \hat m_t &= m_t / (1 - \beta_1^t) \\
+      \hat v_t &= v^{\max}_t / (1 - \beta_2^t) \\
+      w_t &= w_{t-1} - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}
+      \end{aligned}
+
+    References:
+      Reddi, Kale & Kumar, "On the Convergence of Adam and Beyond", ICLR 2018;
+      ``torch.optim.Adam(amsgrad=True)``.
+    """
+    beta1_t, beta2_t = state.beta1_t * beta1, state.beta2_t * beta2  # β₁ᵗ, β₂ᵗ
+    m = beta1 * state.m + (1 - beta1) * grads  # first moment
+    v = beta2 * state.v + (1 - beta2) * grads**2  # second moment
+    v_max = np.maximum(state.v_max, v)  # the denominator only grows
+    m_hat = m / (1 - beta1_t)  # bias correction
+    v_hat = v_max / (1 - beta2_t)
+    updates = -lr * m_hat / (np.sqrt(v_hat) + eps)
+    return updates, AmsgradState(beta1_t=beta1_t, beta2_t=beta2_t, m=m, v=v, v_max=v_max)
+
+
+def _amsgrad_step(state: AmsgradState, *, lr: Any, eps: Any, **_: Any) -> dict[str, np.ndarray]:
+    m_hat, v_hat = state.m / (1 - state.beta1_t), state.v_max / (1 - state.beta2_t)
+    return {"m_hat": m_hat, "v_hat": v_hat, "step_size": lr / (np.sqrt(v_hat) + eps)}
+
+
+class NadamState(NamedTuple):
+    """count: steps taken t; beta2_t: β₂ᵗ; mu_product: μ_1⋯μ_t; m, v: running means of g, g²."""
+
+    count: int
+    beta2_t: Any
+    mu_product: Any
+    m: np.ndarray
+    v: np.ndarray
+
+
+def nadam_init(params: np.ndarray) -> NadamState:
+    """Adam's state plus the product of the momentum schedule (an empty product: 1), per run."""
+    ones, zeros = _per_run_ones(params), np.zeros_like(params)
+    return NadamState(count=0, beta2_t=ones, mu_product=ones, m=zeros, v=zeros)
+
+
+@_broadcast_hyperparams
+def nadam_update(
+    grads: np.ndarray,
+    state: NadamState,
+    params: np.ndarray,
+    *,
+    lr: Any,
+    beta1: Any,
+    beta2: Any,
+    eps: Any,
+) -> tuple[np.ndarray, NadamState]:
+    r"""NAdam: Adam with Nesterov's look-ahead, and a momentum μ_t that warms up to β₁.
+
+    Let :math:`g_t` be ``grads``, :math:`\eta` be ``lr``, :math:`\beta_1` be ``beta1``,
+    :math:`\beta_2` be ``beta2``, :math:`\varepsilon` be ``eps``, :math:`t` be
+    ``state.count + 1``, :math:`\psi` be :data:`MOMENTUM_DECAY`, :math:`m, v` be
+    ``state.m, state.v``, :math:`\beta_2^{t-1}` be ``state.beta2_t`` and
+    :math:`\Pi_{t-1} = \prod_{i < t} \mu_i` be ``state.mu_product``.
+
+    .. math::
+
+      \begin{aligned}
+      \mu_t &= \beta_1 \left(1 - \tfrac12\, 0.96^{t\psi}\right) \\
+      m_t &= \beta_1\, m_{t-1} + (1 - \beta_1)\, g_t \\
+      v_t &= \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2 \\
+      \hat v_t &= v_t / (1 - \beta_2^t) \\
+      w_t &= w_{t-1} - \frac{\eta}{\sqrt{\hat v_t} + \varepsilon}
+             \left(\frac{1 - \mu_t}{1 - \Pi_t}\, g_t + \frac{\mu_{t+1}}{1 - \Pi_{t+1}}\, m_t\right)
+      \end{aligned}
+
+    References:
+      Dozat, "Incorporating Nesterov Momentum into Adam", ICLR workshop 2016;
+      ``torch.optim.NAdam`` (``momentum_decay=0.004``).
+    """
+    t = state.count + 1
+    mu = beta1 * (1 - 0.5 * 0.96 ** (t * MOMENTUM_DECAY))  # momentum for this step
+    mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * MOMENTUM_DECAY))  # and for the next
+    mu_product = state.mu_product * mu  # Π_t
+    beta2_t = state.beta2_t * beta2  # β₂ᵗ
+    m = beta1 * state.m + (1 - beta1) * grads  # first moment
+    v = beta2 * state.v + (1 - beta2) * grads**2  # second moment
+    v_hat = v / (1 - beta2_t)  # bias correction (of v only)
+    updates = (
+        -lr
+        / (np.sqrt(v_hat) + eps)
+        * (
+            (1 - mu) / (1 - mu_product) * grads  # the fresh gradient
+            + mu_next / (1 - mu_product * mu_next) * m  # the momentum, one step ahead
+        )
+    )
+    return updates, NadamState(count=t, beta2_t=beta2_t, mu_product=mu_product, m=m, v=v)
+
+
+def _nadam_step(state: NadamState, *, lr: Any, eps: Any, **_: Any) -> dict[str, np.ndarray]:
+    v_hat = state.v / (1 - state.beta2_t)
+    return {"v_hat": v_hat, "step_size": lr / (np.sqrt(v_hat) + eps)}
+
+
+@_broadcast_hyperparams
+def adamw_update(
+    grads: np.ndarray,
+    state: AdamState,
+    params: np.ndarray,
+    *,
+    lr: Any,
+    beta1: Any,
+    beta2: Any,
+    eps: Any,
+    weight_decay: Any,
+) -> tuple[np.ndarray, AdamState]:
+    r"""AdamW: Adam, plus a pull of the weights toward zero that bypasses the gradient.
+
+    Let :math:`g_t` be ``grads``, :math:`w` be ``params``, :math:`\eta` be ``lr``,
+    :math:`\beta_1` be ``beta1``, :math:`\beta_2` be ``beta2``, :math:`\varepsilon` be ``eps``,
+    :math:`\lambda` be ``weight_decay``, :math:`m, v` be ``state.m, state.v`` and
+    :math:`\beta_1^{t-1}, \beta_2^{t-1}` be ``state.beta1_t, state.beta2_t``.
+
+    .. math::
+
+      \begin{aligned}
+      m_t &= \beta_1\, m_{t-1} + (1 - \beta_1)\, g_t \\
+      v_t &= \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2 \\
+      \hat m_t &= m_t / (1 - \beta_1^t) \\
+      \hat v_t &= v_t / (1 - \beta_2^t) \\
+      w_t &= w_{t-1} - \eta\, \lambda\, w_{t-1}
+                     - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}
+      \end{aligned}
+
+    References:
+      Loshchilov & Hutter, "Decoupled Weight Decay Regularization", ICLR 2019;
+      ``torch.optim.AdamW``.
+    """
+    beta1_t, beta2_t = state.beta1_t * beta1, state.beta2_t * beta2  # β₁ᵗ, β₂ᵗ
+    m = beta1 * state.m + (1 - beta1) * grads  # first moment
+    v = beta2 * state.v + (1 - beta2) * grads**2  # second moment
+    m_hat = m / (1 - beta1_t)  # bias correction
+    v_hat = v / (1 - beta2_t)
+    updates = (
+        -lr * weight_decay * params  # decay the weights, not the gradient
+        - lr * m_hat / (np.sqrt(v_hat) + eps)  # the Adam step
+    )
+    return updates, AdamState(beta1_t=beta1_t, beta2_t=beta2_t, m=m, v=v)
+
+
+class LionState(NamedTuple):
+    """m: the running mean of the gradients."""
+
+    m: np.ndarray
+
+
+def lion_init(params: np.ndarray) -> LionState:
+    """The momentum starts at zero."""
+    return LionState(m=np.zeros_like(params))
+
+
+@_broadcast_hyperparams
+def lion_update(
+    grads: np.ndarray,
+    state: LionState,
+    params: np.ndarray,
+    *,
+    lr: Any,
+    beta1: Any,
+    beta2: Any,
+    weight_decay: Any,
+) -> tuple[np.ndarray, LionState]:
+    r"""Lion: move every coordinate by exactly η, in the sign of a blend of momentum and gradient.
+
+    Let :math:`g_t` be ``grads``, :math:`w` be ``params``, :math:`\eta` be ``lr``,
+    :math:`\beta_1` be ``beta1``, :math:`\beta_2` be ``beta2``, :math:`\lambda` be
+    ``weight_decay`` and :math:`m` be ``state.m``.
+
+    .. math::
+
+      \begin{aligned}
+      c_t &= \beta_1\, m_{t-1} + (1 - \beta_1)\, g_t \\
+      w_t &= w_{t-1} - \eta\, \left(\operatorname{sign}(c_t) + \lambda\, w_{t-1}\right) \\
+      m_t &= \beta_2\, m_{t-1} + (1 - \beta_2)\, g_t
+      \end{aligned}
+
+    References:
+      Chen et al., "Symbolic Discovery of Optimization Algorithms", NeurIPS 2023;
+      ``optax.lion``.
+    """
+    direction = np.sign(beta1 * state.m + (1 - beta1) * grads)  # only the sign is kept
+    updates = -lr * (direction + weight_decay * params)  # decoupled decay, scaled by η
+    m = beta2 * state.m + (1 - beta2) * grads  # the momentum forgets more slowly (β₂ > β₁)
+    return updates, LionState(m=m)
+
+
+# --- the registry ---------------------------------------------------------------------------
+
+_H = HYPERPARAMS
+
+
+def _spec(
+    name: str,
+    label: str,
+    hyperparams: tuple[Param, ...],
+    init: Callable[[np.ndarray], Any],
+    update: Callable[..., Any],
+    explain: Callable[..., dict[str, np.ndarray]],
+    properties: Properties,
+    summary: str,
+    reference: str,
+    options: tuple[Choice, ...] = (),
+) -> OptimizerSpec:
+    return OptimizerSpec(
+        name=name,
+        label=label,
+        hyperparams=hyperparams,
+        options=options,
+        init=init,
+        update=update,
+        explain=explain,
+        latex=_math(update),
+        properties=properties,
+        summary=summary,
+        reference=reference,
+    )
+
+
+OPTIMIZERS: dict[str, OptimizerSpec] = {
+    spec.name: spec
+    for spec in (
+        _spec(
+            "gd",
+            "Gradient descent",
+            (_H["lr"].with_default(0.1),),
+            gd_init,
+            gd_update,
+            _plain_step,
+            Properties(False, False, False, False, 0),
+            "Steps straight downhill; the step is the slope times η, so it crawls on flat ground "
+            "and overshoots on steep ground.",
+            "torch.optim.SGD",
+        ),
+        _spec(
+            "momentum",
+            "Momentum",
+            (_H["lr"].with_default(0.05), _H["beta"]),
+            momentum_init,
+            momentum_update,
+            _plain_step,
+            Properties(True, False, False, False, 1),
+            "A heavy ball: past gradients build up a velocity that rolls through small bumps "
+            "and speeds up along long, gentle valleys.",
+            "Polyak 1964; torch.optim.SGD(momentum=β)",
+            options=(
+                Choice(
+                    "formulation",
+                    "pytorch",
+                    ("pytorch", "classic"),
+                    "pytorch: v ← βv + g, w ← w − ηv; classic: v ← βv + ηg, w ← w − v",
+                ),
+            ),
+        ),
+        _spec(
+            "nesterov",
+            "Nesterov momentum",
+            (_H["lr"].with_default(0.05), _H["beta"]),
+            momentum_init,
+            nesterov_update,
+            _plain_step,
+            Properties(True, False, False, False, 1),
+            "Momentum that looks one step ahead, so it brakes earlier and overshoots less.",
+            "Nesterov 1983; torch.optim.SGD(momentum=β, nesterov=True)",
+        ),
+        _spec(
+            "adagrad",
+            "Adagrad",
+            (_H["lr"].with_default(0.5), _H["eps"].with_default(1e-10)),
+            squares_init,
+            adagrad_update,
+            _adagrad_step,
+            Properties(False, True, False, False, 1),
+            "Gives each coordinate its own step, shrinking it by all the squared gradients seen "
+            "so far, so steps only ever get smaller.",
+            "Duchi, Hazan & Singer 2011; torch.optim.Adagrad",
+        ),
+        _spec(
+            "rmsprop",
+            "RMSprop",
+            (_H["lr"], _H["beta2"].with_default(0.99), _H["eps"]),
+            squares_init,
+            rmsprop_update,
+            _adagrad_step,
+            Properties(False, True, False, False, 1),
+            "Like Adagrad, but it averages recent squared gradients instead of summing them all, "
+            "so the step can grow again.",
+            "Hinton 2012 (lecture 6e); torch.optim.RMSprop(alpha=β₂)",
+        ),
+        _spec(
+            "adam",
+            "Adam",
+            (_H["lr"].with_default(0.05), _H["beta1"], _H["beta2"], _H["eps"]),
+            adam_init,
+            adam_update,
+            _adam_step,
+            Properties(True, True, True, False, 2),
+            "Momentum plus RMSprop's per-coordinate scaling, with a bias correction so the first "
+            "steps are not too small.",
+            "Kingma & Ba 2015; torch.optim.Adam",
+            options=(
+                Choice(
+                    "bias_correction",
+                    True,
+                    (True, False),
+                    "divide m and v by 1 − βᵗ so their zero start does not shrink early steps",
+                ),
+            ),
+        ),
+        _spec(
+            "amsgrad",
+            "AMSGrad",
+            (_H["lr"].with_default(0.05), _H["beta1"], _H["beta2"], _H["eps"]),
+            amsgrad_init,
+            amsgrad_update,
+            _amsgrad_step,
+            Properties(True, True, True, False, 3),
+            "Adam that remembers the largest second moment seen, so a coordinate's step never "
+            "grows back after a steep stretch.",
+            "Reddi, Kale & Kumar 2018; torch.optim.Adam(amsgrad=True)",
+        ),
+        _spec(
+            "nadam",
+            "NAdam",
+            (_H["lr"].with_default(0.05), _H["beta1"], _H["beta2"], _H["eps"]),
+            nadam_init,
+            nadam_update,
+            _nadam_step,
+            Properties(True, True, True, False, 2),
+            "Adam with Nesterov's look-ahead: the momentum part of the step uses the next "
+            "momentum, so it reacts a step sooner.",
+            "Dozat 2016; torch.optim.NAdam",
+        ),
+        _spec(
+            "adamw",
+            "AdamW",
+            (
+                _H["lr"].with_default(0.05),
+                _H["beta1"],
+                _H["beta2"],
+                _H["eps"],
+                _H["weight_decay"].with_default(0.01),
+            ),
+            adam_init,
+            adamw_update,
+            _adam_step,
+            Properties(True, True, True, True, 2),
+            "Adam with weight decay applied to the weights directly, so the pull toward zero is "
+            "not rescaled by the adaptive step.",
+            "Loshchilov & Hutter 2019; torch.optim.AdamW",
+        ),
+        _spec(
+            "lion",
+            "Lion",
+            (
+                _H["lr"].with_default(0.01),
+                _H["beta1"],
+                _H["beta2"].with_default(0.99),
+                _H["weight_decay"].with_default(0.001),
+            ),
+            lion_init,
+            lion_update,
+            _plain_step,
+            Properties(True, False, False, True, 1),
+            "Keeps only the sign of a momentum blend, so every coordinate moves by exactly η at "
+            "every step, however steep or flat the ground.",
+            "Chen et al. 2023; optax.lion",
+        ),
+    )
+}
+"""Every optimizer, by name, in display order."""
