@@ -1,0 +1,17 @@
+"""Optimizer Playground: `streamlit run app.py`. Sets the page up and routes; no logic here."""
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="Optimizer Playground",
+    page_icon="⛰️",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+page = st.navigation(
+    [
+        st.Page("pages/playground.py", title="Playground", icon="🏁", default=True),
+    ]
+)
+page.run()

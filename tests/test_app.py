@@ -1,0 +1,178 @@
+"""The playground rendered by Streamlit's AppTest: defaults, every preset, hostile links."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui import state
+from ui.figures import MAX_FRAMES
+from ui.presets import PRESETS
+
+TIMEOUT = 60
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def render(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def figure(at: AppTest, key: str = "map") -> dict:
+    charts = [c for c in at.get("plotly_chart") if json.loads(c.proto.spec).get("data")]
+    for chart in charts:
+        spec = json.loads(chart.proto.spec)
+        uids = {t.get("meta") for t in spec["data"]}
+        if (key == "map" and "contour" in uids) or (key == "surface" and "surface" in uids):
+            return spec
+    raise AssertionError(f"no {key} figure rendered")
+
+
+def assert_race_figure(spec: dict, optimizers) -> None:
+    uids = [t.get("meta") for t in spec["data"]]
+    assert uids[0] == "contour"
+    for name in optimizers:
+        for part in ("path", "trail", "marker", "lossmarker", "loss"):
+            assert f"{part}-{name}" in uids
+    frames = spec["frames"]
+    assert 2 <= len(frames) <= MAX_FRAMES
+    contour_index = uids.index("contour")
+    for frame in frames:
+        assert contour_index not in frame["traces"]
+        assert len(frame["traces"]) == len(frame["data"]) == 3 * len(optimizers)
+        assert {uids[i].split("-")[0] for i in frame["traces"]} == {"trail", "marker", "lossmarker"}
+    assert_all_finite(spec)
+
+
+def assert_all_finite(node) -> None:
+    """No NaN or Infinity anywhere in a figure, typed arrays included."""
+    if isinstance(node, dict):
+        if "bdata" in node:
+            values = np.frombuffer(base64.b64decode(node["bdata"]), "<" + node["dtype"])
+            assert np.isfinite(values).all()
+            return
+        for value in node.values():
+            assert_all_finite(value)
+    elif isinstance(node, list):
+        for value in node:
+            assert_all_finite(value)
+    elif isinstance(node, float):
+        assert np.isfinite(node)
+
+
+def test_default_scene_renders_the_race():
+    at = render()
+    assert not at.exception
+    spec = figure(at)
+    assert_race_figure(spec, state.DEFAULT_OPTIMIZERS)
+    assert len(json.dumps(spec)) < 1_000_000  # the default scene stays under 1 MB
+    assert at.query_params["opt"] == ",".join(state.DEFAULT_OPTIMIZERS)
+    surface = figure(at, "surface")
+    assert surface["data"][0]["type"] == "surface"
+    table = at.dataframe[0].value
+    assert list(table["optimizer"]) == ["Gradient descent", "Momentum", "RMSProp", "Adam"] or len(
+        table
+    ) == len(state.DEFAULT_OPTIMIZERS)
+    assert sorted(table["rank"]) == list(range(1, len(state.DEFAULT_OPTIMIZERS) + 1))
+
+
+@pytest.mark.parametrize("slug", list(PRESETS))
+def test_every_preset_renders_through_its_link(slug):
+    query = state.scene_to_query(PRESETS[slug].scene)
+    at = render(query)
+    assert not at.exception
+    assert not at.warning, [w.value for w in at.warning]
+    assert_race_figure(figure(at), PRESETS[slug].scene.optimizers)
+    assert PRESETS[slug].title in at.info[0].value
+
+
+@pytest.mark.parametrize("slug", list(PRESETS))
+def test_choosing_a_preset_sets_every_control(slug):
+    at = render()
+    at.selectbox(key="preset").set_value(slug).run()
+    assert not at.exception
+    scene = PRESETS[slug].scene
+    assert at.multiselect(key="optimizers").value == list(scene.optimizers)
+    assert at.selectbox(key="landscape").value == scene.landscape
+    for opt in scene.optimizers:
+        for name, value in scene.hyperparams(opt).items():
+            assert at.session_state[state.hp_key(opt, name)] == pytest.approx(value), (opt, name)
+    assert at.query_params["preset"] == slug
+
+
+def test_moving_a_slider_changes_only_that_run():
+    at = render()
+    before = figure(at)
+    at.select_slider(key=state.hp_key("adam", "lr")).set_value(0.5).run()
+    assert not at.exception
+    after = figure(at)
+    assert at.query_params["adam.lr"] == "0.5"
+    paths = {t["meta"]: t for t in after["data"]}
+    old = {t["meta"]: t for t in before["data"]}
+    assert paths["path-adam"]["x"] != old["path-adam"]["x"]
+    assert paths["path-gd"]["x"] == old["path-gd"]["x"]
+
+
+HOSTILE = [
+    {"land": "../../etc/passwd"},
+    {"land": "custom", "fx": "__import__('os').system('touch /tmp/pwned')"},
+    {"land": "custom", "fx": "9**9**9**9"},
+    {"opt": "adam,evil,<script>alert(1)</script>"},
+    {"adam.lr": "nan"},
+    {"adam.lr": "1e999"},
+    {"gd.lr": "-1"},
+    {"adam.bias_correction": "maybe"},
+    {"steps": "10000000"},
+    {"steps": "ten"},
+    {"x0": "1e308", "y0": "0"},
+    {"x0": "1"},
+    {"sched": "chaos"},
+    {"land.kappa": "1e9"},
+    {"noise": "-3"},
+    {"tol": "0"},
+    {"zzz": "1", "__class__": "x"},
+    {
+        "opt": ",".join(
+            ["gd"] * 50
+            + ["momentum", "nesterov", "adagrad", "rmsprop", "adam", "amsgrad", "nadam", "lion"]
+        )
+    },
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE, ids=lambda q: "&".join(q)[:40])
+def test_hostile_link_warns_and_falls_back(query, tmp_path):
+    at = render(query)
+    assert not at.exception
+    assert at.warning, "a broken link must say what it ignored"
+    assert_race_figure(figure(at), at.multiselect(key="optimizers").value)
+
+
+def test_bad_custom_formula_keeps_previous_landscape():
+    at = render()
+    contour = figure(at)["data"][0]["z"]
+    at.selectbox(key="landscape").set_value("custom").run()
+    at.text_input(key="formula").input("x^2 + 2x").run()
+    assert not at.exception
+    assert "2*x" in at.error[0].value
+    assert figure(at)["data"][0]["z"] is not None
+    at.text_input(key="formula").input("x^2 + 3*y^2").run()
+    assert not at.error
+    assert figure(at)["data"][0]["z"] != contour
+
+
+def test_diverged_run_is_reported_not_raised():
+    at = render({"land": "quadratic", "opt": "gd", "gd.lr": "10", "steps": "100"})
+    assert not at.exception
+    assert any("diverged at step" in e.value and "smaller η" in e.value for e in at.error)
+    spec = figure(at)
+    assert_all_finite(spec)
+    path = next(t for t in spec["data"] if t["meta"] == "path-gd")
+    assert 2 <= len(base64.b64decode(path["x"]["bdata"])) // 4 <= 100

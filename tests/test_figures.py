@@ -1,0 +1,118 @@
+"""Figure builders are data in, figure out: tested without Streamlit."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+
+from ui import figures
+from ui.figures import Grid, Path
+
+WINDOW = ((-2.0, 2.0), (-1.0, 3.0))
+
+
+def grid() -> Grid:
+    xs, ys = np.linspace(-2, 2, 30), np.linspace(-1, 3, 30)
+    return Grid(xs, ys, np.add.outer(ys**2, xs**2), "f")
+
+
+def spiral(n: int) -> np.ndarray:
+    t = np.linspace(0, 6, n)
+    return np.stack([np.exp(-t / 3) * np.cos(t), np.exp(-t / 3) * np.sin(t)], axis=1)
+
+
+def decode(spec: dict) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(spec["bdata"]), "<" + spec["dtype"])
+
+
+def build(paths, steps, minima=None) -> dict:
+    minima = np.array([[1.0, 1.0]]) if minima is None else minima
+    return figures.race_figure(grid(), paths, WINDOW, minima, steps=steps)
+
+
+def test_frames_animate_only_trails_and_markers():
+    paths = [
+        Path("gd", "GD", spiral(201), np.logspace(0, -6, 201)),
+        Path("adam", "Adam", spiral(201) * 0.5, np.logspace(0, -3, 201)),
+    ]
+    fig = build(paths, steps=200)
+    uids = [t["meta"] for t in fig["data"]]
+    assert len(fig["frames"]) == figures.MAX_FRAMES
+    for frame in fig["frames"]:
+        assert sorted(uids[i].split("-")[0] for i in frame["traces"]) == sorted(
+            ["trail", "trail", "marker", "marker", "lossmarker", "lossmarker"]
+        )
+        for i, data in zip(frame["traces"], frame["data"], strict=True):
+            assert "type" not in data or data["type"] == fig["data"][i]["type"]
+    assert fig["frames"][0]["name"] == "0" and fig["frames"][-1]["name"] == "200"
+    assert [s["label"] for s in fig["layout"]["sliders"][0]["steps"]] == [
+        f["name"] for f in fig["frames"]
+    ]
+
+
+def test_short_runs_get_one_frame_per_step():
+    fig = build([Path("gd", "GD", spiral(11), np.ones(11))], steps=10)
+    assert [f["name"] for f in fig["frames"]] == [str(k) for k in range(11)]
+    last = fig["frames"][-1]["data"]
+    marker = last[1]
+    assert marker["x"][0] == pytest.approx(spiral(11)[-1, 0], rel=1e-4)
+
+
+def test_diverged_run_stops_at_the_map_edge_with_a_cross():
+    xy = np.array([[0.0, 0.0], [1.0, 1.0], [30.0, -50.0]])
+    fig = build([Path("gd", "GD", xy, np.array([1.0, 2.0, 3e3]), diverged_at=3)], steps=50)
+    last_marker = fig["frames"][-1]["data"][1]
+    (x0, x1), (y0, y1) = WINDOW
+    assert x0 <= last_marker["x"][0] <= x1 and y0 <= last_marker["y"][0] <= y1
+    assert last_marker["marker"]["symbol"] == "x"
+    json.dumps(fig, allow_nan=False)
+
+
+def test_static_arrays_are_compact_typed_arrays():
+    fig = build([Path("gd", "GD", spiral(101), np.ones(101))], steps=100)
+    contour = fig["data"][0]
+    assert contour["type"] == "contour"
+    assert decode(contour["z"]).size == 30 * 30
+    path = next(t for t in fig["data"] if t["meta"] == "path-gd")
+    np.testing.assert_allclose(decode(path["x"]), spiral(101)[:, 0], rtol=1e-6, atol=1e-7)
+
+
+def test_minima_marked_and_absent_when_unknown():
+    fig = build([Path("gd", "GD", spiral(5), np.ones(5))], steps=4)
+    assert any(t.get("meta") == "minima" for t in fig["data"])
+    fig = build([Path("gd", "GD", spiral(5), np.ones(5))], steps=4, minima=np.zeros((0, 2)))
+    assert not any(t.get("meta") == "minima" for t in fig["data"])
+
+
+def test_every_optimizer_has_its_own_colour_and_symbol():
+    import optim_core
+
+    styles = [figures.STYLE[name] for name in optim_core.OPTIMIZERS]
+    assert len({c for c, _ in styles}) == len(styles)
+    assert len({s for _, s in styles}) == len(styles)
+
+
+def test_dict_figure_hands_over_the_prepared_dict_unvalidated():
+    spec = {"data": [{"type": "scatter", "x": [1], "y": [2]}], "layout": {}, "frames": []}
+    assert figures.DictFigure(spec).to_dict() is spec
+
+
+def test_surface_figure_puts_paths_on_the_surface():
+    paths = [Path("adam", "Adam", spiral(20), np.ones(20))]
+    fig = figures.surface_figure(grid(), paths, [np.arange(20.0)])
+    assert fig["data"][0]["type"] == "surface"
+    line = fig["data"][1]
+    assert line["type"] == "scatter3d" and line["line"]["color"] == figures.colour("adam")
+    lift = decode(line["z"]) - np.arange(20.0)
+    assert np.all(lift > 0) and np.ptp(lift) < 1e-5  # lifted evenly just above the surface
+
+
+def test_a_run_that_blows_up_does_not_squash_the_loss_panel():
+    calm = Path("adam", "Adam", spiral(50), np.logspace(1, -4, 50))
+    wild = Path("gd", "GD", spiral(10), np.logspace(1, 14, 10), diverged_at=10)
+    low, high = figures.loss_range([calm, wild], log=True)
+    assert high <= np.log10(100 * 10) + 1
+    assert low <= -4

@@ -1,0 +1,92 @@
+"""Cached calls into optim_core, shared by every session of the server.
+
+Arguments are plain hashable values (names, tuples of numbers), so two students looking at
+the same scene share one computation, and a slider moved for Adam recomputes only Adam's
+run. Every cache is bounded in entries and time, so a busy classroom cannot fill memory.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import optim_core
+from ui.figures import Grid
+
+CONTOUR_RESOLUTION = 120
+SURFACE_RESOLUTION = 60
+
+LandscapeKey = tuple[str, tuple[tuple[str, float], ...], str]
+
+
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def landscape(key: LandscapeKey) -> optim_core.Landscape:
+    """The landscape named by ``key = (name, parameter items, formula)``.
+
+    Raises ``optim_core.ExpressionError`` for a formula that does not parse.
+    """
+    name, values, formula = key
+    if name == "custom":
+        return optim_core.parse_function(formula)
+    return optim_core.LANDSCAPES[name].with_params(**dict(values))
+
+
+def display_z(land: optim_core.Landscape, f: np.ndarray) -> tuple[np.ndarray, str]:
+    """What contour and surface show: log10(f − f* + δ) for steep landscapes, else f.
+
+    Values are clipped to the 98th percentile so one far corner cannot flatten the map.
+    """
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(f)
+        if not finite.any():
+            return np.zeros_like(f), "f"
+        f = np.where(finite, f, np.nanmax(np.where(finite, f, np.nan)))
+        f_min = land.f_min if land.f_min is not None and np.isfinite(land.f_min) else None
+        if land.log_scale and f_min is not None:
+            spread = float(np.percentile(f - f_min, 98))
+            delta = max(1e-3 * spread, 1e-12)
+            z = np.log10(np.maximum(f - f_min, 0.0) + delta)
+            title = "log₁₀(f − f*)"
+        else:
+            z, title = f, "f"
+        hi = float(np.percentile(z, 98))
+        return np.minimum(z, hi), title
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def grid(key: LandscapeKey, window: tuple[tuple[float, float], ...], resolution: int) -> Grid:
+    """The landscape sampled on a ``resolution``² grid over ``window``, for display."""
+    land = landscape(key)
+    (x0, x1), (y0, y1) = window
+    xs = np.linspace(x0, x1, resolution)
+    ys = np.linspace(y0, y1, resolution)
+    xy = np.stack(np.meshgrid(xs, ys), axis=-1)
+    with np.errstate(all="ignore"):
+        f = land.f(xy)
+    z, title = display_z(land, f)
+    return Grid(xs, ys, z, title)
+
+
+@st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
+def trajectory(
+    optimizer: str,
+    key: LandscapeKey,
+    start: tuple[float, float],
+    steps: int,
+    noise: float,
+    seed: int,
+    schedule: tuple[str, tuple[tuple[str, float], ...]],
+    hyper: tuple[tuple[str, object], ...],
+) -> optim_core.Trajectory:
+    """One optimizer's run; the unit of caching, so only what changed is recomputed."""
+    sched_name, sched_values = schedule
+    return optim_core.run(
+        optimizer,
+        landscape(key),
+        np.asarray(start, dtype=float),
+        steps,
+        noise=noise,
+        seed=seed,
+        schedule=optim_core.SCHEDULES[sched_name].with_params(**dict(sched_values)),
+        **dict(hyper),
+    )

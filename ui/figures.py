@@ -1,0 +1,475 @@
+"""Figure builders: arrays in, Plotly figure dicts out.
+
+Every builder here is pure and knows nothing of Streamlit, so it can be tested on its own.
+Figures are plain dicts: plotly's graph objects validate every frame on construction,
+which costs more than the whole optimizer run on a slider move. Large static arrays go
+out as base64 typed arrays (``{"dtype": "f4", "bdata": ...}``, read natively by
+plotly.js); animation frames carry only the moving markers and trails.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+MAX_FRAMES = 150
+TRAIL_FRAMES = 6
+
+# One colour and one marker per optimizer, everywhere in the app. Okabe & Ito's
+# colour-blind-safe palette first, then Paul Tol's; the marker symbol tells runs
+# apart where colours alone would not.
+STYLE = {
+    "gd": ("#000000", "circle"),
+    "momentum": ("#D55E00", "square"),
+    "nesterov": ("#CC79A7", "diamond"),
+    "adagrad": ("#E69F00", "triangle-up"),
+    "rmsprop": ("#009E73", "triangle-down"),
+    "adam": ("#0072B2", "star"),
+    "amsgrad": ("#56B4E9", "pentagon"),
+    "nadam": ("#882255", "hexagon"),
+    "adamw": ("#999933", "cross"),
+    "lion": ("#332288", "star-diamond"),
+}
+FALLBACK_STYLE = ("#777777", "circle")
+
+
+def colour(name: str) -> str:
+    """The colour of optimizer ``name`` in every view."""
+    return STYLE.get(name, FALLBACK_STYLE)[0]
+
+
+def symbol(name: str) -> str:
+    """The marker symbol of optimizer ``name`` in every view."""
+    return STYLE.get(name, FALLBACK_STYLE)[1]
+
+
+@dataclasses.dataclass(frozen=True)
+class Grid:
+    """A landscape sampled for a contour or surface: ``z[i, j] = display(f(xs[j], ys[i]))``."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    z: np.ndarray
+    z_title: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Path:
+    """One optimizer's run, cut where it diverged, ready to draw.
+
+    Attributes:
+      name: registry name (chooses the colour); label: legend text.
+      xy: ``(n, 2)`` finite iterates, ``n - 1`` steps taken before it stopped or diverged.
+      loss: ``(n,)`` what the loss panel shows (already ``f - f*`` where that is known).
+      diverged_at: the step at which it left, or ``None``.
+    """
+
+    name: str
+    label: str
+    xy: np.ndarray
+    loss: np.ndarray
+    diverged_at: int | None = None
+
+
+def typed(a: np.ndarray, dtype: str = "f4") -> dict:
+    """``a`` as a plotly.js typed-array spec (compact, exact to float32)."""
+    arr = np.ascontiguousarray(a, dtype="<" + dtype)
+    spec = {"dtype": dtype, "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
+    if arr.ndim > 1:
+        spec["shape"] = ", ".join(map(str, arr.shape))
+    return spec
+
+
+class DictFigure(go.Figure):
+    """A figure that hands Streamlit a prepared dict without validating it again.
+
+    ``st.plotly_chart`` validates a dict by building a ``go.Figure`` from it; for a few
+    hundred animation frames that costs ~0.2 s per rerun. A ``go.Figure`` is taken as
+    already valid and only asked for ``to_dict()``, which here returns the prepared dict.
+    """
+
+    def __init__(self, spec: dict) -> None:
+        super().__init__()
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
+def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
+    """The step shown by each animation frame: all of them, or ``max_frames`` spread evenly."""
+    if steps + 1 <= max_frames:
+        return np.arange(steps + 1)
+    return np.unique(np.round(np.linspace(0, steps, max_frames)).astype(int))
+
+
+def _window_margin(window) -> tuple[tuple[float, float], tuple[float, float]]:
+    (x0, x1), (y0, y1) = window
+    mx, my = 0.01 * (x1 - x0), 0.01 * (y1 - y0)
+    return (x0 + mx, x1 - mx), (y0 + my, y1 - my)
+
+
+def _shown_at(path: Path, step: int, window) -> tuple[float, float, bool]:
+    """Where a run's marker stands at ``step``; pinned to the map's edge once it left the map."""
+    k = min(step, len(path.xy) - 1)
+    x, y = path.xy[k]
+    (x0, x1), (y0, y1) = _window_margin(window)
+    outside = not (x0 <= x <= x1 and y0 <= y <= y1)
+    return float(np.clip(x, x0, x1)), float(np.clip(y, y0, y1)), outside
+
+
+def _r(values) -> list[float]:
+    return [float(f"{v:.5g}") for v in values]
+
+
+def loss_range(paths: Sequence[Path], log: bool) -> list[float] | None:
+    """The loss panel's y-range: every run's whole curve, but a run that blows up is cut
+    at 100× the largest starting loss so it cannot squash the others flat."""
+    curves = [p.loss[np.isfinite(p.loss)] for p in paths]
+    curves = [c for c in curves if c.size]
+    if not curves:
+        return None
+    top = max(float(c.max()) for c in curves)
+    start = max(float(c[0]) for c in curves)
+    if log:
+        low = max(min(float(c.min()) for c in curves), 1e-300)
+        top = min(top, 100 * start) if start > 0 else top
+        pad = 0.05 * (np.log10(top) - np.log10(low) + 1e-9)
+        return [float(np.log10(low) - pad), float(np.log10(top) + pad)]
+    low = min(float(c.min()) for c in curves)
+    top = min(top, start + 100 * max(abs(start), 1.0))
+    pad = 0.05 * (top - low + 1e-12)
+    return [low - pad, top + pad]
+
+
+def race_figure(
+    grid: Grid,
+    paths: Sequence[Path],
+    window,
+    minima: np.ndarray,
+    *,
+    steps: int,
+    loss_title: str = "f − f*",
+    log_loss: bool = True,
+    click_targets: int = 32,
+    height: int = 560,
+) -> dict:
+    """The playground's main figure: contour map on the left, loss on the right, animated.
+
+    Static traces: the contour, an invisible grid of click targets (a click sets the start
+    point), the known minima, and per optimizer its whole path (faint) and loss curve.
+    Animated traces, one of each per optimizer: a short trail and a marker on the map, and a
+    marker on the loss curve. Frames name only those (``traces=[...]``), so playing never
+    redraws the contour.
+    """
+    (xlo, xhi), (ylo, yhi) = window
+    data: list[dict] = [
+        {
+            "type": "contour",
+            "meta": "contour",
+            "x": typed(grid.xs),
+            "y": typed(grid.ys),
+            "z": typed(grid.z),
+            "colorscale": [[0.0, "#ffffff"], [0.5, "#dde8f3"], [1.0, "#a9c1da"]],
+            "ncontours": 28,
+            "line": {"width": 0.6, "color": "rgba(60,80,110,0.35)"},
+            "showscale": False,
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
+    ]
+    cx = np.linspace(xlo, xhi, click_targets)
+    cy = np.linspace(ylo, yhi, click_targets)
+    gx, gy = np.meshgrid(cx, cy)
+    data.append(
+        {
+            "type": "scatter",
+            "meta": "click-grid",
+            "x": typed(gx.ravel()),
+            "y": typed(gy.ravel()),
+            "mode": "markers",
+            "marker": {"size": 9, "opacity": 0},
+            "hovertemplate": "click to start here<br>(%{x:.2f}, %{y:.2f})<extra></extra>",
+            "showlegend": False,
+        }
+    )
+    if len(minima):
+        data.append(
+            {
+                "type": "scatter",
+                "meta": "minima",
+                "name": "known minimum",
+                "x": _r(minima[:, 0]),
+                "y": _r(minima[:, 1]),
+                "mode": "markers",
+                "marker": {"symbol": "x-thin", "size": 12, "line": {"width": 2, "color": "#222"}},
+                "hovertemplate": "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
+            }
+        )
+    for p in paths:
+        data.append(
+            {
+                "type": "scatter",
+                "meta": f"path-{p.name}",
+                "name": p.label,
+                "legendgroup": p.name,
+                "x": typed(p.xy[:, 0]),
+                "y": typed(p.xy[:, 1]),
+                "mode": "lines",
+                "line": {"color": colour(p.name), "width": 1.2},
+                "opacity": 0.55,
+                "hovertemplate": f"{p.label}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
+            }
+        )
+    for p in paths:
+        loss = np.maximum(p.loss, 1e-300) if log_loss else p.loss
+        data.append(
+            {
+                "type": "scatter",
+                "meta": f"loss-{p.name}",
+                "name": p.label,
+                "legendgroup": p.name,
+                "showlegend": False,
+                "x": typed(np.arange(len(loss)), "f4"),
+                "y": typed(loss, "f8"),
+                "xaxis": "x2",
+                "yaxis": "y2",
+                "mode": "lines",
+                "line": {"color": colour(p.name), "width": 1.8},
+                "hovertemplate": f"{p.label}<br>step %{{x}}: %{{y:.3g}}<extra></extra>",
+            }
+        )
+
+    shown = frame_steps(steps)
+    first_animated = len(data)
+    animated = list(range(first_animated, first_animated + 3 * len(paths)))
+
+    def moving(k: int) -> list[dict]:
+        step = int(shown[k])
+        since = int(shown[max(0, k - TRAIL_FRAMES)])
+        traces = []
+        for p in paths:
+            x, y, outside = _shown_at(p, step, window)
+            stop = min(step, len(p.xy) - 1)
+            trail = p.xy[min(since, stop) : stop + 1]
+            stopped = p.diverged_at is not None and step >= len(p.xy) - 1
+            loss_y = max(float(p.loss[stop]), 1e-300) if log_loss else float(p.loss[stop])
+            traces.append({"x": _r(trail[:, 0]), "y": _r(trail[:, 1])})
+            traces.append(
+                {
+                    "x": [x],
+                    "y": [y],
+                    "marker": {"symbol": "x" if stopped or outside else symbol(p.name)},
+                }
+            )
+            traces.append({"x": [stop], "y": [float(f"{loss_y:.5g}")]})
+        return traces
+
+    for p, first in zip(paths, moving(0)[0::3], strict=True):
+        data.append(
+            {
+                "type": "scatter",
+                "meta": f"trail-{p.name}",
+                "legendgroup": p.name,
+                "showlegend": False,
+                "mode": "lines",
+                "line": {"color": colour(p.name), "width": 3},
+                "hoverinfo": "skip",
+                **first,
+            }
+        )
+    for p, first in zip(paths, moving(0)[1::3], strict=True):
+        data.append(
+            {
+                "type": "scatter",
+                "meta": f"marker-{p.name}",
+                "name": p.label,
+                "legendgroup": p.name,
+                "showlegend": False,
+                "mode": "markers",
+                "marker": {
+                    "color": colour(p.name),
+                    "size": 13,
+                    "line": {"width": 1.5, "color": "white"},
+                    "symbol": first["marker"]["symbol"],
+                },
+                "x": first["x"],
+                "y": first["y"],
+                "hovertemplate": f"{p.label}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
+            }
+        )
+    for p, first in zip(paths, moving(0)[2::3], strict=True):
+        data.append(
+            {
+                "type": "scatter",
+                "meta": f"lossmarker-{p.name}",
+                "legendgroup": p.name,
+                "showlegend": False,
+                "xaxis": "x2",
+                "yaxis": "y2",
+                "mode": "markers",
+                "marker": {"color": colour(p.name), "size": 9, "symbol": symbol(p.name)},
+                "hoverinfo": "skip",
+                **first,
+            }
+        )
+    # Reorder each frame's traces to match ``animated``: trails, then markers, then loss markers.
+    frames = []
+    for k, step in enumerate(shown):
+        traces = moving(k)
+        ordered = traces[0::3] + traces[1::3] + traces[2::3]
+        frames.append({"name": str(int(step)), "data": ordered, "traces": animated})
+
+    def animate(duration: int) -> dict:
+        return {
+            "frame": {"duration": duration, "redraw": False},
+            "transition": {"duration": 0},
+            "fromcurrent": True,
+            "mode": "immediate",
+        }
+
+    layout = {
+        "height": height,
+        "margin": {"l": 50, "r": 10, "t": 30, "b": 110},
+        "hovermode": "closest",
+        "uirevision": "race",
+        "plot_bgcolor": "white",
+        "legend": {"orientation": "h", "x": 0, "y": 1.06, "yanchor": "bottom"},
+        "xaxis": {
+            "domain": [0, 0.6],
+            "range": [xlo, xhi],
+            "title": {"text": "x"},
+            "showgrid": False,
+            "zeroline": False,
+            "constrain": "domain",
+        },
+        "yaxis": {
+            "range": [ylo, yhi],
+            "title": {"text": "y"},
+            "showgrid": False,
+            "zeroline": False,
+            "scaleanchor": "x",
+            "scaleratio": 1,
+            "constrain": "domain",
+        },
+        "xaxis2": {
+            "domain": [0.7, 1.0],
+            "anchor": "y2",
+            "title": {"text": "step"},
+            "range": [0, steps],
+        },
+        "yaxis2": {
+            "anchor": "x2",
+            "type": "log" if log_loss else "linear",
+            "range": loss_range(paths, log_loss),
+            "title": {"text": loss_title},
+            "exponentformat": "power",
+        },
+        "updatemenus": [
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0.0,
+                "y": -0.2,
+                "xanchor": "left",
+                "yanchor": "top",
+                "pad": {"t": 0, "r": 8},
+                "showactive": False,
+                "buttons": [
+                    {"label": "▶ Play", "method": "animate", "args": [None, animate(60)]},
+                    {"label": "▶▶ Fast", "method": "animate", "args": [None, animate(15)]},
+                    {
+                        "label": "❚❚ Pause",
+                        "method": "animate",
+                        "args": [[None], {**animate(0), "mode": "immediate"}],
+                    },
+                ],
+            }
+        ],
+        "sliders": [
+            {
+                "active": 0,
+                "x": 0.28,
+                "len": 0.72,
+                "y": -0.17,
+                "tickcolor": "rgba(0,0,0,0)",
+                "font": {"size": 10},
+                "yanchor": "top",
+                "pad": {"t": 0, "b": 0},
+                "currentvalue": {"prefix": "step ", "xanchor": "left"},
+                "steps": [
+                    {
+                        "label": str(int(s)),
+                        "method": "animate",
+                        "args": [[str(int(s))], animate(0)],
+                    }
+                    for s in shown
+                ],
+            }
+        ],
+    }
+    return {"data": data, "layout": layout, "frames": frames}
+
+
+def surface_figure(grid: Grid, paths: Sequence[Path], path_z: Sequence[np.ndarray]) -> dict:
+    """A 3D surface of the landscape with each optimizer's path lying on it."""
+    data: list[dict] = [
+        {
+            "type": "surface",
+            "meta": "surface",
+            "x": typed(grid.xs),
+            "y": typed(grid.ys),
+            "z": typed(grid.z),
+            "colorscale": [[0.0, "#f4f8fc"], [0.5, "#c9d9ea"], [1.0, "#7f9fc4"]],
+            "opacity": 0.92,
+            "showscale": False,
+            "hoverinfo": "skip",
+            "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": True}}},
+        }
+    ]
+    # Lift the paths a little off the surface so it cannot hide them.
+    lift = 0.01 * float(np.ptp(grid.z)) if grid.z.size else 0.0
+    for p, z in zip(paths, path_z, strict=True):
+        z = np.asarray(z, dtype=float) + lift
+        data.append(
+            {
+                "type": "scatter3d",
+                "meta": f"path3d-{p.name}",
+                "name": p.label,
+                "x": typed(p.xy[:, 0]),
+                "y": typed(p.xy[:, 1]),
+                "z": typed(z),
+                "mode": "lines",
+                "line": {"color": colour(p.name), "width": 5},
+            }
+        )
+        data.append(
+            {
+                "type": "scatter3d",
+                "meta": f"end3d-{p.name}",
+                "name": p.label,
+                "showlegend": False,
+                "x": [float(p.xy[-1, 0])],
+                "y": [float(p.xy[-1, 1])],
+                "z": [float(z[-1])],
+                "mode": "markers",
+                "marker": {"color": colour(p.name), "size": 5},
+            }
+        )
+    layout = {
+        "height": 560,
+        "margin": {"l": 0, "r": 0, "t": 10, "b": 0},
+        "uirevision": "surface",
+        "legend": {"orientation": "h"},
+        "scene": {
+            "xaxis": {"title": {"text": "x"}},
+            "yaxis": {"title": {"text": "y"}},
+            "zaxis": {"title": {"text": grid.z_title}},
+            "camera": {"eye": {"x": 1.3, "y": -1.6, "z": 1.3}},
+        },
+    }
+    return {"data": data, "layout": layout}

@@ -1,0 +1,124 @@
+"""What the race means in words and tables: comparison rows, divergence notes, CSV export.
+
+Pure functions of trajectories; the page only lays their results out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+import numpy as np
+
+import optim_core
+from ui.figures import Path
+
+
+def excess_loss(land: optim_core.Landscape, loss: np.ndarray) -> np.ndarray:
+    """``f − f*`` where the landscape's minimum value is known, else ``f`` itself."""
+    if land.f_min is not None and np.isfinite(land.f_min):
+        return loss - land.f_min
+    return loss
+
+
+def to_path(name: str, label: str, traj: optim_core.Trajectory, land) -> Path:
+    """A trajectory cut at its last finite iterate, for drawing."""
+    n = len(traj.params) if traj.diverged_at is None else max(int(traj.diverged_at), 1)
+    xy = np.asarray(traj.params[:n], dtype=float)
+    loss = excess_loss(land, np.asarray(traj.loss[:n], dtype=float))
+    keep = np.isfinite(xy).all(axis=1) & np.isfinite(loss)
+    if not keep.all():  # defensive: never hand a NaN to the figure
+        n = int(np.argmin(keep)) or 1
+        xy, loss = xy[:n], loss[:n]
+        if not np.isfinite(loss).all():
+            loss = np.nan_to_num(loss, nan=0.0, posinf=1e300, neginf=-1e300)
+    return Path(name, label, xy, loss, traj.diverged_at)
+
+
+def comparison_rows(
+    labels: Sequence[str],
+    trajectories: Sequence[optim_core.Trajectory],
+    land: optim_core.Landscape,
+    tol: float,
+) -> list[dict[str, object]]:
+    """One row per optimizer: final loss, steps to ``tol``, distance to a minimum, rank.
+
+    Rank orders by the step at which ``f − f*`` first fell below ``tol`` (sooner is better),
+    then by final loss; diverged runs come last.
+    """
+    rows = []
+    for label, traj in zip(labels, trajectories, strict=True):
+        diverged = traj.diverged_at is not None
+        final = float(excess_loss(land, np.asarray(traj.loss))[-1]) if not diverged else None
+        reached = optim_core.steps_to_tolerance(traj, tol)
+        distance = (
+            None
+            if diverged or not len(land.minima)
+            else float(optim_core.distance_to_minimum(traj, land))
+        )
+        rows.append(
+            {
+                "optimizer": label,
+                "final f − f*": final,
+                f"steps to f − f* < {tol:g}": reached,
+                "distance to nearest minimum": distance,
+                "diverged at step": traj.diverged_at,
+            }
+        )
+
+    def order(i: int) -> tuple:
+        row = rows[i]
+        if row["diverged at step"] is not None:
+            return (2, -row["diverged at step"], 0.0)
+        reached = row[f"steps to f − f* < {tol:g}"]
+        final = row["final f − f*"]
+        if reached is not None:
+            return (0, reached, final)
+        return (1, 0, final if final is not None and np.isfinite(final) else np.inf)
+
+    for rank, i in enumerate(sorted(range(len(rows)), key=order), start=1):
+        rows[i]["rank"] = rank
+    return rows
+
+
+def divergence_notes(labels: Sequence[str], trajectories, hyper: Sequence[dict]) -> list[str]:
+    """A sentence per diverged run that says where it left and what to try."""
+    notes = []
+    for label, traj, values in zip(labels, trajectories, hyper, strict=True):
+        if traj.diverged_at is None:
+            continue
+        hint = (
+            f"try a smaller η (now {values['lr']:.3g})"
+            if "lr" in values
+            else "try gentler settings"
+        )
+        notes.append(f"{label} diverged at step {traj.diverged_at} — {hint}.")
+    return notes
+
+
+def trajectories_csv(labels: Sequence[str], trajectories: Sequence[optim_core.Trajectory]) -> str:
+    """Every step of every run as CSV: optimizer, step, x, y, f, ∂f/∂x, ∂f/∂y, η."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["optimizer", "step", "x", "y", "f", "grad_x", "grad_y", "lr"])
+    for label, traj in zip(labels, trajectories, strict=True):
+        stop = len(traj.params) if traj.diverged_at is None else int(traj.diverged_at)
+        lr = np.append(np.asarray(traj.lr, dtype=float).reshape(len(traj.lr), -1)[:, 0], np.nan)
+        for t in range(stop):
+            x, y = traj.params[t]
+            gx, gy = traj.grads[t]
+            eta = "" if t >= len(traj.lr) else f"{lr[t]:.17g}"
+            writer.writerow(
+                [
+                    label,
+                    t,
+                    f"{x:.17g}",
+                    f"{y:.17g}",
+                    f"{traj.loss[t]:.17g}",
+                    f"{gx:.17g}",
+                    f"{gy:.17g}",
+                    eta,
+                ]
+            )
+    return out.getvalue()

@@ -1,0 +1,457 @@
+"""The scene: every setting of the playground, its URL form and its session-state form.
+
+A scene is plain data. ``scene_from_query`` reads one from an untrusted query string and
+says what it had to drop; ``scene_to_query`` writes one back, so a teacher's link
+reproduces the scene exactly. The widgets read and write the same scene through
+``widget_values`` and ``scene_from_widgets``; no other module knows the key names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+
+import optim_core
+from optim_core.params import Choice, Param
+
+MAX_FORMULA_CHARS = 300
+MAX_OPTIMIZERS = 6
+DEFAULT_OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
+
+STEPS = Param("steps", "T", 200, 1, 2000, False, "How many steps every optimizer takes.")
+NOISE = Param(
+    "noise", "σ", 0.0, 0.0, 10.0, False, "Standard deviation of Gaussian noise added to ∇f."
+)
+SEED = Param("seed", "seed", 0, 0, 2**31 - 1, False, "Seed of the gradient noise.")
+TOL = Param(
+    "tol", "tol", 1e-4, 1e-12, 1.0, True, "A run has converged once f − f* falls below this."
+)
+SCENE_PARAMS = (STEPS, NOISE, SEED, TOL)
+
+
+@dataclasses.dataclass(frozen=True)
+class Scene:
+    """Everything that decides what the playground draws.
+
+    Attributes:
+      landscape: a name in ``optim_core.LANDSCAPES``, or ``"custom"``.
+      landscape_values: the landscape's parameters, e.g. ``{"kappa": 30.0}``.
+      formula: the custom f(x, y), used when ``landscape == "custom"``.
+      optimizers: names in ``optim_core.OPTIMIZERS``, in race order.
+      hyper: per optimizer, the value of each hyperparameter and option.
+      start: the start point, or ``None`` for the landscape's default.
+      steps, noise, seed, tol: as declared in ``SCENE_PARAMS``.
+      schedule: a name in ``optim_core.SCHEDULES``; ``schedule_values`` its parameters.
+      preset: the preset the scene came from, if any (only shown, never applied).
+    """
+
+    landscape: str = "quadratic"
+    landscape_values: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    formula: str = "x^2 + 10*y^2"
+    optimizers: tuple[str, ...] = DEFAULT_OPTIMIZERS
+    hyper: Mapping[str, Mapping[str, object]] = dataclasses.field(default_factory=dict)
+    start: tuple[float, float] | None = None
+    steps: int = int(STEPS.default)
+    noise: float = NOISE.default
+    seed: int = int(SEED.default)
+    tol: float = TOL.default
+    schedule: str = "constant"
+    schedule_values: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    preset: str = ""
+
+    def hyperparams(self, name: str) -> dict[str, object]:
+        """Every hyperparameter and option of optimizer ``name``, defaults filled in."""
+        spec = optim_core.OPTIMIZERS[name]
+        given = self.hyper.get(name, {})
+        values: dict[str, object] = {p.name: given.get(p.name, p.default) for p in spec.hyperparams}
+        values.update({c.name: given.get(c.name, c.default) for c in spec.options})
+        return values
+
+    def landscape_params(self) -> dict[str, float]:
+        """The landscape's parameters, defaults filled in (empty for a custom formula)."""
+        if self.landscape == "custom":
+            return {}
+        land = optim_core.LANDSCAPES[self.landscape]
+        return {p.name: float(self.landscape_values.get(p.name, p.default)) for p in land.params}
+
+    def schedule_params(self) -> dict[str, float]:
+        """The schedule's parameters, defaults filled in."""
+        spec = optim_core.SCHEDULES[self.schedule]
+        return {p.name: float(self.schedule_values.get(p.name, p.default)) for p in spec.params}
+
+
+# --- slider values ---------------------------------------------------------------------------
+
+MANTISSAS = (1.0, 1.2, 1.5, 1.8, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)
+
+
+def log_grid(param: Param) -> list[float]:
+    """The values a log-scaled slider offers: 1, 1.2, 1.5, 1.8, 2, 2.5 … per decade."""
+    lo, hi = math.floor(math.log10(param.low)), math.ceil(math.log10(param.high))
+    values = [float(f"{m * 10.0**e:.6g}") for e in range(lo, hi + 1) for m in MANTISSAS]
+    inside = [v for v in values if param.low <= v <= param.high]
+    return sorted({param.low, param.high, *inside})
+
+
+def snap(param: Param, value: float) -> float:
+    """``value`` moved to the nearest value its slider can show."""
+    value = param.clip(value)
+    if not param.log:
+        return value
+    grid = log_grid(param)
+    return min(grid, key=lambda v: abs(math.log(v) - math.log(value)))
+
+
+# --- URL form -------------------------------------------------------------------------------
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return repr(value) if value != int(value) or abs(value) >= 1e15 else str(int(value))
+    return str(value)
+
+
+def scene_to_query(scene: Scene) -> dict[str, str]:
+    """The query-string form of ``scene``: every value, so a link pins the scene exactly."""
+    query = {"land": scene.landscape}
+    if scene.landscape == "custom":
+        query["fx"] = scene.formula
+    for name, value in scene.landscape_params().items():
+        query[f"land.{name}"] = _fmt(value)
+    query["opt"] = ",".join(scene.optimizers)
+    for opt in scene.optimizers:
+        for name, value in scene.hyperparams(opt).items():
+            query[f"{opt}.{name}"] = _fmt(value)
+    if scene.start is not None:
+        query["x0"], query["y0"] = _fmt(scene.start[0]), _fmt(scene.start[1])
+    query["steps"] = str(scene.steps)
+    query["noise"] = _fmt(scene.noise)
+    query["seed"] = str(scene.seed)
+    query["tol"] = _fmt(scene.tol)
+    query["sched"] = scene.schedule
+    for name, value in scene.schedule_params().items():
+        query[f"sched.{name}"] = _fmt(value)
+    if scene.preset:
+        query["preset"] = scene.preset
+    return query
+
+
+def _number(text: str) -> float:
+    value = float(text)  # ValueError for non-numbers
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _read_param(param: Param, text: str, problems: list[str], label: str) -> float | None:
+    try:
+        value = _number(text)
+    except ValueError:
+        problems.append(f"{label}={text[:40]!r} is not a number, so the default is used")
+        return None
+    if not param.contains(value):
+        problems.append(
+            f"{label}={text[:40]} is outside [{param.low:g}, {param.high:g}], "
+            "so the default is used"
+        )
+        return None
+    if snap(param, value) != value:
+        problems.append(f"{label}={text[:40]} was rounded to the slider's {snap(param, value):g}")
+        return snap(param, value)
+    return value
+
+
+def _read_choice(choice: Choice, text: str, problems: list[str], label: str) -> object:
+    for option in choice.choices:
+        if text == _fmt(option) or text.lower() == str(option).lower():
+            return option
+    problems.append(f"{label}={text[:40]!r} is not one of {', '.join(map(_fmt, choice.choices))}")
+    return None
+
+
+def scene_from_query(
+    query: Mapping[str, str], presets: Mapping[str, Scene] | None = None
+) -> tuple[Scene, list[str]]:
+    """Read a scene from an untrusted query string.
+
+    A link that names a preset (``?preset=narrow-valley``) starts from that preset's scene;
+    every other value in the link overrides it. Returns the scene and one short sentence
+    per value that was dropped (unknown name, non-numeric, out of range, a formula that
+    does not parse); each dropped value keeps its default. Never raises.
+    """
+    problems: list[str] = []
+    query = {str(k)[:60]: str(v)[: MAX_FORMULA_CHARS + 10] for k, v in query.items()}
+    base = Scene()
+    slug = query.get("preset", "")
+    if slug and presets is not None:
+        if slug in presets:
+            base = presets[slug]
+        else:
+            problems.append(f"unknown preset {slug[:40]!r}")
+            slug = ""
+    known = {"land", "fx", "opt", "x0", "y0", "sched", "preset"} | {p.name for p in SCENE_PARAMS}
+    fields: dict[str, object] = {}
+
+    landscape = query.get("land", base.landscape)
+    if landscape != "custom" and landscape not in optim_core.LANDSCAPES:
+        problems.append(f"unknown landscape {landscape[:40]!r}")
+        landscape = base.landscape
+    fields["landscape"] = landscape
+    if landscape == "custom":
+        formula = query.get("fx", base.formula)
+        try:
+            optim_core.parse_function(formula)
+            fields["formula"] = formula
+        except optim_core.ExpressionError as err:
+            problems.append(f"the formula in the link does not parse: {err}")
+            fields["landscape"] = Scene.landscape
+    else:
+        values = dict(base.landscape_values) if landscape == base.landscape else {}
+        for param in optim_core.LANDSCAPES[landscape].params:
+            key = f"land.{param.name}"
+            known.add(key)
+            if key in query and (v := _read_param(param, query[key], problems, key)) is not None:
+                values[param.name] = v
+        fields["landscape_values"] = values
+
+    optimizers: list[str] = []
+    for name in query.get("opt", ",".join(base.optimizers)).split(","):
+        if name in optim_core.OPTIMIZERS and name not in optimizers:
+            optimizers.append(name)
+        elif name:
+            problems.append(f"unknown optimizer {name[:40]!r}")
+    if len(optimizers) > MAX_OPTIMIZERS:
+        problems.append(f"at most {MAX_OPTIMIZERS} optimizers race at once")
+        optimizers = optimizers[:MAX_OPTIMIZERS]
+    fields["optimizers"] = tuple(optimizers) or base.optimizers
+
+    hyper: dict[str, dict[str, object]] = {}
+    for opt, spec in optim_core.OPTIMIZERS.items():
+        given: dict[str, object] = dict(base.hyper.get(opt, {}))
+        for param in spec.hyperparams:
+            key = f"{opt}.{param.name}"
+            known.add(key)
+            if key in query and (v := _read_param(param, query[key], problems, key)) is not None:
+                given[param.name] = v
+        for choice in spec.options:
+            key = f"{opt}.{choice.name}"
+            known.add(key)
+            if key in query and (v := _read_choice(choice, query[key], problems, key)) is not None:
+                given[choice.name] = v
+        if given:
+            hyper[opt] = given
+    fields["hyper"] = hyper
+
+    if base.start is not None:
+        fields["start"] = base.start
+    if "x0" in query or "y0" in query:
+        try:
+            start = (_number(query.get("x0", "")), _number(query.get("y0", "")))
+            if max(abs(start[0]), abs(start[1])) > 1e4:
+                raise ValueError
+            fields["start"] = start
+        except ValueError:
+            problems.append("the start point must be two numbers x0 and y0 (|x|, |y| ≤ 10⁴)")
+
+    for param in SCENE_PARAMS:
+        fields[param.name] = getattr(base, param.name)
+        if param.name in query:
+            value = _read_param(param, query[param.name], problems, param.name)
+            if value is not None:
+                is_int = param in (STEPS, SEED)
+                fields[param.name] = int(value) if is_int else value
+
+    schedule = query.get("sched", base.schedule)
+    if schedule not in optim_core.SCHEDULES:
+        problems.append(f"unknown schedule {schedule[:40]!r}")
+        schedule = base.schedule
+    fields["schedule"] = schedule
+    sched_values = dict(base.schedule_values) if schedule == base.schedule else {}
+    for param in optim_core.SCHEDULES[schedule].params:
+        key = f"sched.{param.name}"
+        known.add(key)
+        if key in query and (v := _read_param(param, query[key], problems, key)) is not None:
+            sched_values[param.name] = v
+    fields["schedule_values"] = sched_values
+    fields["preset"] = slug
+
+    unknown = sorted(set(query) - known)
+    if unknown:
+        problems.append("ignored unknown setting " + ", ".join(repr(k) for k in unknown[:5]))
+    return Scene(**fields), problems
+
+
+# --- session-state form ---------------------------------------------------------------------
+
+SCENE_KEY = "scene"
+
+
+def hp_key(optimizer: str, name: str) -> str:
+    """Session-state key of an optimizer's hyperparameter or option widget."""
+    return f"hp_{optimizer}_{name}"
+
+
+def widget_values(scene: Scene) -> dict[str, object]:
+    """Session-state values that make every widget show ``scene``."""
+    start = scene.start
+    if start is None and scene.landscape == "custom":
+        start = optim_core.parse_function(scene.formula).start
+    elif start is None:
+        land = optim_core.LANDSCAPES[scene.landscape]
+        start = land.with_params(**scene.landscape_params()).start
+    values: dict[str, object] = {
+        "landscape": scene.landscape,
+        "formula": scene.formula,
+        "optimizers": list(scene.optimizers),
+        "x0": float(start[0]),
+        "y0": float(start[1]),
+        "steps": scene.steps,
+        "noise": scene.noise,
+        "seed": scene.seed,
+        "tol": scene.tol,
+        "schedule": scene.schedule,
+    }
+    for name, value in scene.landscape_params().items():
+        values[f"land_{name}"] = value
+    for name, value in scene.schedule_params().items():
+        values[f"sched_{name}"] = value
+    for opt in optim_core.OPTIMIZERS:
+        for name, value in scene.hyperparams(opt).items():
+            values[hp_key(opt, name)] = value
+    return values
+
+
+def scene_from_widgets(state: Mapping[str, object], preset: str = "") -> Scene:
+    """The scene the widgets in ``state`` show."""
+    landscape = str(state.get("landscape", Scene.landscape))
+    land_values = {}
+    if landscape in optim_core.LANDSCAPES:
+        for param in optim_core.LANDSCAPES[landscape].params:
+            land_values[param.name] = float(state.get(f"land_{param.name}", param.default))
+    hyper = {}
+    for opt, spec in optim_core.OPTIMIZERS.items():
+        names = [p.name for p in spec.hyperparams] + [c.name for c in spec.options]
+        hyper[opt] = {n: state[hp_key(opt, n)] for n in names if hp_key(opt, n) in state}
+    schedule = str(state.get("schedule", Scene.schedule))
+    sched_values = {
+        p.name: float(state.get(f"sched_{p.name}", p.default))
+        for p in optim_core.SCHEDULES[schedule].params
+    }
+    optimizers = tuple(state.get("optimizers") or DEFAULT_OPTIMIZERS)[:MAX_OPTIMIZERS]
+    return Scene(
+        landscape=landscape,
+        landscape_values=land_values,
+        formula=str(state.get("formula", Scene.formula)),
+        optimizers=optimizers,
+        hyper=hyper,
+        start=(float(state["x0"]), float(state["y0"])) if "x0" in state else None,
+        steps=int(state.get("steps", Scene.steps)),
+        noise=float(state.get("noise", Scene.noise)),
+        seed=int(state.get("seed", Scene.seed)),
+        tol=float(state.get("tol", Scene.tol)),
+        schedule=schedule,
+        schedule_values=sched_values,
+        preset=preset,
+    )
+
+
+def start_session(query: Mapping[str, str], presets: Mapping[str, Scene]) -> list[str]:
+    """Fill the widgets' session state for this run; returns problems with the link.
+
+    On a session's first run the scene comes from the URL. Later runs keep what the widgets
+    hold; a widget that was not drawn (another page, a deselected optimizer) gets its value
+    back from the last scene, so moving between pages keeps the scene.
+    """
+    import streamlit as st
+
+    problems: list[str] = []
+    if SCENE_KEY not in st.session_state:
+        scene, problems = scene_from_query(query, presets)
+        st.session_state[SCENE_KEY] = scene
+        st.session_state["preset"] = scene.preset
+    for key, value in widget_values(st.session_state[SCENE_KEY]).items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+    return problems
+
+
+def apply_scene(scene: Scene) -> None:
+    """Make every widget show ``scene`` (for presets and map clicks; call from a callback)."""
+    import streamlit as st
+
+    st.session_state[SCENE_KEY] = scene
+    for key, value in widget_values(scene).items():
+        st.session_state[key] = value
+
+
+def finish_run(scene: Scene) -> None:
+    """Remember ``scene`` for the next run and other pages, and put it in the URL."""
+    import streamlit as st
+
+    st.session_state[SCENE_KEY] = scene
+    query = scene_to_query(scene)
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+
+
+GOOD_LANDSCAPE_KEY = "last_good_landscape"
+
+
+def landscape_key() -> tuple[tuple, str | None]:
+    """The landscape to draw, as a cache key, and the formula's error if it did not parse.
+
+    A custom formula that does not parse keeps the previous landscape on screen.
+    """
+    import streamlit as st
+
+    ss = st.session_state
+    name = ss["landscape"]
+    error = None
+    if name == "custom":
+        key = ("custom", (), ss["formula"])
+        try:
+            optim_core.parse_function(ss["formula"])
+        except optim_core.ExpressionError as err:
+            error = str(err)
+            key = ss.get(GOOD_LANDSCAPE_KEY, ("quadratic", (), ""))
+    else:
+        params = optim_core.LANDSCAPES[name].params
+        key = (
+            name,
+            tuple((p.name, float(ss.get(f"land_{p.name}", p.default))) for p in params),
+            "",
+        )
+    ss[GOOD_LANDSCAPE_KEY] = key
+    return key, error
+
+
+def on_landscape_change() -> None:
+    """A new landscape starts from its own default start point."""
+    import streamlit as st
+
+    ss = st.session_state
+    if ss["landscape"] == "custom":
+        try:
+            start = optim_core.parse_function(ss["formula"]).start
+        except optim_core.ExpressionError:
+            return
+    else:
+        start = optim_core.LANDSCAPES[ss["landscape"]].start
+    ss["x0"], ss["y0"] = float(start[0]), float(start[1])
+
+
+def on_map_click(key: str = "map") -> None:
+    """A click on the map moves the start point there."""
+    import streamlit as st
+
+    event = st.session_state.get(key)
+    points = getattr(getattr(event, "selection", None), "points", None) or []
+    for point in points:
+        x, y = point.get("x"), point.get("y")
+        if isinstance(x, int | float) and isinstance(y, int | float):
+            st.session_state["x0"], st.session_state["y0"] = round(float(x), 3), round(float(y), 3)
+            st.session_state["preset"] = ""
+            return
