@@ -122,7 +122,7 @@ def _vectorise(f2: _Scalar2, grad2: _Vector2) -> tuple[Callable, Callable]:
 
     def grad(xy: Array) -> Array:
         xy = np.asarray(xy, dtype=np.float64)
-        out = np.empty(xy.shape)
+        out = np.empty_like(xy)  # keeps the caller's memory layout: no copy in the run loop
         with np.errstate(all="ignore"):
             out[..., 0], out[..., 1] = grad2(xy[..., 0], xy[..., 1])
         return out

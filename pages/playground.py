@@ -118,19 +118,31 @@ paths = [
 log_loss = land.f_min is not None and np.isfinite(land.f_min)
 window = tuple(tuple(map(float, w)) for w in land.window)
 
-race = figures.race_figure(
-    cache.grid(land_key, window, cache.CONTOUR_RESOLUTION),
-    paths,
-    window,
-    np.asarray(land.minima, dtype=float).reshape(-1, 2),
-    steps=scene.steps,
-    loss_title="f − f*" if log_loss else "f",
-    log_loss=log_loss,
+
+def race_figure() -> dict:
+    """The animated map-and-loss figure of this scene (also the HTML download)."""
+    return figures.race_figure(
+        cache.contour(land_key, window),
+        paths,
+        window,
+        np.asarray(land.minima, dtype=float).reshape(-1, 2),
+        steps=scene.steps,
+        loss_title="f − f*" if log_loss else "f",
+        log_loss=log_loss,
+    )
+
+
+view = st.radio(
+    "View",
+    list(state.VIEWS),
+    key="view",
+    format_func=state.VIEWS.get,
+    horizontal=True,
+    label_visibility="collapsed",
 )
-race_tab, surface_tab = st.tabs(["Race: map and loss", "3D surface"])
-with race_tab:
+if view == "race":
     st.plotly_chart(
-        figures.DictFigure(race),
+        figures.DictFigure(race_figure()),
         key="map",
         on_select=state.on_map_click,
         selection_mode="points",
@@ -140,7 +152,7 @@ with race_tab:
         "Press ▶ Play to race; drag the step slider to scrub. Click anywhere on the map to "
         "start the race there. Faint lines are each optimizer's whole path."
     )
-with surface_tab:
+else:
     surf_grid = cache.grid(land_key, window, cache.SURFACE_RESOLUTION)
     path_z = [cache.display_z(land, land.f(p.xy))[0] for p in paths]
     st.plotly_chart(
@@ -170,7 +182,12 @@ csv_col.download_button(
 )
 html_col.download_button(
     "Animation (HTML)",
-    data=lambda: pio.to_html(race, include_plotlyjs=True, full_html=True, validate=False),
+    data=lambda: pio.to_html(
+        race_figure(),
+        include_plotlyjs=True,
+        full_html=True,
+        validate=False,
+    ),
     file_name="optimizer-race.html",
     mime="text/html",
     on_click="ignore",

@@ -30,22 +30,24 @@ def figure(at: AppTest, key: str = "map") -> dict:
     for chart in charts:
         spec = json.loads(chart.proto.spec)
         uids = {t.get("meta") for t in spec["data"]}
-        if (key == "map" and "contour" in uids) or (key == "surface" and "surface" in uids):
+        images = {i.get("name") for i in spec["layout"].get("images", [])}
+        if (key == "map" and "contour" in images) or (key == "surface" and "surface" in uids):
             return spec
     raise AssertionError(f"no {key} figure rendered")
 
 
 def assert_race_figure(spec: dict, optimizers) -> None:
     uids = [t.get("meta") for t in spec["data"]]
-    assert uids[0] == "contour"
+    (contour,) = spec["layout"]["images"]
+    assert contour["source"].startswith("data:image/png;base64,") and contour["layer"] == "below"
+    assert not any(t["type"] in ("contour", "heatmap") for t in spec["data"])
     for name in optimizers:
         for part in ("path", "trail", "marker", "lossmarker", "loss"):
             assert f"{part}-{name}" in uids
     frames = spec["frames"]
     assert 2 <= len(frames) <= MAX_FRAMES
-    contour_index = uids.index("contour")
     for frame in frames:
-        assert contour_index not in frame["traces"]
+        assert "layout" not in frame  # frames never touch the contour image
         assert len(frame["traces"]) == len(frame["data"]) == 3 * len(optimizers)
         assert {uids[i].split("-")[0] for i in frame["traces"]} == {"trail", "marker", "lossmarker"}
     assert_all_finite(spec)
@@ -74,8 +76,10 @@ def test_default_scene_renders_the_race():
     assert_race_figure(spec, state.DEFAULT_OPTIMIZERS)
     assert len(json.dumps(spec)) < 1_000_000  # the default scene stays under 1 MB
     assert at.query_params["opt"] == ",".join(state.DEFAULT_OPTIMIZERS)
-    surface = figure(at, "surface")
-    assert surface["data"][0]["type"] == "surface"
+    at.radio(key="view").set_value("surface").run()
+    assert not at.exception
+    assert figure(at, "surface")["data"][0]["type"] == "surface"
+    assert at.query_params["view"] == "surface"
     table = at.dataframe[0].value
     assert list(table["optimizer"]) == ["Gradient descent", "Momentum", "RMSProp", "Adam"] or len(
         table
@@ -157,15 +161,19 @@ def test_hostile_link_warns_and_falls_back(query, tmp_path):
 
 def test_bad_custom_formula_keeps_previous_landscape():
     at = render()
-    contour = figure(at)["data"][0]["z"]
+
+    def contour():
+        return figure(at)["layout"]["images"][0]["source"]
+
     at.selectbox(key="landscape").set_value("custom").run()
+    before = contour()
     at.text_input(key="formula").input("x^2 + 2x").run()
     assert not at.exception
     assert "2*x" in at.error[0].value
-    assert figure(at)["data"][0]["z"] is not None
+    assert contour() == before  # the previous landscape stays
     at.text_input(key="formula").input("x^2 + 3*y^2").run()
     assert not at.error
-    assert figure(at)["data"][0]["z"] != contour
+    assert contour() != before
 
 
 def test_diverged_run_is_reported_not_raised():

@@ -30,7 +30,7 @@ def decode(spec: dict) -> np.ndarray:
 
 def build(paths, steps, minima=None) -> dict:
     minima = np.array([[1.0, 1.0]]) if minima is None else minima
-    return figures.race_figure(grid(), paths, WINDOW, minima, steps=steps)
+    return figures.race_figure(figures.contour_png(grid().z), paths, WINDOW, minima, steps=steps)
 
 
 def test_frames_animate_only_trails_and_markers():
@@ -71,11 +71,32 @@ def test_diverged_run_stops_at_the_map_edge_with_a_cross():
     json.dumps(fig, allow_nan=False)
 
 
+def test_contour_is_a_background_image_of_the_window():
+    fig = build([Path("gd", "GD", spiral(11), np.ones(11))], steps=10)
+    (image,) = fig["layout"]["images"]
+    assert image["layer"] == "below" and image["sizing"] == "stretch"
+    assert (image["x"], image["y"]) == (WINDOW[0][0], WINDOW[1][1])  # top-left corner
+    assert (image["sizex"], image["sizey"]) == (4.0, 4.0)
+
+
+def test_contour_picture_has_bands_isolines_and_the_minimum_at_the_right_place():
+    import io
+
+    from PIL import Image
+
+    xs, ys = np.linspace(-1, 1, 101), np.linspace(-1, 1, 101)
+    z = np.add.outer((ys - 0.5) ** 2, xs**2)  # minimum at x = 0, y = 0.5
+    uri = figures.contour_png(z, levels=10)
+    picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
+    assert picture.shape == (101, 101, 3)
+    brightness = picture.sum(axis=2)
+    rows, cols = np.nonzero(brightness == brightness.max())  # the lowest band is the lightest
+    assert abs(cols.mean() - 50) < 1 and abs(rows.mean() - 25) < 1  # y = 0.5: a quarter down
+    assert len(np.unique(brightness)) >= 10  # ten bands, plus darker isoline pixels
+
+
 def test_static_arrays_are_compact_typed_arrays():
     fig = build([Path("gd", "GD", spiral(101), np.ones(101))], steps=100)
-    contour = fig["data"][0]
-    assert contour["type"] == "contour"
-    assert decode(contour["z"]).size == 30 * 30
     path = next(t for t in fig["data"] if t["meta"] == "path-gd")
     np.testing.assert_allclose(decode(path["x"]), spiral(101)[:, 0], rtol=1e-6, atol=1e-7)
 

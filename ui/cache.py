@@ -11,9 +11,9 @@ import numpy as np
 import streamlit as st
 
 import optim_core
-from ui.figures import Grid
+from ui.figures import Grid, contour_png
 
-CONTOUR_RESOLUTION = 120
+CONTOUR_RESOLUTION = 400
 SURFACE_RESOLUTION = 60
 
 LandscapeKey = tuple[str, tuple[tuple[str, float], ...], str]
@@ -90,3 +90,9 @@ def trajectory(
         schedule=optim_core.SCHEDULES[sched_name].with_params(**dict(sched_values)),
         **dict(hyper),
     )
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def contour(key: LandscapeKey, window: tuple[tuple[float, float], ...]) -> str:
+    """The map's background picture of the landscape over ``window`` (a PNG data URI)."""
+    return contour_png(grid(key, window, CONTOUR_RESOLUTION).z)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import io
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 
 MAX_FRAMES = 150
 TRAIL_FRAMES = 6
@@ -100,6 +102,38 @@ class DictFigure(go.Figure):
         return self._spec
 
 
+CONTOUR_COLOURS = ((255, 255, 255), (221, 232, 243), (169, 193, 218))
+CONTOUR_LEVELS = 24
+
+
+def contour_png(z: np.ndarray, levels: int = CONTOUR_LEVELS) -> str:
+    """The landscape as a banded contour picture: a PNG data URI, row 0 at the top.
+
+    Plotly's animation drops contour and heatmap traces from the plot while frames play
+    (plotly.js #4491), so the map's contour is a background image: ``levels`` bands of a
+    light colour ramp, with a darker pixel wherever the band changes (the isolines).
+    """
+    z = np.asarray(z, dtype=float)
+    finite = np.isfinite(z)
+    lo = float(z[finite].min()) if finite.any() else 0.0
+    hi = float(z[finite].max()) if finite.any() else 1.0
+    scaled = np.where(finite, (z - lo) / max(hi - lo, 1e-300), 1.0)
+    band = np.minimum((scaled * levels).astype(int), levels - 1)
+    ramp = np.asarray(CONTOUR_COLOURS, dtype=float)
+    at = np.linspace(0.0, 1.0, len(ramp))
+    centres = (np.arange(levels) + 0.5) / levels
+    palette = np.stack([np.interp(centres, at, ramp[:, c]) for c in range(3)], axis=1)
+    rgb = palette[band]
+    isoline = np.zeros(band.shape, dtype=bool)
+    isoline[1:, :] |= band[1:, :] != band[:-1, :]
+    isoline[:, 1:] |= band[:, 1:] != band[:, :-1]
+    rgb[isoline] *= 0.8
+    picture = Image.fromarray(rgb[::-1].round().astype(np.uint8), mode="RGB")
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG", compress_level=6)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
 def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
     """The step shown by each animation frame: all of them, or ``max_frames`` spread evenly."""
     if steps + 1 <= max_frames:
@@ -147,7 +181,7 @@ def loss_range(paths: Sequence[Path], log: bool) -> list[float] | None:
 
 
 def race_figure(
-    grid: Grid,
+    contour: str,
     paths: Sequence[Path],
     window,
     minima: np.ndarray,
@@ -160,28 +194,15 @@ def race_figure(
 ) -> dict:
     """The playground's main figure: contour map on the left, loss on the right, animated.
 
-    Static traces: the contour, an invisible grid of click targets (a click sets the start
-    point), the known minima, and per optimizer its whole path (faint) and loss curve.
-    Animated traces, one of each per optimizer: a short trail and a marker on the map, and a
-    marker on the loss curve. Frames name only those (``traces=[...]``), so playing never
-    redraws the contour.
+    ``contour`` is the landscape over ``window`` as an image (see :func:`contour_png`),
+    drawn behind everything. Static traces: an invisible
+    grid of click targets (a click sets the start point), the known minima, and per
+    optimizer its whole path (faint) and loss curve. Animated traces, one of each per
+    optimizer: a short trail and a marker on the map, and a marker on the loss curve. Frames
+    name only those (``traces=[...]``) and never redraw (``redraw: false``).
     """
     (xlo, xhi), (ylo, yhi) = window
-    data: list[dict] = [
-        {
-            "type": "contour",
-            "meta": "contour",
-            "x": typed(grid.xs),
-            "y": typed(grid.ys),
-            "z": typed(grid.z),
-            "colorscale": [[0.0, "#ffffff"], [0.5, "#dde8f3"], [1.0, "#a9c1da"]],
-            "ncontours": 28,
-            "line": {"width": 0.6, "color": "rgba(60,80,110,0.35)"},
-            "showscale": False,
-            "hoverinfo": "skip",
-            "showlegend": False,
-        }
-    ]
+    data: list[dict] = []
     cx = np.linspace(xlo, xhi, click_targets)
     cy = np.linspace(ylo, yhi, click_targets)
     gx, gy = np.meshgrid(cx, cy)
@@ -333,6 +354,20 @@ def race_figure(
         }
 
     layout = {
+        "images": [
+            {
+                "name": "contour",
+                "source": contour,
+                "xref": "x",
+                "yref": "y",
+                "x": xlo,
+                "y": yhi,
+                "sizex": xhi - xlo,
+                "sizey": yhi - ylo,
+                "sizing": "stretch",
+                "layer": "below",
+            }
+        ],
         "height": height,
         "margin": {"l": 50, "r": 10, "t": 30, "b": 110},
         "hovermode": "closest",

@@ -28,6 +28,7 @@ TOL = Param(
     "tol", "tol", 1e-4, 1e-12, 1.0, True, "A run has converged once f − f* falls below this."
 )
 SCENE_PARAMS = (STEPS, NOISE, SEED, TOL)
+VIEWS = {"race": "Race: map and loss", "surface": "3D surface"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Scene:
       steps, noise, seed, tol: as declared in ``SCENE_PARAMS``.
       schedule: a name in ``optim_core.SCHEDULES``; ``schedule_values`` its parameters.
       preset: the preset the scene came from, if any (only shown, never applied).
+      view: a key of ``VIEWS``, what the page shows.
     """
 
     landscape: str = "quadratic"
@@ -59,6 +61,7 @@ class Scene:
     schedule: str = "constant"
     schedule_values: Mapping[str, float] = dataclasses.field(default_factory=dict)
     preset: str = ""
+    view: str = "race"
 
     def hyperparams(self, name: str) -> dict[str, object]:
         """Every hyperparameter and option of optimizer ``name``, defaults filled in."""
@@ -136,6 +139,8 @@ def scene_to_query(scene: Scene) -> dict[str, str]:
         query[f"sched.{name}"] = _fmt(value)
     if scene.preset:
         query["preset"] = scene.preset
+    if scene.view != Scene.view:
+        query["view"] = scene.view
     return query
 
 
@@ -192,7 +197,9 @@ def scene_from_query(
         else:
             problems.append(f"unknown preset {slug[:40]!r}")
             slug = ""
-    known = {"land", "fx", "opt", "x0", "y0", "sched", "preset"} | {p.name for p in SCENE_PARAMS}
+    known = {"land", "fx", "opt", "x0", "y0", "sched", "preset", "view"} | {
+        p.name for p in SCENE_PARAMS
+    }
     fields: dict[str, object] = {}
 
     landscape = query.get("land", base.landscape)
@@ -277,6 +284,10 @@ def scene_from_query(
             sched_values[param.name] = v
     fields["schedule_values"] = sched_values
     fields["preset"] = slug
+    fields["view"] = query.get("view", Scene.view)
+    if fields["view"] not in VIEWS:
+        problems.append(f"unknown view {fields['view'][:40]!r}")
+        fields["view"] = Scene.view
 
     unknown = sorted(set(query) - known)
     if unknown:
@@ -313,6 +324,7 @@ def widget_values(scene: Scene) -> dict[str, object]:
         "seed": scene.seed,
         "tol": scene.tol,
         "schedule": scene.schedule,
+        "view": scene.view,
     }
     for name, value in scene.landscape_params().items():
         values[f"land_{name}"] = value
@@ -355,6 +367,7 @@ def scene_from_widgets(state: Mapping[str, object], preset: str = "") -> Scene:
         schedule=schedule,
         schedule_values=sched_values,
         preset=preset,
+        view=str(state.get("view", Scene.view)),
     )
 
 

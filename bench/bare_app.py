@@ -1,0 +1,19 @@
+"""The baseline for bench_latency.py: one slider and one 10-point Plotly line, nothing else.
+
+The slider and the chart carry the playground's keys (``hp_gd_lr``, ``map``) so the same
+measuring code drives both apps.
+"""
+
+import streamlit as st
+
+# log-spaced from 1e-4 to 1, like the playground's learning-rate slider
+LEARNING_RATES = [round(10 ** (k / 10), 6) for k in range(-40, 1)]
+STEPS = list(range(10))
+
+lr = st.select_slider("η", options=LEARNING_RATES, value=0.1, key="hp_gd_lr")
+# Loss of gradient descent on f(x) = x²: the curve's shape, not only its scale, follows η.
+loss = [(1 - lr) ** (2 * k) for k in STEPS]
+st.plotly_chart(
+    {"data": [{"type": "scatter", "x": STEPS, "y": loss}], "layout": {"yaxis": {"range": [0, 1]}}},
+    key="map",
+)

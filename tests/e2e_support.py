@@ -1,0 +1,192 @@
+"""Helpers for the end-to-end test and the latency benchmark.
+
+Both start a real Streamlit server as a subprocess on a free loopback port and drive it
+with Playwright in Debian's headless Chromium (never a browser downloaded by Playwright).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "bench" / "out"
+
+CHROMIUM_PATH = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SKIP_PREFIX = "BROWSER TEST SKIPPED:"
+
+# The graph div Plotly draws into, inside the element container Streamlit tags with the key.
+MAP_SELECTOR = ".st-key-map .js-plotly-plot"
+
+
+def find_chromium() -> str | None:
+    """Path of Debian's Chromium, or ``None`` when it is not installed."""
+    if os.access(CHROMIUM_PATH, os.X_OK):
+        return CHROMIUM_PATH
+    return shutil.which("chromium")
+
+
+def missing_chromium_reason() -> str:
+    """The loud message a browser test skips with when no Chromium is found."""
+    return (
+        f"{SKIP_PREFIX} Chromium not found at {CHROMIUM_PATH} (nor `chromium` on PATH): "
+        "install Debian's chromium (apt-get install -y chromium) — browser tests did not run"
+    )
+
+
+def launch_chromium(playwright, executable_path: str):
+    """A headless Chromium browser driven by ``playwright`` (a started sync_playwright)."""
+    return playwright.chromium.launch(executable_path=executable_path, args=CHROMIUM_ARGS)
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class StreamlitServer:
+    """``streamlit run <script>`` in its own process group, with its output in a log file."""
+
+    def __init__(self, script: Path, *, cwd: Path = ROOT) -> None:
+        self.script = Path(script)
+        self.cwd = cwd
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
+            prefix="streamlit-", suffix=".log", delete=False
+        )
+        self.log_path = Path(self._log.name)
+        self._proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the server and return once ``/_stcore/health`` answers ``ok``."""
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(self.script),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(self.port),
+            # No file watcher: a benchmark run must not be disturbed by edits or inotify limits.
+            "--server.fileWatcherType",
+            "none",
+        ]
+        self._proc = subprocess.Popen(
+            cmd,
+            cwd=self.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group, so stop() reaches every child
+        )
+        deadline = time.monotonic() + timeout
+        health = f"{self.url}_stcore/health"
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(
+                    f"streamlit exited with code {self._proc.returncode}:\n{self.log_tail()}"
+                )
+            with (
+                contextlib.suppress(OSError, urllib.error.URLError),
+                urllib.request.urlopen(health, timeout=2) as response,
+            ):
+                if response.status == 200 and response.read().strip() == b"ok":
+                    return
+            time.sleep(0.2)
+        self.stop()
+        raise TimeoutError(f"{health} did not answer within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Terminate the server's process group; kill it if it does not exit in time."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=timeout)
+        if not self._log.closed:
+            self._log.close()
+
+    def log_tail(self, n_chars: int = 4000) -> str:
+        """The end of the server's combined stdout and stderr."""
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")[-n_chars:]
+
+    def __enter__(self) -> StreamlitServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def streamlit_server(script: Path, *, timeout: float = 60.0) -> Iterator[StreamlitServer]:
+    """A running server for ``script``, stopped on exit even when the body fails."""
+    server = StreamlitServer(script)
+    try:
+        server.start(timeout=timeout)
+        yield server
+    finally:
+        server.stop()
+
+
+def wait_until_idle(page, timeout_ms: float = 60_000) -> None:
+    """Wait until the script run is over: no "Running…" status and no stale elements."""
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
+              && !document.querySelector('[data-stale="true"]')""",
+        timeout=timeout_ms,
+    )
+
+
+def slider_thumb(page, key: str):
+    """The thumb of the slider with widget key ``key``, its expander opened if need be.
+
+    Streamlit's sliders are react-aria sliders: the thumb is an ``<input type="range">``
+    (ARIA role "slider") that takes arrow keys and commits on "change end".
+    """
+    container = page.locator(f".st-key-{key}")
+    container.wait_for(state="attached")
+    closed = page.locator(f"details:not([open]):has(.st-key-{key}) > summary")
+    for _ in range(3):  # expanders may nest
+        if not closed.count():
+            break
+        closed.first.click()
+    thumb = container.get_by_role("slider")
+    thumb.wait_for(state="visible")
+    return thumb

@@ -1,0 +1,175 @@
+"""End to end: the real app in headless Chromium — move a slider, press Play, watch the map.
+
+Skips, loudly, when Debian's Chromium is missing; CI turns such a skip into a failure.
+Screenshots go to bench/out/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import pytest
+from e2e_support import (
+    MAP_SELECTOR,
+    OUT_DIR,
+    ROOT,
+    SKIP_PREFIX,
+    find_chromium,
+    launch_chromium,
+    missing_chromium_reason,
+    slider_thumb,
+    streamlit_server,
+    wait_until_idle,
+)
+
+pytestmark = pytest.mark.browser
+
+LR_SLIDER_KEY = "hp_gd_lr"
+EXCEPTION = '[data-testid="stException"]'
+# The contour is a layout image behind the plot (animations drop contour traces).
+CONTOUR_IMAGE = f"{MAP_SELECTOR} .imagelayer image"
+TIMEOUT_MS = 60_000
+
+# The trajectory traces as JSON: changes when a slider does.
+PATHS_SIGNATURE = """(sel) => {
+  const gd = document.querySelector(sel);
+  if (!gd || !gd.data || !gd._fullLayout) return null;
+  return JSON.stringify(gd.data.map((t) => [t.x, t.y]));
+}"""
+
+# Indices of the map's moving-marker traces: uid or meta "marker-<name>". plotly.py drops
+# uids when Streamlit serialises a figure, so when no trace is tagged, the markers are the
+# animated traces (those the frames update) drawn as markers only on the map's axes.
+MARKER_TRACES = """(sel) => {
+  const gd = document.querySelector(sel);
+  const tagged = (t) => [t.uid, ...[].concat(t.meta ?? [])]
+    .some((v) => typeof v === "string" && v.startsWith("marker-"));
+  const byTag = gd.data.flatMap((t, i) => (tagged(t) ? [i] : []));
+  if (byTag.length) return byTag;
+  const frames = (gd._transitionData && gd._transitionData._frames) || [];
+  const animated = [...new Set(frames.flatMap((f) => f.traces ?? []))];
+  return animated.filter((i) => gd.data[i].mode === "markers" && (gd.data[i].xaxis ?? "x") === "x");
+}"""
+
+# Coordinates of the given traces as Plotly holds them after defaults (base64 arrays decoded).
+COORDINATES = """([sel, indices]) => {
+  const gd = document.querySelector(sel);
+  const full = gd._fullData ?? gd.data;
+  const xy = (t) => [Array.from(t.x ?? []), Array.from(t.y ?? [])];
+  return JSON.stringify(indices.map((i) => xy(full[i])));
+}"""
+
+# The contour image as drawn: its size on screen and whether its picture has loaded.
+CONTOUR_DRAWN = """(sel) => {
+  const gd = document.querySelector(sel);
+  const image = gd.querySelector(".imagelayer image");
+  if (!image) return null;
+  const box = image.getBBox();
+  const href = image.getAttribute("href") || image.getAttribute("xlink:href") || "";
+  return { width: box.width, height: box.height, png: href.startsWith("data:image/png") };
+}"""
+
+# Called every animation frame while playing (at least 30, about half a second): collects the
+# markers' distinct positions and counts the frames in which the contour layer was not drawn.
+WATCH_PLAYBACK = (
+    """([sel, indices, start]) => {
+  const w = (window.__playback ??= { positions: new Set([start]), frames: 0, noContour: 0 });
+  const gd = document.querySelector(sel);
+  w.frames += 1;
+  if (!gd.querySelector(".imagelayer image")) w.noContour += 1;
+  w.positions.add(("""
+    + COORDINATES
+    + """)([sel, indices]));
+  const done = w.positions.size >= 4 && w.frames >= 30;
+  return done && { positions: [...w.positions], frames: w.frames, noContour: w.noContour };
+}"""
+)
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.skip(
+            f"{SKIP_PREFIX} the playwright package is not installed — browser tests did not run"
+        )
+    path = find_chromium()
+    if path is None:
+        pytest.skip(missing_chromium_reason())
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(chromium_path: str):
+    with streamlit_server(ROOT / "app.py", timeout=90) as server:
+        yield server
+
+
+@pytest.fixture
+def page(chromium_path: str, server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, chromium_path)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(server.url)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def assert_no_exception(page, server) -> None:
+    shown = page.locator(EXCEPTION)
+    if shown.count():
+        pytest.fail(
+            f"the page shows an exception: {shown.first.inner_text()}\n"
+            f"server log:\n{server.log_tail()}"
+        )
+
+
+def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> None:
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    page.wait_for_selector(f"{CONTOUR_IMAGE}, {EXCEPTION}", state="attached")
+    assert_no_exception(page, server)
+    wait_until_idle(page)
+    page.screenshot(path=OUT_DIR / "playground.png", full_page=True)
+    contour = page.evaluate(CONTOUR_DRAWN, MAP_SELECTOR)
+    assert contour is not None, "the map has no contour image"
+    assert contour["png"], "the contour image is not the PNG the app sent"
+    assert contour["width"] > 200 and contour["height"] > 200, f"contour drawn as {contour}"
+
+    # Move the learning rate one notch: the paths are recomputed and redrawn.
+    paths_before = page.evaluate(PATHS_SIGNATURE, MAP_SELECTOR)
+    thumb = slider_thumb(page, LR_SLIDER_KEY)
+    lr_before = thumb.get_attribute("aria-valuetext")
+    thumb.press("ArrowRight")
+    page.wait_for_function(
+        f"""([sel, before]) => {{
+          if (document.querySelector('{EXCEPTION}')) return true;
+          const now = ({PATHS_SIGNATURE})(sel);
+          return now !== null && now !== before;
+        }}""",
+        arg=[MAP_SELECTOR, paths_before],
+    )
+    assert_no_exception(page, server)
+    wait_until_idle(page)
+    assert thumb.get_attribute("aria-valuetext") != lr_before
+    page.wait_for_selector(CONTOUR_IMAGE, state="attached")
+
+    # Press Play: the markers take several positions, over a contour drawn all along.
+    markers = page.evaluate(MARKER_TRACES, MAP_SELECTOR)
+    assert markers, "no animated marker trace in the map"
+    start = page.evaluate(COORDINATES, [MAP_SELECTOR, markers])
+    page.locator(f"{MAP_SELECTOR} .updatemenu-button", has_text="Play").first.click()
+    playback = page.wait_for_function(
+        WATCH_PLAYBACK, arg=[MAP_SELECTOR, markers, start], polling="raf", timeout=15_000
+    ).json_value()
+    page.screenshot(path=OUT_DIR / "playground_playing.png", full_page=True)
+    assert playback["positions"][0] == start and len(playback["positions"]) >= 4
+    assert playback["noContour"] == 0, (
+        f"the contour layer was missing in {playback['noContour']} of {playback['frames']}"
+        " animation frames while the markers moved"
+    )
+    assert page.evaluate(CONTOUR_DRAWN, MAP_SELECTOR)["width"] > 200, "the contour is gone"
+    assert_no_exception(page, server)
