@@ -58,7 +58,7 @@ def test_short_runs_get_one_frame_per_step():
     assert [f["name"] for f in fig["frames"]] == [str(k) for k in range(11)]
     last = fig["frames"][-1]["data"]
     marker = last[1]
-    assert marker["x"][0] == pytest.approx(spiral(11)[-1, 0], rel=1e-4)
+    assert marker["x"][0] == pytest.approx(spiral(11)[-1, 0], abs=1e-4)
 
 
 def test_diverged_run_stops_at_the_map_edge_with_a_cross():

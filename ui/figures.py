@@ -20,6 +20,7 @@ from PIL import Image
 
 MAX_FRAMES = 150
 TRAIL_FRAMES = 6
+TRAIL_POINTS = 16
 
 # One colour and one marker per optimizer, everywhere in the app. Okabe & Ito's
 # colour-blind-safe palette first, then Paul Tol's; the marker symbol tells runs
@@ -147,17 +148,43 @@ def _window_margin(window) -> tuple[tuple[float, float], tuple[float, float]]:
     return (x0 + mx, x1 - mx), (y0 + my, y1 - my)
 
 
-def _shown_at(path: Path, step: int, window) -> tuple[float, float, bool]:
-    """Where a run's marker stands at ``step``; pinned to the map's edge once it left the map."""
-    k = min(step, len(path.xy) - 1)
-    x, y = path.xy[k]
+def _moving(path: Path, shown: np.ndarray, window, log_loss: bool) -> list[list[dict]]:
+    """For each shown step: the run's trail, its marker and its loss marker, as frame data.
+
+    A run that stopped (diverged) stays where it left; a marker that left the map is pinned
+    to the map's edge; both are drawn as a cross.
+    """
+    last = len(path.xy) - 1
+    stops = np.minimum(shown, last)
     (x0, x1), (y0, y1) = _window_margin(window)
-    outside = not (x0 <= x <= x1 and y0 <= y <= y1)
-    return float(np.clip(x, x0, x1)), float(np.clip(y, y0, y1)), outside
+    at = path.xy[stops]
+    pinned = np.column_stack([np.clip(at[:, 0], x0, x1), np.clip(at[:, 1], y0, y1)])
+    crossed = (pinned != at).any(axis=1) | ((path.diverged_at is not None) & (shown >= last))
+    symbols = np.where(crossed, "x", symbol(path.name)).tolist()
+    loss = path.loss[stops]
+    loss = np.maximum(loss, 1e-300) if log_loss else loss
+    xs, ys = _r(pinned[:, 0]), _r(pinned[:, 1])
+    trails, markers, loss_markers = [], [], []
+    for k, stop in enumerate(stops.tolist()):
+        since = min(int(shown[max(0, k - TRAIL_FRAMES)]), stop)
+        trail = _thinned(path.xy[since : stop + 1])
+        trails.append({"x": _r(trail[:, 0]), "y": _r(trail[:, 1])})
+        markers.append({"x": [xs[k]], "y": [ys[k]], "marker": {"symbol": symbols[k]}})
+        loss_markers.append({"x": [stop], "y": [float(f"{loss[k]:.6g}")]})
+    return [trails, markers, loss_markers]
 
 
 def _r(values) -> list[float]:
-    return [float(f"{v:.5g}") for v in values]
+    """Coordinates for the JSON of frames: four decimals are finer than a pixel."""
+    return np.round(np.asarray(values, dtype=float), 4).tolist()
+
+
+def _thinned(points: np.ndarray, most: int = TRAIL_POINTS) -> np.ndarray:
+    """At most ``most`` of ``points``, evenly spread, always keeping the last one."""
+    if len(points) <= most:
+        return points
+    keep = np.unique(np.round(np.linspace(0, len(points) - 1, most)).astype(int))
+    return points[keep]
 
 
 def loss_range(paths: Sequence[Path], log: bool) -> list[float] | None:
@@ -189,7 +216,7 @@ def race_figure(
     steps: int,
     loss_title: str = "f − f*",
     log_loss: bool = True,
-    click_targets: int = 32,
+    click_targets: int = 20,
     height: int = 560,
 ) -> dict:
     """The playground's main figure: contour map on the left, loss on the right, animated.
@@ -269,28 +296,15 @@ def race_figure(
     first_animated = len(data)
     animated = list(range(first_animated, first_animated + 3 * len(paths)))
 
-    def moving(k: int) -> list[dict]:
-        step = int(shown[k])
-        since = int(shown[max(0, k - TRAIL_FRAMES)])
-        traces = []
-        for p in paths:
-            x, y, outside = _shown_at(p, step, window)
-            stop = min(step, len(p.xy) - 1)
-            trail = p.xy[min(since, stop) : stop + 1]
-            stopped = p.diverged_at is not None and step >= len(p.xy) - 1
-            loss_y = max(float(p.loss[stop]), 1e-300) if log_loss else float(p.loss[stop])
-            traces.append({"x": _r(trail[:, 0]), "y": _r(trail[:, 1])})
-            traces.append(
-                {
-                    "x": [x],
-                    "y": [y],
-                    "marker": {"symbol": "x" if stopped or outside else symbol(p.name)},
-                }
-            )
-            traces.append({"x": [stop], "y": [float(f"{loss_y:.5g}")]})
-        return traces
+    moving = [_moving(p, shown, window, log_loss) for p in paths]  # per path, per frame
 
-    for p, first in zip(paths, moving(0)[0::3], strict=True):
+    def frame(k: int) -> list[dict]:
+        """Frame ``k``'s animated traces, in ``animated`` order."""
+        return [m[part][k] for part in range(3) for m in moving]
+
+    first = frame(0)
+    n = len(paths)
+    for p, trail in zip(paths, first[:n], strict=True):
         data.append(
             {
                 "type": "scatter",
@@ -300,10 +314,10 @@ def race_figure(
                 "mode": "lines",
                 "line": {"color": colour(p.name), "width": 3},
                 "hoverinfo": "skip",
-                **first,
+                **trail,
             }
         )
-    for p, first in zip(paths, moving(0)[1::3], strict=True):
+    for p, marker in zip(paths, first[n : 2 * n], strict=True):
         data.append(
             {
                 "type": "scatter",
@@ -316,14 +330,14 @@ def race_figure(
                     "color": colour(p.name),
                     "size": 13,
                     "line": {"width": 1.5, "color": "white"},
-                    "symbol": first["marker"]["symbol"],
+                    "symbol": marker["marker"]["symbol"],
                 },
-                "x": first["x"],
-                "y": first["y"],
+                "x": marker["x"],
+                "y": marker["y"],
                 "hovertemplate": f"{p.label}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
             }
         )
-    for p, first in zip(paths, moving(0)[2::3], strict=True):
+    for p, loss_marker in zip(paths, first[2 * n :], strict=True):
         data.append(
             {
                 "type": "scatter",
@@ -335,15 +349,13 @@ def race_figure(
                 "mode": "markers",
                 "marker": {"color": colour(p.name), "size": 9, "symbol": symbol(p.name)},
                 "hoverinfo": "skip",
-                **first,
+                **loss_marker,
             }
         )
-    # Reorder each frame's traces to match ``animated``: trails, then markers, then loss markers.
-    frames = []
-    for k, step in enumerate(shown):
-        traces = moving(k)
-        ordered = traces[0::3] + traces[1::3] + traces[2::3]
-        frames.append({"name": str(int(step)), "data": ordered, "traces": animated})
+    frames = [
+        {"name": str(int(step)), "data": frame(k), "traces": animated}
+        for k, step in enumerate(shown)
+    ]
 
     def animate(duration: int) -> dict:
         return {
