@@ -6,6 +6,8 @@ Screenshots go to bench/out/ (git-ignored).
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlparse
+
 import pytest
 from e2e_support import (
     MAP_SELECTOR,
@@ -173,3 +175,28 @@ def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> Non
     )
     assert page.evaluate(CONTOUR_DRAWN, MAP_SELECTOR)["width"] > 200, "the contour is gone"
     assert_no_exception(page, server)
+
+
+def test_a_click_on_the_map_moves_the_start_point(page, server) -> None:
+    page.wait_for_selector(f"{CONTOUR_IMAGE}, {EXCEPTION}", state="attached")
+    wait_until_idle(page)
+    start = (
+        page.locator(".st-key-x0 input").input_value(),
+        page.locator(".st-key-y0 input").input_value(),
+    )
+    plot_area = page.locator(f"{MAP_SELECTOR} .nsewdrag").first.bounding_box()
+    # three quarters across and a quarter down the map: x > 0, y > 0 on every landscape window
+    page.mouse.click(
+        plot_area["x"] + 0.75 * plot_area["width"], plot_area["y"] + 0.25 * plot_area["height"]
+    )
+    page.wait_for_function(
+        "(before) => document.querySelector('.st-key-x0 input').value !== before", arg=start[0]
+    )
+    wait_until_idle(page)
+    assert_no_exception(page, server)
+    x0 = float(page.locator(".st-key-x0 input").input_value())
+    y0 = float(page.locator(".st-key-y0 input").input_value())
+    assert (x0, y0) != tuple(map(float, start))
+    assert x0 > 0 and y0 > 0, f"the click landed at ({x0}, {y0})"
+    query = parse_qs(urlparse(page.url).query)
+    assert float(query["x0"][0]) == x0 and float(query["y0"][0]) == y0  # the link follows

@@ -1,0 +1,78 @@
+"""The comparison table, divergence notes and CSV export, on real runs."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import plotly.io as pio
+import pytest
+
+import optim_core
+from ui import figures, report
+
+QUADRATIC = optim_core.LANDSCAPES["quadratic"]
+START = np.asarray(QUADRATIC.start)
+
+
+def race(settings: dict[str, dict], steps: int = 120):
+    names = list(settings)
+    runs = [optim_core.run(n.split(":")[0], QUADRATIC, START, steps, **settings[n]) for n in names]
+    return names, runs
+
+
+def test_rank_puts_the_first_to_converge_first_and_diverged_last():
+    names, runs = race(
+        {"gd": {"lr": 0.1}, "momentum": {"lr": 0.01, "beta": 0.9}, "gd:too-large": {"lr": 0.5}}
+    )
+    rows = report.comparison_rows(names, runs, QUADRATIC, tol=1e-4)
+    by_name = {row["optimizer"]: row for row in rows}
+    reached = "steps to f − f* < 0.0001"
+    assert by_name["gd:too-large"]["diverged at step"] is not None
+    assert by_name["gd:too-large"]["rank"] == 3
+    first = min(("gd", "momentum"), key=lambda n: by_name[n][reached] or 10**9)
+    assert by_name[first]["rank"] == 1
+    # steps to tolerance agree with the loss curve itself
+    loss = runs[names.index(first)].loss - QUADRATIC.f_min
+    k = by_name[first][reached]
+    assert loss[k] <= 1e-4 < loss[k - 1]
+    assert by_name[first]["distance to nearest minimum"] == pytest.approx(
+        np.linalg.norm(runs[names.index(first)].params[-1] - QUADRATIC.minima[0])
+    )
+
+
+def test_a_diverged_run_gets_a_note_that_names_its_step_and_learning_rate():
+    names, runs = race({"adam": {"lr": 0.05}, "gd": {"lr": 0.5}})
+    notes = report.divergence_notes(["Adam", "GD"], runs, [{"lr": 0.05}, {"lr": 0.5}])
+    assert notes == [f"GD diverged at step {runs[1].diverged_at} — try a smaller η (now 0.5)."]
+
+
+def test_paths_stop_where_the_run_left_and_hold_no_nan():
+    _, (run,) = race({"gd": {"lr": 0.5}})
+    path = report.to_path("gd", "GD", run, QUADRATIC)
+    assert len(path.xy) == run.diverged_at
+    assert np.isfinite(path.xy).all() and np.isfinite(path.loss).all()
+
+
+def test_csv_has_every_step_of_every_run_to_full_precision():
+    names, runs = race({"gd": {"lr": 0.1}, "adam": {"lr": 0.05}}, steps=30)
+    rows = list(csv.DictReader(io.StringIO(report.trajectories_csv(names, runs))))
+    assert len(rows) == 2 * 31
+    adam = [r for r in rows if r["optimizer"] == "adam"]
+    assert float(adam[7]["x"]) == runs[1].params[7, 0]  # repr-exact round trip
+    assert float(adam[7]["grad_y"]) == runs[1].grads[7, 1]
+    assert adam[-1]["lr"] == ""  # the last iterate takes no step
+
+
+def test_the_html_download_is_a_standalone_animation():
+    names, runs = race({"gd": {"lr": 0.1}}, steps=20)
+    paths = [report.to_path(n, n, r, QUADRATIC) for n, r in zip(names, runs, strict=True)]
+    z = QUADRATIC.f(np.stack(np.meshgrid(np.linspace(-5, 5, 50), np.linspace(-5, 5, 50)), -1))
+    spec = figures.race_figure(
+        figures.contour_png(np.log1p(z)), paths, QUADRATIC.window, QUADRATIC.minima, steps=20
+    )
+    html = pio.to_html(spec, include_plotlyjs=True, full_html=True, validate=False)
+    assert html.lstrip().lower().startswith("<!doctype html>") and "Plotly.newPlot" in html
+    assert "<script src=" not in html  # plotly.js inline: works offline, in any classroom
+    assert '"frames"' in html or "addFrames" in html
