@@ -7,7 +7,7 @@ import plotly.io as pio
 import streamlit as st
 
 import optim_core
-from ui import cache, controls, figures, presets, report, state
+from ui import cache, controls, figures, plotly_element, presets, report, state
 
 problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
 
@@ -112,7 +112,7 @@ trajectories = [
     for name, values in zip(scene.optimizers, hyper, strict=True)
 ]
 paths = [
-    report.to_path(name, label, traj, land)
+    report.to_path(name, label, traj, land, start)
     for name, label, traj in zip(scene.optimizers, labels, trajectories, strict=True)
 ]
 log_loss = land.f_min is not None and np.isfinite(land.f_min)
@@ -141,13 +141,18 @@ view = st.radio(
     label_visibility="collapsed",
 )
 if view == "race":
-    st.plotly_chart(
-        figures.DictFigure(race_figure()),
-        key="map",
-        on_select=state.on_map_click,
-        selection_mode="points",
-        config={"displaylogo": False, "scrollZoom": False},
-    )
+    if plotly_element.available():
+        plotly_element.plotly_element(
+            race_figure(), key="map", clickable="click-grid", on_click=state.on_map_click
+        )
+    else:
+        st.plotly_chart(
+            figures.DictFigure(race_figure()),
+            key="map",
+            on_select=state.on_map_click,
+            selection_mode="points",
+            config={"displaylogo": False, "scrollZoom": False},
+        )
     st.caption(
         "Press ▶ Play to race; drag the step slider to scrub. Click anywhere on the map to "
         "start the race there. Faint lines are each optimizer's whole path."

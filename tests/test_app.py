@@ -6,8 +6,8 @@ import base64
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
+from figure_checks import assert_all_finite
 from streamlit.testing.v1 import AppTest
 
 from ui import state
@@ -25,10 +25,15 @@ def render(query: dict[str, str] | None = None) -> AppTest:
     return at.run()
 
 
+def figures_shown(at: AppTest) -> list[dict]:
+    """Every Plotly figure on the page: st.plotly_chart specs and ui.plotly_element data."""
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    specs += [json.loads(c.proto.json)["figure"] for c in at.get("bidi_component")]
+    return [spec for spec in specs if spec.get("data")]
+
+
 def figure(at: AppTest, key: str = "map") -> dict:
-    charts = [c for c in at.get("plotly_chart") if json.loads(c.proto.spec).get("data")]
-    for chart in charts:
-        spec = json.loads(chart.proto.spec)
+    for spec in figures_shown(at):
         uids = {t.get("meta") for t in spec["data"]}
         images = {i.get("name") for i in spec["layout"].get("images", [])}
         if (key == "map" and "contour" in images) or (key == "surface" and "surface" in uids):
@@ -51,22 +56,6 @@ def assert_race_figure(spec: dict, optimizers) -> None:
         assert len(frame["traces"]) == len(frame["data"]) == 3 * len(optimizers)
         assert {uids[i].split("-")[0] for i in frame["traces"]} == {"trail", "marker", "lossmarker"}
     assert_all_finite(spec)
-
-
-def assert_all_finite(node) -> None:
-    """No NaN or Infinity anywhere in a figure, typed arrays included."""
-    if isinstance(node, dict):
-        if "bdata" in node:
-            values = np.frombuffer(base64.b64decode(node["bdata"]), "<" + node["dtype"])
-            assert np.isfinite(values).all()
-            return
-        for value in node.values():
-            assert_all_finite(value)
-    elif isinstance(node, list):
-        for value in node:
-            assert_all_finite(value)
-    elif isinstance(node, float):
-        assert np.isfinite(node)
 
 
 def test_default_scene_renders_the_race():

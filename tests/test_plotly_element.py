@@ -1,0 +1,40 @@
+"""The map's in-place Plotly element, and the st.plotly_chart fallback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import plotly
+from streamlit.testing.v1 import AppTest
+
+from ui import plotly_element
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def test_plotly_js_is_served_from_the_installed_package():
+    assert plotly_element.available()
+    served = plotly_element.STATIC_DIR / plotly_element.PLOTLY_JS
+    shipped = Path(plotly.__file__).parent / "package_data" / plotly_element.PLOTLY_JS
+    assert served.read_bytes() == shipped.read_bytes()
+
+
+def test_the_map_is_drawn_by_the_element_with_clicks_on_the_targets():
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    (element,) = at.get("bidi_component")
+    data = json.loads(element.proto.json)
+    assert data["src"] == plotly_element.PLOTLY_URL
+    assert data["clickable"] == "click-grid"
+    assert any(t.get("meta") == "click-grid" for t in data["figure"]["data"])
+    assert not at.get("plotly_chart")
+
+
+def test_without_static_serving_the_map_falls_back_to_plotly_chart(monkeypatch):
+    monkeypatch.setattr(plotly_element, "available", lambda: False)
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert not at.get("bidi_component")
+    (chart,) = at.get("plotly_chart")
+    assert json.loads(chart.proto.spec)["frames"]

@@ -1,0 +1,122 @@
+"""A Plotly chart that updates in place: the playground's map on every slider move.
+
+``st.plotly_chart`` replaces its chart on every rerun: a new element id (the id hashes
+the figure), a fresh ``Plotly.newPlot``, then a second full ``Plotly.react`` after its
+theme pass, and the learner's zoom is lost. This element keeps one graph div for the
+session and calls ``Plotly.react`` on it, which redraws only what changed.
+
+plotly.js comes from the installed ``plotly`` package (the version ``requirements.txt``
+pins), served by Streamlit's static file serving (``server.enableStaticServing``) from a
+copy made at start-up in ``static/``. Where that copy cannot be made (a read-only
+install), ``available()`` is false and the page falls back to ``st.plotly_chart``.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import plotly
+import streamlit as st
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+PLOTLY_JS = "plotly.min.js"
+# Relative, so it also resolves under a server.baseUrlPath and from any page's URL.
+PLOTLY_URL = f"app/static/{PLOTLY_JS}"
+
+_JS = """
+let plotlyLoading = null;
+
+function loadPlotly(src) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  plotlyLoading ??= new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.onload = () => resolve(window.Plotly);
+    script.onerror = () => reject(new Error("could not load " + src));
+    document.head.appendChild(script);
+  });
+  return plotlyLoading;
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let gd = parentElement.querySelector(":scope > .pg-plot");
+  if (!gd) {
+    gd = document.createElement("div");
+    gd.className = "pg-plot";
+    gd.style.width = "100%";
+    parentElement.appendChild(gd);
+  }
+  loadPlotly(data.src).then((Plotly) => {
+    const { figure, config } = data;
+    const frames = figure.frames ?? [];
+    return Plotly.react(gd, { data: figure.data, layout: figure.layout, frames, config })
+      .then(() => {
+        if (gd.dataset.clicks) return;
+        gd.dataset.clicks = "on";
+        gd.on("plotly_click", (event) => {
+          const point = event.points && event.points[0];
+          if (point && point.data.meta === data.clickable) {
+            setTriggerValue("click", { x: point.x, y: point.y });
+          }
+        });
+      });
+  });
+}
+"""
+
+_CSS = """
+.pg-plot .modebar { top: 0; }
+"""
+
+
+@functools.cache
+def available() -> bool:
+    """Whether plotly.js could be put where Streamlit serves static files."""
+    source = Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
+    target = STATIC_DIR / PLOTLY_JS
+    try:
+        if not target.exists() or target.stat().st_size != source.stat().st_size:
+            STATIC_DIR.mkdir(exist_ok=True)
+            shutil.copyfile(source, target)
+    except OSError:
+        return False
+    return bool(st.get_option("server.enableStaticServing"))
+
+
+@functools.cache
+def _element():
+    return st.components.v2.component(
+        "optimizer_playground.plotly", js=_JS, css=_CSS, isolate_styles=False
+    )
+
+
+def plotly_element(
+    figure: dict,
+    *,
+    key: str,
+    config: dict | None = None,
+    clickable: str | None = None,
+    on_click: Callable[[], None] | None = None,
+):
+    """Draw ``figure`` (a plain dict) in a chart that updates in place across reruns.
+
+    A click on a point of the trace whose ``meta`` is ``clickable`` sets the trigger value
+    ``click`` (``{"x": …, "y": …}``) and calls ``on_click``; read it from
+    ``st.session_state[key].click`` inside the callback.
+    """
+    data = {
+        "figure": figure,
+        "config": {"displaylogo": False, "responsive": True, **(config or {})},
+        "src": PLOTLY_URL,
+        "clickable": clickable,
+    }
+    return _element()(
+        key=key,
+        data=data,
+        height=figure.get("layout", {}).get("height"),
+        on_click_change=on_click or (lambda: None),
+    )
