@@ -4,14 +4,17 @@ import streamlit as st
 
 st.set_page_config(
     page_title="Optimizer Playground",
-    page_icon="⛰️",
+    page_icon=":material/landscape:",
     layout="wide",
     initial_sidebar_state="expanded",
 )
 
 page = st.navigation(
     [
-        st.Page("pages/playground.py", title="Playground", icon="🏁", default=True),
+        st.Page(
+            "pages/playground.py", title="Playground", icon=":material/sports_score:", default=True
+        ),
+        st.Page("pages/inspector.py", title="Inside the optimizer", icon=":material/search:"),
     ]
 )
 page.run()

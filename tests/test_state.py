@@ -138,3 +138,14 @@ def test_values_in_a_preset_link_override_the_preset():
         scene.landscape_params()["kappa"]
         == PRESETS["narrow-valley"].scene.landscape_values["kappa"]
     )
+
+
+def test_inspected_optimizer_round_trips_with_its_hyperparameters():
+    scene = state.Scene(optimizers=("gd",), inspect="lion", hyper={"lion": {"lr": 0.02}})
+    query = state.scene_to_query(scene)
+    assert query["inspect"] == "lion" and query["lion.lr"] == "0.02"
+    again, problems = state.scene_from_query(query)
+    assert problems == [] and again.inspect == "lion" and again.hyperparams("lion")["lr"] == 0.02
+    assert "inspect" not in state.scene_to_query(state.Scene())
+    bad, problems = state.scene_from_query({"inspect": "<script>"})
+    assert bad.inspect == state.Scene.inspect and any("inspect" in p for p in problems)

@@ -46,6 +46,7 @@ class Scene:
       schedule: a name in ``optim_core.SCHEDULES``; ``schedule_values`` its parameters.
       preset: the preset the scene came from, if any (only shown, never applied).
       view: a key of ``VIEWS``, what the page shows.
+      inspect: the optimizer the inspector page looks inside (any name in ``OPTIMIZERS``).
     """
 
     landscape: str = "quadratic"
@@ -62,6 +63,7 @@ class Scene:
     schedule_values: Mapping[str, float] = dataclasses.field(default_factory=dict)
     preset: str = ""
     view: str = "race"
+    inspect: str = "adam"
 
     def hyperparams(self, name: str) -> dict[str, object]:
         """Every hyperparameter and option of optimizer ``name``, defaults filled in."""
@@ -125,7 +127,12 @@ def scene_to_query(scene: Scene) -> dict[str, str]:
     for name, value in scene.landscape_params().items():
         query[f"land.{name}"] = _fmt(value)
     query["opt"] = ",".join(scene.optimizers)
-    for opt in scene.optimizers:
+    shown = (
+        scene.optimizers
+        if scene.inspect in scene.optimizers
+        else (*scene.optimizers, scene.inspect)
+    )
+    for opt in shown:
         for name, value in scene.hyperparams(opt).items():
             query[f"{opt}.{name}"] = _fmt(value)
     if scene.start is not None:
@@ -141,6 +148,8 @@ def scene_to_query(scene: Scene) -> dict[str, str]:
         query["preset"] = scene.preset
     if scene.view != Scene.view:
         query["view"] = scene.view
+    if scene.inspect != Scene.inspect:
+        query["inspect"] = scene.inspect
     return query
 
 
@@ -197,7 +206,7 @@ def scene_from_query(
         else:
             problems.append(f"unknown preset {slug[:40]!r}")
             slug = ""
-    known = {"land", "fx", "opt", "x0", "y0", "sched", "preset", "view"} | {
+    known = {"land", "fx", "opt", "x0", "y0", "sched", "preset", "view", "inspect"} | {
         p.name for p in SCENE_PARAMS
     }
     fields: dict[str, object] = {}
@@ -288,6 +297,10 @@ def scene_from_query(
     if fields["view"] not in VIEWS:
         problems.append(f"unknown view {fields['view'][:40]!r}")
         fields["view"] = Scene.view
+    fields["inspect"] = query.get("inspect", Scene.inspect)
+    if fields["inspect"] not in optim_core.OPTIMIZERS:
+        problems.append(f"unknown optimizer to inspect {fields['inspect'][:40]!r}")
+        fields["inspect"] = Scene.inspect
 
     unknown = sorted(set(query) - known)
     if unknown:
@@ -325,6 +338,7 @@ def widget_values(scene: Scene) -> dict[str, object]:
         "tol": scene.tol,
         "schedule": scene.schedule,
         "view": scene.view,
+        "inspect": scene.inspect,
     }
     for name, value in scene.landscape_params().items():
         values[f"land_{name}"] = value
@@ -368,6 +382,7 @@ def scene_from_widgets(state: Mapping[str, object], preset: str = "") -> Scene:
         schedule_values=sched_values,
         preset=preset,
         view=str(state.get("view", Scene.view)),
+        inspect=str(state.get("inspect", Scene.inspect)),
     )
 
 
@@ -386,8 +401,9 @@ def start_session(query: Mapping[str, str], presets: Mapping[str, Scene]) -> lis
         st.session_state[SCENE_KEY] = scene
         st.session_state["preset"] = scene.preset
     for key, value in widget_values(st.session_state[SCENE_KEY]).items():
-        if key not in st.session_state:
-            st.session_state[key] = value
+        # Set even a key that is there: a widget of the previous page holds its value under
+        # that page's widget id, and only a value set by key reaches this page's widget.
+        st.session_state[key] = st.session_state.get(key, value)
     return problems
 
 
@@ -461,7 +477,10 @@ def on_map_click(key: str = "map") -> None:
     import streamlit as st
 
     event = st.session_state.get(key)
-    points = getattr(getattr(event, "selection", None), "points", None) or []
+    points = getattr(getattr(event, "selection", None), "points", None) or []  # st.plotly_chart
+    click = getattr(event, "click", None)  # ui.plotly_element
+    if isinstance(click, dict):
+        points = [click]
     for point in points:
         x, y = point.get("x"), point.get("y")
         if isinstance(x, int | float) and isinstance(y, int | float):

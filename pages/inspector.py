@@ -1,0 +1,250 @@
+"""Inside the optimizer: why did it move there? One optimizer, step by step, with its numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import optim_core
+from ui import cache, controls, explain, figures, presets, report, state
+
+problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
+PLAY_EVERY = 0.5  # seconds between frames while playing
+
+# --- Controls (sidebar) ----------------------------------------------------------------------
+with st.sidebar:
+    st.subheader("Landscape")
+    st.selectbox(
+        "f(x, y)",
+        [*optim_core.LANDSCAPES, "custom"],
+        key="landscape",
+        format_func=lambda n: (
+            optim_core.LANDSCAPES[n].label if n != "custom" else "Custom f(x, y)…"
+        ),
+        on_change=state.on_landscape_change,
+    )
+    land_key, formula_error = state.landscape_key()
+    if st.session_state["landscape"] == "custom":
+        st.text_input("Your f(x, y)", key="formula", max_chars=state.MAX_FORMULA_CHARS)
+        if formula_error:
+            st.error(formula_error, icon=":material/edit:")
+    else:
+        for param in optim_core.LANDSCAPES[st.session_state["landscape"]].params:
+            controls.param_slider(param, f"land_{param.name}")
+
+    st.subheader("Optimizer")
+    name = st.selectbox(
+        "Look inside",
+        list(optim_core.OPTIMIZERS),
+        key="inspect",
+        format_func=lambda n: optim_core.OPTIMIZERS[n].label,
+    )
+    spec = optim_core.OPTIMIZERS[name]
+    with st.expander(f"{spec.label}: setting A", expanded=True):
+        st.caption(spec.summary)
+        for param in spec.hyperparams:
+            controls.param_slider(param, state.hp_key(name, param.name))
+        for choice in spec.options:
+            controls.choice_input(choice, state.hp_key(name, choice.name))
+
+    with st.expander("Compare with setting B"):
+        show_b = st.toggle("show setting B", key="ab_on")
+        values_a = {n: st.session_state[state.hp_key(name, n)] for n in spec.defaults()}
+        for key, value in explain.setting_b(name, values_a).items():
+            st.session_state.setdefault(f"ab_{name}_{key}", value)
+        for param in spec.hyperparams:
+            controls.param_slider(param, f"ab_{name}_{param.name}")
+        for choice in spec.options:
+            controls.choice_input(choice, f"ab_{name}_{choice.name}")
+
+    st.subheader("Run")
+    left, right = st.columns(2)
+    left.number_input("start x", key="x0", step=0.1, format="%.3f")
+    right.number_input("start y", key="y0", step=0.1, format="%.3f")
+    controls.param_slider(state.STEPS, "steps", label="steps")
+    controls.param_slider(state.NOISE, "noise", label="gradient noise σ")
+    if st.session_state["noise"] > 0:
+        st.number_input("noise seed", 0, int(state.SEED.high), key="seed", step=1)
+    st.selectbox(
+        "learning-rate schedule",
+        list(optim_core.SCHEDULES),
+        key="schedule",
+        format_func=lambda n: optim_core.SCHEDULES[n].label,
+    )
+    for param in optim_core.SCHEDULES[st.session_state["schedule"]].params:
+        controls.param_slider(param, f"sched_{param.name}")
+
+scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("preset", ""))
+land = cache.landscape(land_key)
+start = (float(st.session_state["x0"]), float(st.session_state["y0"]))
+schedule_key = (scene.schedule, tuple(scene.schedule_params().items()))
+
+
+def run(values: dict[str, object]) -> optim_core.Trajectory:
+    """This scene's run of the inspected optimizer with hyperparameters ``values``."""
+    return cache.trajectory(
+        name,
+        land_key,
+        start,
+        scene.steps,
+        scene.noise,
+        scene.seed,
+        schedule_key,
+        tuple(values.items()),
+    )
+
+
+values_b = {n: st.session_state[f"ab_{name}_{n}"] for n in spec.defaults()}
+traj = run(scene.hyperparams(name))
+traj_b = run(values_b) if show_b else None
+other = None
+if name == "momentum":  # the other convention, for the side-by-side
+    flipped = "classic" if scene.hyperparams(name)["formulation"] == "pytorch" else "pytorch"
+    other = run({**scene.hyperparams(name), "formulation": flipped})
+
+# --- Step and Play -----------------------------------------------------------------------------
+st.title("Inside the optimizer")
+for problem in problems:
+    st.warning(
+        f"Part of this link could not be used as it is: {problem}.", icon=":material/link_off:"
+    )
+st.caption(
+    f"Why did {spec.label} move there? Pick a step: the map shows the arrows of that step, the "
+    "equations its numbers, the series below how the state evolved."
+)
+
+if st.session_state.get("inspect_step", 0) > scene.steps:
+    st.session_state["inspect_step"] = scene.steps
+st.session_state.setdefault("inspect_step", min(10, scene.steps))
+playing = st.session_state.get("inspect_play", False)
+
+
+@st.fragment(run_every=PLAY_EVERY if playing else None)
+def player() -> None:
+    """While Play is on, move the step slider forward and redraw the page."""
+    ss = st.session_state
+    if ss.pop("inspect_ticked", False) or not ss.get("inspect_play"):
+        return  # the page run this tick asked for, or not playing
+    ss["inspect_step"] = min(scene.steps, ss["inspect_step"] + max(1, scene.steps // 100))
+    if ss["inspect_step"] >= scene.steps:
+        ss["inspect_play"] = False
+    ss["inspect_ticked"] = True
+    st.rerun()
+
+
+player()
+play_col, step_col = st.columns([1, 6], vertical_alignment="bottom")
+play_col.toggle("▶ Play", key="inspect_play")
+k = step_col.slider("step k", 0, scene.steps, key="inspect_step")
+
+# --- The map and the numbers ------------------------------------------------------------------
+window = tuple(tuple(map(float, w)) for w in land.window)
+runs = [
+    figures.InspectedRun(
+        f"{spec.label} (A)" if traj_b else spec.label,
+        report.to_path(name, "", traj, land, start).xy,
+        figures.inspected_colour(name),
+    )
+]
+arrows = [figures.MapArrow(a.kind, a.label, a.origin, a.vector) for a in explain.arrows(traj, k)]
+if traj_b is not None:
+    runs.append(
+        figures.InspectedRun(
+            f"{spec.label} (B)",
+            report.to_path(name, "", traj_b, land, start).xy,
+            figures.SETTING_B_COLOUR,
+            "dash",
+        )
+    )
+    arrows += [
+        figures.MapArrow(a.kind, f"{a.label} (B)", a.origin, a.vector, "dash")
+        for a in explain.arrows(traj_b, k)
+        if a.kind == "step"
+    ]
+if other is not None:
+    runs.append(
+        figures.InspectedRun(
+            f"{other.hyperparams['formulation']} convention",
+            report.to_path(name, "", other, land, start).xy,
+            figures.CONVENTION_COLOUR,
+            "dot",
+        )
+    )
+
+map_col, numbers_col = st.columns([1, 1])
+with map_col:
+    map_spec = figures.inspector_map(
+        cache.contour(land_key, window),
+        window,
+        np.asarray(land.minima, dtype=float).reshape(-1, 2),
+        runs,
+        k,
+        arrows,
+    )
+    st.plotly_chart(
+        figures.DictFigure(map_spec),
+        key="inspector_map",
+        config={"displaylogo": False, "scrollZoom": False},
+    )
+    if other is not None:
+        gap = float(np.nanmax(np.abs(traj.params - other.params)))
+        if scene.schedule == "constant":
+            st.caption(
+                f"Dotted: the {other.hyperparams['formulation']} convention of momentum. Under a "
+                f"constant η the two conventions give the same path (largest gap {gap:.2g}); "
+                "choose a learning-rate schedule to see them part."
+            )
+        else:
+            st.caption(
+                f"Dotted: the {other.hyperparams['formulation']} convention. Under this schedule "
+                f"the paths differ (largest gap {gap:.3g}): the classic velocity remembers the old "
+                "learning rates, the pytorch one applies today's η to all of it."
+            )
+
+
+def explain_run(trajectory: optim_core.Trajectory, label: str) -> None:
+    for sentence in explain.sentences(trajectory, k, label):
+        st.info(sentence, icon=":material/lightbulb:")
+    for equation in explain.equations(trajectory, k):
+        st.latex(r"\small " + equation.latex)
+
+
+with numbers_col:
+    st.markdown(
+        f"**Step {k}**: the update $w_{{{k - 1}}} \\to w_{{{k}}}$" if k else "**Step 0**: the start"
+    )
+    if traj_b is None:
+        explain_run(traj, spec.label)
+    else:
+        tab_a, tab_b = st.tabs(["Setting A", "Setting B"])
+        with tab_a:
+            explain_run(traj, f"{spec.label} (A)")
+        with tab_b:
+            explain_run(traj_b, f"{spec.label} (B)")
+
+# --- The state over time ---------------------------------------------------------------------
+st.subheader("The state over time")
+series_runs = [
+    (
+        f"{spec.label} (A)" if traj_b else spec.label,
+        figures.inspected_colour(name),
+        explain.series(traj),
+    )
+]
+if traj_b is not None:
+    series_runs.append((f"{spec.label} (B)", figures.SETTING_B_COLOUR, explain.series(traj_b)))
+st.plotly_chart(
+    figures.DictFigure(
+        figures.inspector_series(
+            series_runs, explain.SERIES_TITLES, explain.LOG_SERIES, k, scene.steps
+        )
+    ),
+    key="inspector_series",
+    config={"displaylogo": False},
+)
+st.caption(
+    "Solid: x coordinate, dashed: y. Row t is the update from step t − 1 to t; the dotted line "
+    "marks step k. Adaptive optimizers shrink the effective learning rate along the steep axis "
+    "and grow it along the flat one."
+)
+state.finish_run(scene)

@@ -1,0 +1,270 @@
+"""The inspector page and ui.explain: every optimizer renders, and the equations' numbers are
+the trajectory's own, checked against hand-computed first steps."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from figure_checks import assert_all_finite
+from streamlit.testing.v1 import AppTest
+
+import optim_core
+from ui import explain, figures, state
+
+TIMEOUT = 60
+APP = Path(__file__).resolve().parent.parent / "app.py"
+PAGE = "pages/inspector.py"
+QUADRATIC = optim_core.LANDSCAPES["quadratic"]
+
+
+def inspector(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.switch_page(PAGE).run()
+
+
+def chart(at: AppTest, key: str) -> dict:
+    for element in at.get("plotly_chart"):
+        spec = json.loads(element.proto.spec)
+        if key == "inspector_map" and spec["layout"].get("images"):
+            return spec
+        if key == "inspector_series" and not spec["layout"].get("images"):
+            return spec
+    raise AssertionError(f"no {key} figure rendered")
+
+
+def metas(spec: dict) -> list[str]:
+    return [t.get("meta") for t in spec["data"]]
+
+
+@pytest.mark.parametrize("name", list(optim_core.OPTIMIZERS))
+def test_every_optimizer_renders_at_default_and_last_step(name):
+    at = inspector({"inspect": name})
+    assert not at.exception
+    assert at.selectbox(key="inspect").value == name
+    for k in (at.slider(key="inspect_step").value, state.Scene.steps):
+        at.slider(key="inspect_step").set_value(k).run()
+        assert not at.exception
+        spec = chart(at, "inspector_map")
+        assert_all_finite(spec)
+        arrows = [m for m in metas(spec) if m.startswith("arrow-")]
+        assert {"arrow-gradient", "arrow-step"} <= set(arrows), (k, arrows)
+        has_moment = any(
+            key in optim_core.OPTIMIZERS[name].init(np.zeros(2))._fields
+            for key in ("velocity", "m")
+        )
+        assert ("arrow-momentum" in arrows) == has_moment
+        for trace in spec["data"]:
+            if trace["meta"].startswith("arrow-"):
+                assert trace["marker"]["symbol"][-1] == "arrow"
+                assert trace["marker"]["angleref"] == "previous"
+        series = chart(at, "inspector_series")
+        assert_all_finite(series)
+        assert series["layout"]["shapes"][0]["x0"] == k
+        assert any(m.startswith("series-grad-0-") for m in metas(series))
+        assert at.latex, "the update rule with its numbers"
+        assert at.info, "a sentence says what happened"
+    assert at.query_params["inspect"] == name if name != state.Scene.inspect else True
+
+
+def test_adaptive_series_and_bias_factors_only_where_they_exist():
+    at = inspector({"inspect": "adam"})
+    rows = {m.split("-")[1] for m in metas(chart(at, "inspector_series"))}
+    assert {"grad", "m", "v", "m_hat", "v_hat", "bias", "step_size"} <= rows
+    at.selectbox(key="inspect").set_value("momentum").run()
+    rows = {m.split("-")[1] for m in metas(chart(at, "inspector_series"))}
+    assert rows == {"grad", "velocity"}
+    at.selectbox(key="inspect").set_value("nadam").run()
+    bias = [m for m in metas(chart(at, "inspector_series")) if m.startswith("series-bias")]
+    assert bias == ["series-bias-0-1/(1−β₂ᵗ)"]  # NAdam corrects v only
+
+
+def test_setting_b_draws_a_second_run_and_its_eps_matters():
+    at = inspector({"inspect": "adam"})
+    at.toggle(key="ab_on").set_value(True).run()
+    assert not at.exception
+    assert "inspect-path-1" in metas(chart(at, "inspector_map"))
+    assert at.session_state["ab_adam_eps"] == pytest.approx(0.1)
+    assert at.session_state["ab_adam_bias_correction"] is False
+
+    def b_step_size() -> np.ndarray:
+        series = {t["meta"]: t["y"] for t in chart(at, "inspector_series")["data"]}
+        assert "series-bias-1-1/(1−β₁ᵗ)" not in series  # B has bias correction off
+        return np.array(series["series-step_size-1-x"], dtype=float)
+
+    capped = b_step_size()
+    assert capped.max() <= 0.05 / 0.1  # ε = 0.1 caps η/(√v̂+ε) at η/ε
+    at.select_slider(key="ab_adam_eps").set_value(1e-8).run()
+    assert b_step_size().max() > 10 * capped.max(), "the ε slider must visibly matter"
+
+
+def test_momentum_conventions_agree_without_schedule_and_part_with_one():
+    at = inspector({"inspect": "momentum"})
+    assert "inspect-path-1" in metas(chart(at, "inspector_map"))
+    assert any("same path" in c.value for c in at.caption)
+    at.selectbox(key="schedule").set_value("cosine").run()
+    assert not at.exception
+    assert any("the paths differ" in c.value for c in at.caption)
+
+
+def test_the_scene_survives_switching_pages():
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at.select_slider(key=state.hp_key("adam", "lr")).set_value(0.5).run()
+    at.number_input(key="x0").set_value(1.5).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.session_state[state.hp_key("adam", "lr")] == 0.5
+    assert at.session_state["x0"] == 1.5
+    assert at.query_params["adam.lr"] == "0.5" and at.query_params["x0"] == "1.5"
+    at.selectbox(key="inspect").set_value("lion").run()
+    at.select_slider(key=state.hp_key("lion", "lr")).set_value(0.02).run()
+    at.switch_page("pages/playground.py").run()
+    assert not at.exception
+    assert at.session_state["x0"] == 1.5 and at.session_state[state.hp_key("adam", "lr")] == 0.5
+    assert at.query_params["inspect"] == "lion" and at.query_params["lion.lr"] == "0.02"
+
+
+# --- ui.explain ------------------------------------------------------------------------------
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:\\times10\^\{-?\d+\})?")
+
+
+def numbers(line: str) -> list[float]:
+    """The numbers of one substituted line, ``1.5\\times10^{-3}`` included, in order."""
+    body = line.split("&=", 1)[1]
+    body = re.sub(r"_\{[^}]*\}|\^2|\^\{\d+\}(?!\})", "", body)
+    out = []
+    for token in NUMBER.findall(body):
+        mantissa, _, exponent = token.partition(r"\times10^{")
+        out.append(float(mantissa) * 10.0 ** int(exponent.rstrip("}") or 0))
+    return out
+
+
+def lines(equation: explain.Equation) -> list[str]:
+    return (
+        equation.latex.removeprefix(r"\begin{aligned}")
+        .removesuffix(r"\end{aligned}")
+        .split(r" \\ ")[1:]
+    )
+
+
+def run(name: str, steps: int = 30, **hyper) -> optim_core.Trajectory:
+    return optim_core.run(name, QUADRATIC, QUADRATIC.start, steps, **hyper)
+
+
+@pytest.mark.parametrize("name", list(optim_core.OPTIMIZERS))
+@pytest.mark.parametrize("k", [1, 2, 30])
+def test_substituted_numbers_are_the_trajectorys_state(name, k):
+    traj = run(name)
+    eqs = explain.equations(traj, k)
+    assert eqs and eqs[-1].name in ("w", "m")
+    for eq in eqs:
+        truth = traj.params[k] if eq.name == "w" else traj.state.get(eq.name)
+        if eq.name in traj.state:
+            truth = traj.state[eq.name][k]
+        if truth is not None:
+            np.testing.assert_allclose(eq.value, truth, rtol=1e-12, err_msg=eq.name)
+        for c, line in enumerate(lines(eq)):
+            shown = numbers(line)[-1]  # the result, after the last "="
+            assert shown == pytest.approx(eq.value[c], rel=1e-3, abs=1e-12), (eq.name, line)
+
+
+@pytest.mark.parametrize("name", ["adam", "amsgrad", "adamw", "nadam", "rmsprop"])
+def test_running_means_recombine_from_the_shown_operands(name):
+    """m_t = β·(prev) + (1−β)·g: the shown operands give the shown result (4 digits)."""
+    traj = run(name)
+    for eq in explain.equations(traj, 7):
+        if eq.name not in ("m", "v"):
+            continue
+        for line in lines(eq):
+            beta, prev, one_minus, g, result = numbers(line)
+            square = g * g if eq.name == "v" else g
+            assert beta * prev + one_minus * square == pytest.approx(result, rel=2e-3)
+            assert beta + one_minus == pytest.approx(1.0)
+
+
+def test_adam_first_step_by_hand():
+    """At t = 1 with bias correction m̂ = g, v̂ = g², so the step is −η g/(|g|+ε) ≈ −η sign g."""
+    traj = run("adam", lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8)
+    g = QUADRATIC.grad(np.asarray(QUADRATIC.start, dtype=float))
+    values = {eq.name: eq.value for eq in explain.equations(traj, 1)}
+    np.testing.assert_allclose(values["m"], 0.1 * g)
+    np.testing.assert_allclose(values["v"], 0.001 * g**2)
+    np.testing.assert_allclose(values["m_hat"], g, rtol=1e-9)
+    np.testing.assert_allclose(values["v_hat"], g**2, rtol=1e-9)
+    np.testing.assert_allclose(values["w"] - traj.params[0], -0.05 * np.sign(g), rtol=1e-6)
+
+
+def test_momentum_first_steps_by_hand():
+    traj = run("momentum", lr=0.05, beta=0.9)
+    w0 = np.asarray(QUADRATIC.start, dtype=float)
+    g0 = QUADRATIC.grad(w0)
+    w1 = w0 - 0.05 * g0
+    g1 = QUADRATIC.grad(w1)
+    values = {eq.name: eq.value for eq in explain.equations(traj, 2)}
+    np.testing.assert_allclose(values["velocity"], 0.9 * g0 + g1)
+    np.testing.assert_allclose(values["w"], w1 - 0.05 * (0.9 * g0 + g1))
+
+
+def test_sentences_say_adam_adapts_and_momentum_overshoots():
+    traj = run("adam", steps=5)
+    said = " ".join(explain.sentences(traj, 1, "Adam"))
+    assert "larger than along" in said and "smaller than plain GD's" in said
+    traj = run("momentum", steps=200)
+    overshoots = [
+        k for k in range(1, 201) if "overshoots" in " ".join(explain.sentences(traj, k, "Momentum"))
+    ]
+    assert overshoots, "on the narrow valley momentum's step goes against −∇L at some step"
+    k = overshoots[0]
+    u, g = traj.state["update"][k], traj.grads[k - 1]
+    assert np.any(u * g > 0)  # the step goes uphill along some coordinate
+
+
+def test_arrows_share_step_units():
+    traj = run("momentum")
+    by_kind = {a.kind: a for a in explain.arrows(traj, 3)}
+    np.testing.assert_allclose(by_kind["step"].vector, traj.params[3] - traj.params[2])
+    np.testing.assert_allclose(by_kind["momentum"].vector, by_kind["step"].vector)  # pytorch
+    np.testing.assert_allclose(by_kind["gradient"].vector, -traj.lr[2] * traj.grads[2])
+    assert [a.kind for a in explain.arrows(traj, 0)] == ["gradient"]
+
+
+def test_setting_b_contrasts_a():
+    spec = optim_core.OPTIMIZERS["adam"]
+    b = explain.setting_b("adam", spec.defaults())
+    assert b["beta1"] == 0.5 and b["eps"] == 0.1 and b["bias_correction"] is False
+    assert b["lr"] == spec.defaults()["lr"]
+    assert (
+        explain.setting_b("momentum", {"lr": 0.1, "beta": 0.9, "formulation": "pytorch"})[
+            "formulation"
+        ]
+        == "classic"
+    )
+
+
+def test_figures_never_carry_nan():
+    traj = run("adam", steps=10, lr=10.0)  # big steps, possibly diverging
+    arrows = [
+        figures.MapArrow(a.kind, a.label, a.origin, a.vector) for a in explain.arrows(traj, 10)
+    ]
+    xy = traj.params[np.isfinite(traj.params).all(axis=1)]
+    spec = figures.inspector_map(
+        "data:image/png;base64,",
+        QUADRATIC.window,
+        np.zeros((1, 2)),
+        [figures.InspectedRun("A", xy, "#000")],
+        10,
+        arrows,
+    )
+    assert_all_finite(spec)
+    assert_all_finite(
+        figures.inspector_series(
+            [("A", "#000", explain.series(traj))], explain.SERIES_TITLES, explain.LOG_SERIES, 10, 10
+        )
+    )
+    assert figures.nice_scale(0.01, 10) == 200 and figures.nice_scale(0.0, 10) == 1.0
