@@ -15,6 +15,8 @@ from ui.figures import Grid, contour_png
 
 CONTOUR_RESOLUTION = 400
 SURFACE_RESOLUTION = 60
+# Figures send z as float32 (largest 3.4e38); the surface lifts its paths by 1 % of the range.
+_DISPLAY_LIMIT = 1e38
 
 LandscapeKey = tuple[str, tuple[tuple[str, float], ...], str]
 
@@ -34,7 +36,8 @@ def landscape(key: LandscapeKey) -> optim_core.Landscape:
 def display_z(land: optim_core.Landscape, f: np.ndarray) -> tuple[np.ndarray, str]:
     """What contour and surface show: log10(f − f* + δ) for steep landscapes, else f.
 
-    Values are clipped to the 98th percentile so one far corner cannot flatten the map.
+    Values are clipped to the 98th percentile so one far corner cannot flatten the map, and
+    well inside float32's range, in which figures send them.
     """
     with np.errstate(all="ignore"):
         finite = np.isfinite(f)
@@ -50,7 +53,8 @@ def display_z(land: optim_core.Landscape, f: np.ndarray) -> tuple[np.ndarray, st
         else:
             z, title = f, "f"
         hi = float(np.percentile(z, 98))
-        return np.minimum(z, hi), title
+        # beyond float32's range (f = 1e300 * x^2) a figure would show inf
+        return np.clip(np.minimum(z, hi), -_DISPLAY_LIMIT, _DISPLAY_LIMIT), title
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)

@@ -22,8 +22,19 @@ def excess_loss(land: optim_core.Landscape, loss: np.ndarray) -> np.ndarray:
     return loss
 
 
-def to_path(name: str, label: str, traj: optim_core.Trajectory, land) -> Path:
-    """A trajectory cut at its last finite iterate, for drawing."""
+def to_path(
+    name: str,
+    label: str,
+    traj: optim_core.Trajectory,
+    land,
+    start: tuple[float, float] | None = None,
+) -> Path:
+    """A trajectory cut at its last finite iterate, for drawing.
+
+    A run that diverged at step 0 (f is not finite at the start, as for ``log(x)`` started at
+    x < 0) has no finite iterate: it is drawn as the single point ``start``, or the centre of
+    the landscape's window when no start is given.
+    """
     n = len(traj.params) if traj.diverged_at is None else max(int(traj.diverged_at), 1)
     xy = np.asarray(traj.params[:n], dtype=float)
     loss = excess_loss(land, np.asarray(traj.loss[:n], dtype=float))
@@ -31,6 +42,9 @@ def to_path(name: str, label: str, traj: optim_core.Trajectory, land) -> Path:
     if not keep.all():  # defensive: never hand a NaN to the figure
         n = int(np.argmin(keep)) or 1
         xy, loss = xy[:n], loss[:n]
+        if not np.isfinite(xy).all():
+            centre = np.mean(np.asarray(land.window, dtype=float), axis=1)
+            xy = np.asarray([start if start is not None else centre], dtype=float)
         if not np.isfinite(loss).all():
             loss = np.nan_to_num(loss, nan=0.0, posinf=1e300, neginf=-1e300)
     return Path(name, label, xy, loss, traj.diverged_at)
