@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -14,23 +16,7 @@ PLAY_EVERY = 0.5  # seconds between frames while playing
 # --- Controls (sidebar) ----------------------------------------------------------------------
 with st.sidebar:
     st.subheader("Landscape")
-    st.selectbox(
-        "f(x, y)",
-        [*optim_core.LANDSCAPES, "custom"],
-        key="landscape",
-        format_func=lambda n: (
-            optim_core.LANDSCAPES[n].label if n != "custom" else "Custom f(x, y)…"
-        ),
-        on_change=state.on_landscape_change,
-    )
-    land_key, formula_error = state.landscape_key()
-    if st.session_state["landscape"] == "custom":
-        st.text_input("Your f(x, y)", key="formula", max_chars=state.MAX_FORMULA_CHARS)
-        if formula_error:
-            st.error(formula_error, icon=":material/edit:")
-    else:
-        for param in optim_core.LANDSCAPES[st.session_state["landscape"]].params:
-            controls.param_slider(param, f"land_{param.name}")
+    land_key, formula_error = controls.landscape_controls()
 
     st.subheader("Optimizer")
     name = st.selectbox(
@@ -41,57 +27,26 @@ with st.sidebar:
     )
     spec = optim_core.OPTIMIZERS[name]
     with st.expander(f"{spec.label}: setting A", expanded=True):
-        st.caption(spec.summary)
-        for param in spec.hyperparams:
-            controls.param_slider(param, state.hp_key(name, param.name))
-        for choice in spec.options:
-            controls.choice_input(choice, state.hp_key(name, choice.name))
+        controls.hyperparameter_controls(name, functools.partial(state.hp_key, name))
 
     with st.expander("Compare with setting B"):
         show_b = st.toggle("show setting B", key="ab_on")
         values_a = {n: st.session_state[state.hp_key(name, n)] for n in spec.defaults()}
         for key, value in explain.setting_b(name, values_a).items():
             st.session_state.setdefault(f"ab_{name}_{key}", value)
-        for param in spec.hyperparams:
-            controls.param_slider(param, f"ab_{name}_{param.name}")
-        for choice in spec.options:
-            controls.choice_input(choice, f"ab_{name}_{choice.name}")
+        controls.hyperparameter_controls(name, lambda hyperparameter: f"ab_{name}_{hyperparameter}")
 
     st.subheader("Run")
-    left, right = st.columns(2)
-    left.number_input("start x", key="x0", step=0.1, format="%.3f")
-    right.number_input("start y", key="y0", step=0.1, format="%.3f")
-    controls.param_slider(state.STEPS, "steps", label="steps")
-    controls.param_slider(state.NOISE, "noise", label="gradient noise σ")
-    if st.session_state["noise"] > 0:
-        st.number_input("noise seed", 0, int(state.SEED.high), key="seed", step=1)
-    st.selectbox(
-        "learning-rate schedule",
-        list(optim_core.SCHEDULES),
-        key="schedule",
-        format_func=lambda n: optim_core.SCHEDULES[n].label,
-    )
-    for param in optim_core.SCHEDULES[st.session_state["schedule"]].params:
-        controls.param_slider(param, f"sched_{param.name}")
+    controls.run_controls()
 
 scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("preset", ""))
 land = cache.landscape(land_key)
 start = (float(st.session_state["x0"]), float(st.session_state["y0"]))
-schedule_key = (scene.schedule, tuple(scene.schedule_params().items()))
 
 
 def run(values: dict[str, object]) -> optim_core.Trajectory:
     """This scene's run of the inspected optimizer with hyperparameters ``values``."""
-    return cache.trajectory(
-        name,
-        land_key,
-        start,
-        scene.steps,
-        scene.noise,
-        scene.seed,
-        schedule_key,
-        tuple(values.items()),
-    )
+    return cache.scene_trajectory(scene, land_key, start, name, values)
 
 
 values_b = {n: st.session_state[f"ab_{name}_{n}"] for n in spec.defaults()}
@@ -104,10 +59,7 @@ if name == "momentum":  # the other convention, for the side-by-side
 
 # --- Step and Play -----------------------------------------------------------------------------
 st.title("Inside the optimizer")
-for problem in problems:
-    st.warning(
-        f"Part of this link could not be used as it is: {problem}.", icon=":material/link_off:"
-    )
+controls.link_warnings(problems)
 st.caption(
     f"Why did {spec.label} move there? Pick a step: the map shows the arrows of that step, the "
     "equations its numbers, the series below how the state evolved."

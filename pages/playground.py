@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import plotly.io as pio
 import streamlit as st
@@ -23,28 +25,7 @@ with st.sidebar:
     )
 
     st.subheader("Landscape")
-    st.selectbox(
-        "f(x, y)",
-        [*optim_core.LANDSCAPES, "custom"],
-        key="landscape",
-        format_func=lambda n: (
-            optim_core.LANDSCAPES[n].label if n != "custom" else "Custom f(x, y)…"
-        ),
-        on_change=state.on_landscape_change,
-    )
-    land_key, formula_error = state.landscape_key()
-    if st.session_state["landscape"] == "custom":
-        st.text_input(
-            "Your f(x, y)",
-            key="formula",
-            max_chars=state.MAX_FORMULA_CHARS,
-            help="Use x, y, numbers, + − * / ^, pi, e and sin, cos, exp, log, sqrt, abs, tanh …",
-        )
-        if formula_error:
-            st.error(formula_error, icon=":material/edit:")
-    else:
-        for param in optim_core.LANDSCAPES[st.session_state["landscape"]].params:
-            controls.param_slider(param, f"land_{param.name}")
+    land_key, formula_error = controls.landscape_controls()
 
     st.subheader("Optimizers")
     st.multiselect(
@@ -57,28 +38,10 @@ with st.sidebar:
     for name in st.session_state["optimizers"]:
         spec = optim_core.OPTIMIZERS[name]
         with st.expander(spec.label, expanded=len(st.session_state["optimizers"]) <= 2):
-            st.caption(spec.summary)
-            for param in spec.hyperparams:
-                controls.param_slider(param, state.hp_key(name, param.name))
-            for choice in spec.options:
-                controls.choice_input(choice, state.hp_key(name, choice.name))
+            controls.hyperparameter_controls(name, functools.partial(state.hp_key, name))
 
     st.subheader("Run")
-    left, right = st.columns(2)
-    left.number_input("start x", key="x0", step=0.1, format="%.3f")
-    right.number_input("start y", key="y0", step=0.1, format="%.3f")
-    controls.param_slider(state.STEPS, "steps", label="steps")
-    controls.param_slider(state.NOISE, "noise", label="gradient noise σ")
-    if st.session_state["noise"] > 0:
-        st.number_input("noise seed", 0, int(state.SEED.high), key="seed", step=1)
-    st.selectbox(
-        "learning-rate schedule",
-        list(optim_core.SCHEDULES),
-        key="schedule",
-        format_func=lambda n: optim_core.SCHEDULES[n].label,
-    )
-    for param in optim_core.SCHEDULES[st.session_state["schedule"]].params:
-        controls.param_slider(param, f"sched_{param.name}")
+    controls.run_controls()
     controls.param_slider(state.TOL, "tol", label="convergence tolerance on f − f*")
 
 scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("preset", ""))
@@ -86,29 +49,16 @@ land = cache.landscape(land_key)
 
 # --- The race --------------------------------------------------------------------------------
 st.title("Optimizer Playground")
-for problem in problems:
-    st.warning(
-        f"Part of this link could not be used as it is: {problem}.", icon=":material/link_off:"
-    )
+controls.link_warnings(problems)
 if scene.preset in presets.PRESETS:
     preset = presets.PRESETS[scene.preset]
     st.info(f"**{preset.title}.** {preset.text}", icon=":material/visibility:")
 
 start = (float(st.session_state["x0"]), float(st.session_state["y0"]))
-schedule_key = (scene.schedule, tuple(scene.schedule_params().items()))
 labels = [optim_core.OPTIMIZERS[n].label for n in scene.optimizers]
 hyper = [scene.hyperparams(n) for n in scene.optimizers]
 trajectories = [
-    cache.trajectory(
-        name,
-        land_key,
-        start,
-        scene.steps,
-        scene.noise,
-        scene.seed,
-        schedule_key,
-        tuple(values.items()),
-    )
+    cache.scene_trajectory(scene, land_key, start, name, values)
     for name, values in zip(scene.optimizers, hyper, strict=True)
 ]
 paths = [
@@ -143,7 +93,11 @@ view = st.radio(
 if view == "race":
     if plotly_element.available():
         plotly_element.plotly_element(
-            race_figure(), key="map", clickable="click-grid", on_click=state.on_map_click
+            race_figure(),
+            key="map",
+            config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
+            clickable="click-grid",
+            on_click=state.on_map_click,
         )
     else:
         st.plotly_chart(

@@ -100,3 +100,19 @@ def trajectory(
 def contour(key: LandscapeKey, window: tuple[tuple[float, float], ...]) -> str:
     """The map's background picture of the landscape over ``window`` (a PNG data URI)."""
     return contour_png(grid(key, window, CONTOUR_RESOLUTION).z)
+
+
+def scene_trajectory(
+    scene, key: LandscapeKey, start: tuple[float, float], optimizer: str, hyper: dict
+) -> optim_core.Trajectory:
+    """``optimizer``'s run in ``scene`` (a ``ui.state.Scene``) with hyperparameters ``hyper``."""
+    return trajectory(
+        optimizer,
+        key,
+        start,
+        scene.steps,
+        scene.noise,
+        scene.seed,
+        (scene.schedule, tuple(scene.schedule_params().items())),
+        tuple(hyper.items()),
+    )

@@ -8,10 +8,13 @@ from a ``value=`` argument, so presets, links and page changes can set them.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import streamlit as st
 
+import optim_core
 from optim_core.params import Choice, Param
+from ui import state
 from ui.state import log_grid, snap
 
 
@@ -62,3 +65,73 @@ def choice_input(choice: Choice, key: str, *, label: str | None = None) -> objec
     if set(choice.choices) == {True, False}:
         return st.toggle(text, key=key, help=choice.help)
     return st.radio(text, choice.choices, key=key, help=choice.help, horizontal=True)
+
+
+# --- control groups shared by the pages ---------------------------------------------------------
+
+
+def landscape_controls() -> tuple[tuple, str | None]:
+    """The landscape picker with its parameters or the formula box.
+
+    Returns the landscape to draw (a cache key) and the formula's error, if any.
+    """
+    st.selectbox(
+        "f(x, y)",
+        [*optim_core.LANDSCAPES, "custom"],
+        key="landscape",
+        format_func=lambda n: (
+            optim_core.LANDSCAPES[n].label if n != "custom" else "Custom f(x, y)…"
+        ),
+        on_change=state.on_landscape_change,
+    )
+    land_key, formula_error = state.landscape_key()
+    if st.session_state["landscape"] == "custom":
+        st.text_input(
+            "Your f(x, y)",
+            key="formula",
+            max_chars=state.MAX_FORMULA_CHARS,
+            help="Use x, y, numbers, + − * / ^, pi, e and sin, cos, exp, log, sqrt, abs, tanh …",
+        )
+        if formula_error:
+            st.error(formula_error, icon=":material/edit:")
+    else:
+        for param in optim_core.LANDSCAPES[st.session_state["landscape"]].params:
+            param_slider(param, f"land_{param.name}")
+    return land_key, formula_error
+
+
+def hyperparameter_controls(name: str, key: Callable[[str], str]) -> None:
+    """Optimizer ``name``'s summary, sliders and options; ``key(hyperparameter)`` names each."""
+    spec = optim_core.OPTIMIZERS[name]
+    st.caption(spec.summary)
+    for param in spec.hyperparams:
+        param_slider(param, key(param.name))
+    for choice in spec.options:
+        choice_input(choice, key(choice.name))
+
+
+def run_controls() -> None:
+    """Start point, steps, gradient noise and its seed, learning-rate schedule."""
+    left, right = st.columns(2)
+    left.number_input("start x", key="x0", step=0.1, format="%.3f")
+    right.number_input("start y", key="y0", step=0.1, format="%.3f")
+    param_slider(state.STEPS, "steps", label="steps")
+    param_slider(state.NOISE, "noise", label="gradient noise σ")
+    if st.session_state["noise"] > 0:
+        st.number_input("noise seed", 0, int(state.SEED.high), key="seed", step=1)
+    st.selectbox(
+        "learning-rate schedule",
+        list(optim_core.SCHEDULES),
+        key="schedule",
+        format_func=lambda n: optim_core.SCHEDULES[n].label,
+    )
+    for param in optim_core.SCHEDULES[st.session_state["schedule"]].params:
+        param_slider(param, f"sched_{param.name}")
+
+
+def link_warnings(problems: list[str]) -> None:
+    """One short warning per value a shared link could not use as it was."""
+    for problem in problems:
+        st.warning(
+            f"Part of this link could not be used as it is: {problem}.", icon=":material/link_off:"
+        )

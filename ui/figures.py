@@ -38,6 +38,9 @@ STYLE = {
     "lion": ("#332288", "star-diamond"),
 }
 FALLBACK_STYLE = ("#777777", "circle")
+# The app's font and text colour (.streamlit/config.toml): the map is drawn outside
+# Streamlit's chart theme, so figures say it themselves.
+FONT = {"family": '"Source Sans", "Source Sans Pro", sans-serif', "size": 13, "color": "#1b2733"}
 
 
 def colour(name: str) -> str:
@@ -133,6 +136,61 @@ def contour_png(z: np.ndarray, levels: int = CONTOUR_LEVELS) -> str:
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG", compress_level=6)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def contour_image(contour: str, window) -> dict:
+    """Layout image that lays the contour picture exactly over ``window``, behind the plot."""
+    (xlo, xhi), (ylo, yhi) = window
+    return {
+        "name": "contour",
+        "source": contour,
+        "xref": "x",
+        "yref": "y",
+        "x": xlo,
+        "y": yhi,
+        "sizex": xhi - xlo,
+        "sizey": yhi - ylo,
+        "sizing": "stretch",
+        "layer": "below",
+    }
+
+
+def map_axes(window, domain: list[float] | None = None) -> dict:
+    """The map's x and y axes over ``window``: equal scales, so steps look as they are."""
+    (xlo, xhi), (ylo, yhi) = window
+    xaxis = {
+        "range": [xlo, xhi],
+        "title": {"text": "x", "standoff": 2},
+        "showgrid": False,
+        "zeroline": False,
+        "constrain": "domain",
+    }
+    if domain is not None:
+        xaxis["domain"] = domain
+    yaxis = {
+        "range": [ylo, yhi],
+        "title": {"text": "y"},
+        "showgrid": False,
+        "zeroline": False,
+        "scaleanchor": "x",
+        "scaleratio": 1,
+        "constrain": "domain",
+    }
+    return {"xaxis": xaxis, "yaxis": yaxis}
+
+
+def minima_trace(minima: np.ndarray) -> dict:
+    """The known minima, marked with a cross."""
+    return {
+        "type": "scatter",
+        "meta": "minima",
+        "name": "known minimum",
+        "x": _r(minima[:, 0]),
+        "y": _r(minima[:, 1]),
+        "mode": "markers",
+        "marker": {"symbol": "x-thin", "size": 12, "line": {"width": 2, "color": "#222"}},
+        "hovertemplate": "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
+    }
 
 
 def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
@@ -247,18 +305,7 @@ def race_figure(
         }
     )
     if len(minima):
-        data.append(
-            {
-                "type": "scatter",
-                "meta": "minima",
-                "name": "known minimum",
-                "x": _r(minima[:, 0]),
-                "y": _r(minima[:, 1]),
-                "mode": "markers",
-                "marker": {"symbol": "x-thin", "size": 12, "line": {"width": 2, "color": "#222"}},
-                "hovertemplate": "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
-            }
-        )
+        data.append(minima_trace(minima))
     for p in paths:
         data.append(
             {
@@ -367,43 +414,15 @@ def race_figure(
         }
 
     layout = {
-        "images": [
-            {
-                "name": "contour",
-                "source": contour,
-                "xref": "x",
-                "yref": "y",
-                "x": xlo,
-                "y": yhi,
-                "sizex": xhi - xlo,
-                "sizey": yhi - ylo,
-                "sizing": "stretch",
-                "layer": "below",
-            }
-        ],
+        "images": [contour_image(contour, window)],
         "height": height,
         "margin": {"l": 50, "r": 10, "t": 30, "b": 110},
         "hovermode": "closest",
         "uirevision": "race",
         "plot_bgcolor": "white",
+        "font": FONT,
         "legend": {"orientation": "h", "x": 0, "y": 1.06, "yanchor": "bottom"},
-        "xaxis": {
-            "domain": [0, 0.6],
-            "range": [xlo, xhi],
-            "title": {"text": "x"},
-            "showgrid": False,
-            "zeroline": False,
-            "constrain": "domain",
-        },
-        "yaxis": {
-            "range": [ylo, yhi],
-            "title": {"text": "y"},
-            "showgrid": False,
-            "zeroline": False,
-            "scaleanchor": "x",
-            "scaleratio": 1,
-            "constrain": "domain",
-        },
+        **map_axes(window, domain=[0, 0.6]),
         "xaxis2": {
             "domain": [0.7, 1.0],
             "anchor": "y2",
@@ -422,7 +441,7 @@ def race_figure(
                 "type": "buttons",
                 "direction": "left",
                 "x": 0.0,
-                "y": -0.2,
+                "y": -0.22,
                 "xanchor": "left",
                 "yanchor": "top",
                 "pad": {"t": 0, "r": 8},
@@ -443,7 +462,7 @@ def race_figure(
                 "active": 0,
                 "x": 0.28,
                 "len": 0.72,
-                "y": -0.17,
+                "y": -0.19,
                 "tickcolor": "rgba(0,0,0,0)",
                 "font": {"size": 10},
                 "yanchor": "top",
@@ -599,18 +618,7 @@ def inspector_map(
     (xlo, xhi), (ylo, yhi) = window
     data: list[dict] = []
     if len(minima):
-        data.append(
-            {
-                "type": "scatter",
-                "meta": "minima",
-                "name": "known minimum",
-                "x": _r(minima[:, 0]),
-                "y": _r(minima[:, 1]),
-                "mode": "markers",
-                "marker": {"symbol": "x-thin", "size": 12, "line": {"width": 2, "color": "#222"}},
-                "hovertemplate": "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
-            }
-        )
+        data.append(minima_trace(minima))
     for i, run in enumerate(runs):
         so_far = run.xy[: k + 1]
         common = {"type": "scatter", "legendgroup": f"run{i}", "hoverinfo": "skip"}
@@ -690,42 +698,15 @@ def inspector_map(
             }
         )
     layout = {
-        "images": [
-            {
-                "name": "contour",
-                "source": contour,
-                "xref": "x",
-                "yref": "y",
-                "x": xlo,
-                "y": yhi,
-                "sizex": xhi - xlo,
-                "sizey": yhi - ylo,
-                "sizing": "stretch",
-                "layer": "below",
-            }
-        ],
+        "images": [contour_image(contour, window)],
         "height": height,
         "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
         "hovermode": "closest",
         "uirevision": "inspector",
         "plot_bgcolor": "white",
+        "font": FONT,
         "legend": {"orientation": "h", "x": 0, "y": -0.14, "yanchor": "top"},
-        "xaxis": {
-            "range": [xlo, xhi],
-            "title": {"text": "x"},
-            "showgrid": False,
-            "zeroline": False,
-            "constrain": "domain",
-        },
-        "yaxis": {
-            "range": [ylo, yhi],
-            "title": {"text": "y"},
-            "showgrid": False,
-            "zeroline": False,
-            "scaleanchor": "x",
-            "scaleratio": 1,
-            "constrain": "domain",
-        },
+        **map_axes(window),
     }
     return {"data": data, "layout": layout}
 
