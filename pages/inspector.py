@@ -67,7 +67,6 @@ st.caption(
 
 if st.session_state.get("inspect_step", 0) > scene.steps:
     st.session_state["inspect_step"] = scene.steps
-st.session_state.setdefault("inspect_step", min(10, scene.steps))
 playing = st.session_state.get("inspect_play", False)
 
 

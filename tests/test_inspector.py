@@ -112,6 +112,13 @@ def test_momentum_conventions_agree_without_schedule_and_part_with_one():
     assert any("the paths differ" in c.value for c in at.caption)
 
 
+def test_a_link_opens_the_inspector_at_its_step():
+    at = inspector({"inspect": "rmsprop", "k": "37"})
+    assert not at.exception
+    assert at.slider(key="inspect_step").value == 37
+    assert at.query_params["k"] == "37" and at.query_params["inspect"] == "rmsprop"
+
+
 def test_the_scene_survives_switching_pages():
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     at.select_slider(key=state.hp_key("adam", "lr")).set_value(0.5).run()

@@ -149,3 +149,14 @@ def test_inspected_optimizer_round_trips_with_its_hyperparameters():
     assert "inspect" not in state.scene_to_query(state.Scene())
     bad, problems = state.scene_from_query({"inspect": "<script>"})
     assert bad.inspect == state.Scene.inspect and any("inspect" in p for p in problems)
+
+
+def test_the_inspectors_step_is_in_the_link():
+    scene = state.Scene(step=37)
+    query = state.scene_to_query(scene)
+    assert query["k"] == "37"
+    again, problems = state.scene_from_query(query)
+    assert problems == [] and again.step == 37
+    for bad in ("-1", "2.5", "1e9", "k"):
+        scene, problems = state.scene_from_query({"k": bad})
+        assert scene.step == state.Scene.step and problems

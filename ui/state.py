@@ -20,6 +20,7 @@ MAX_OPTIMIZERS = 6
 DEFAULT_OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 
 STEPS = Param("steps", "T", 200, 1, 2000, False, "How many steps every optimizer takes.")
+STEP = Param("k", "k", 10, 0, STEPS.high, False, "The step the inspector page shows.")
 NOISE = Param(
     "noise", "σ", 0.0, 0.0, 10.0, False, "Standard deviation of Gaussian noise added to ∇f."
 )
@@ -47,6 +48,7 @@ class Scene:
       preset: the preset the scene came from, if any (only shown, never applied).
       view: a key of ``VIEWS``, what the page shows.
       inspect: the optimizer the inspector page looks inside (any name in ``OPTIMIZERS``).
+      step: the step k the inspector page shows.
     """
 
     landscape: str = "quadratic"
@@ -64,6 +66,7 @@ class Scene:
     preset: str = ""
     view: str = "race"
     inspect: str = "adam"
+    step: int = int(STEP.default)
 
     def hyperparams(self, name: str) -> dict[str, object]:
         """Every hyperparameter and option of optimizer ``name``, defaults filled in."""
@@ -150,6 +153,8 @@ def scene_to_query(scene: Scene) -> dict[str, str]:
         query["view"] = scene.view
     if scene.inspect != Scene.inspect:
         query["inspect"] = scene.inspect
+    if scene.step != Scene.step:
+        query["k"] = str(scene.step)
     return query
 
 
@@ -206,7 +211,7 @@ def scene_from_query(
         else:
             problems.append(f"unknown preset {slug[:40]!r}")
             slug = ""
-    known = {"land", "fx", "opt", "x0", "y0", "sched", "preset", "view", "inspect"} | {
+    known = {"land", "fx", "opt", "x0", "y0", "sched", "preset", "view", "inspect", "k"} | {
         p.name for p in SCENE_PARAMS
     }
     fields: dict[str, object] = {}
@@ -301,6 +306,12 @@ def scene_from_query(
     if fields["inspect"] not in optim_core.OPTIMIZERS:
         problems.append(f"unknown optimizer to inspect {fields['inspect'][:40]!r}")
         fields["inspect"] = Scene.inspect
+    if "k" in query:
+        step = _read_param(STEP, query["k"], problems, "k")
+        if step is not None and float(step).is_integer():
+            fields["step"] = int(step)
+        elif step is not None:
+            problems.append(f"k={query['k'][:40]} is not a whole step, so the default is used")
 
     unknown = sorted(set(query) - known)
     if unknown:
@@ -339,6 +350,7 @@ def widget_values(scene: Scene) -> dict[str, object]:
         "schedule": scene.schedule,
         "view": scene.view,
         "inspect": scene.inspect,
+        "inspect_step": min(scene.step, scene.steps),
     }
     for name, value in scene.landscape_params().items():
         values[f"land_{name}"] = value
@@ -383,6 +395,7 @@ def scene_from_widgets(state: Mapping[str, object], preset: str = "") -> Scene:
         preset=preset,
         view=str(state.get("view", Scene.view)),
         inspect=str(state.get("inspect", Scene.inspect)),
+        step=int(state.get("inspect_step", Scene.step)),
     )
 
 
