@@ -1,0 +1,359 @@
+"""Sweep maps: one outcome over a grid of two hyperparameters, with the theory beside it."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+import streamlit as st
+
+import optim_core
+from optim_core.landscapes import QUADRATIC_L
+from ui import cache, controls, figures, plotly_element, presets, routing, state
+
+routing.require_app_navigation()
+problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
+MAX_STEPS = 1000  # a sweep runs at most this many steps, whatever the playground's setting
+GRID = (10, 200, 60, 10)  # grid size: low, high, default, step
+OUTCOMES = {
+    "gap": "final loss",
+    "steps_to_tol": "steps to tolerance",
+    "diverged": "diverged",
+    "rate": "convergence rate per step",
+}
+
+
+def open_in_playground(pick: dict) -> None:
+    """Make the scene show the clicked cell's hyperparameters, then open the playground."""
+    scene = state.scene_from_widgets(st.session_state)
+    name = pick["optimizer"]
+    declared = {p.name: p for p in optim_core.OPTIMIZERS[name].hyperparams}
+    values = {k: state.snap(declared[k], v) for k, v in pick["values"].items()}
+    optimizers = scene.optimizers if name in scene.optimizers else (name, *scene.optimizers)
+    scene = dataclasses.replace(
+        scene,
+        hyper={**scene.hyper, name: {**scene.hyperparams(name), **values}},
+        optimizers=optimizers[: state.MAX_OPTIMIZERS],
+        preset="",
+    )
+    state.apply_scene(scene)
+    st.switch_page("pages/playground.py")
+
+
+def on_cell_click(name: str, axes: tuple[str, ...]) -> None:
+    """Remember the clicked cell; the next run opens it in the playground."""
+    click = getattr(st.session_state.get("sweep_map"), "click", None)
+    if isinstance(click, dict):
+        coords = [click.get("x"), click.get("y")][: len(axes)]
+        if all(isinstance(v, int | float) for v in coords):
+            values = dict(zip(axes, map(float, coords), strict=True))
+            st.session_state["sweep_pick"] = {"optimizer": name, "values": values}
+
+
+if (pick := st.session_state.pop("sweep_pick", None)) is not None:
+    open_in_playground(pick)
+
+
+def axis_values(param: optim_core.Param, n: int, span: tuple[float, float]) -> np.ndarray:
+    """``n`` values over ``span``, evenly spaced on the parameter's own scale."""
+    lo, hi = map(float, span)
+    return np.geomspace(lo, hi, n) if param.log else np.linspace(lo, hi, n)
+
+
+def range_slider(param: optim_core.Param, key: str) -> tuple[float, float]:
+    """A range over ``param``'s declared values (log-spaced choices when it is log-scaled).
+
+    The default goes in ``value=``: a range slider is a range only when its value is a pair.
+    """
+    label = f"{param.symbol} range"
+    full = (param.low, param.high)
+    if param.log:
+        return st.select_slider(
+            label, options=state.log_grid(param), value=full, key=key, format_func=controls.fmt
+        )
+    step = controls.linear_step(param)
+    return st.slider(label, param.low, param.high, value=full, key=key, step=step)
+
+
+# --- Controls (sidebar) ----------------------------------------------------------------------
+with st.sidebar:
+    st.subheader("Sweep")
+    st.session_state.setdefault("sweep_opt", "momentum")
+    name = st.selectbox(
+        "Optimizer",
+        list(optim_core.OPTIMIZERS),
+        key="sweep_opt",
+        format_func=lambda n: optim_core.OPTIMIZERS[n].label,
+    )
+    spec = optim_core.OPTIMIZERS[name]
+    declared = {p.name: p for p in spec.hyperparams}
+    label = {n: f"{p.symbol} · {n}" for n, p in declared.items()}
+    x_name = st.selectbox("x axis", list(declared), key=f"sweep_x_{name}", format_func=label.get)
+    y_choices = [n for n in declared if n != x_name]
+    y_name = (
+        st.selectbox("y axis", y_choices, key=f"sweep_y_{name}", format_func=label.get)
+        if y_choices
+        else None
+    )
+    axes = (x_name,) if y_name is None else (x_name, y_name)
+    spans = {a: range_slider(declared[a], f"sweep_range_{name}_{a}") for a in axes}
+    st.session_state.setdefault("sweep_n", GRID[2])
+    n = st.slider("grid size (cells per axis)", *GRID[:2], key="sweep_n", step=GRID[3])
+    outcome = st.radio("Outcome", list(OUTCOMES), key="sweep_outcome", format_func=OUTCOMES.get)
+    controls.param_slider(state.TOL, "tol", label="convergence tolerance on f − f*")
+    with st.expander("Other hyperparameters"):
+        for param in spec.hyperparams:
+            if param.name not in axes:
+                controls.param_slider(param, state.hp_key(name, param.name))
+        for choice in spec.options:
+            controls.choice_input(choice, state.hp_key(name, choice.name))
+
+    st.subheader("Landscape")
+    land_key, formula_error = controls.landscape_controls()
+    st.subheader("Run")
+    controls.run_controls()
+
+scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("preset", ""))
+land = cache.landscape(land_key)
+start = (float(st.session_state["x0"]), float(st.session_state["y0"]))
+steps = min(scene.steps, MAX_STEPS)
+grid = {a: axis_values(declared[a], n, spans[a]) for a in axes}
+fixed = {k: v for k, v in scene.hyperparams(name).items() if k not in axes}
+
+# --- The map ---------------------------------------------------------------------------------
+st.title("Sweep maps")
+controls.link_warnings(problems)
+st.caption(
+    f"{spec.label} on {land.label}: each cell is one run of {steps} steps from "
+    f"({start[0]:.3g}, {start[1]:.3g}); the whole grid is one batched run. "
+    "Click a cell to open it in the playground."
+)
+if scene.steps > MAX_STEPS:
+    st.info(f"Sweeps run at most {MAX_STEPS} steps; the playground's {scene.steps} are capped.")
+
+runs = n ** len(axes)
+with st.spinner(f"Running {runs:,} runs × {steps} steps…", show_time=True):
+    result = cache.sweep(
+        name,
+        land_key,
+        start,
+        steps,
+        scene.noise,
+        scene.seed,
+        (scene.schedule, tuple(scene.schedule_params().items())),
+        tuple(fixed.items()),
+        tuple((a, tuple(grid[a].tolist())) for a in axes),
+        scene.tol,
+    )
+
+has_min = land.f_min is not None and np.isfinite(land.f_min)
+diverged_at = result["diverged_at"]
+with np.errstate(all="ignore"):
+    if outcome == "gap":
+        z = np.log10(np.maximum(result["gap"], 1e-16)) if has_min else result["gap"]
+        z_title = "log₁₀(f − f*)" if has_min else "final f"
+    elif outcome == "steps_to_tol":
+        z = np.where(result["steps_to_tol"] >= 0, result["steps_to_tol"], np.nan)
+        z_title = "steps to tol"
+    elif outcome == "diverged":
+        z = np.zeros(diverged_at.shape)
+        z_title = "stayed bounded"
+    else:
+        z = np.minimum(result["rate"], 1.0)
+        z_title = "rate ρ"
+colorscale = [[0, "#4c78a8"], [1, "#4c78a8"]] if outcome == "diverged" else "Viridis"
+
+
+def on_click_map(figure: dict) -> None:
+    """Draw ``figure``; a click on a cell opens it in the playground where clicks work."""
+    if plotly_element.available():
+        plotly_element.plotly_element(
+            figure,
+            key="sweep_map",
+            clickable="sweep",
+            on_click=functools.partial(on_cell_click, name, axes),
+        )
+    else:
+        st.plotly_chart(figures.DictFigure(figure), key="sweep_map_static")
+
+
+if y_name is None:
+    curve = np.where(diverged_at[0] >= 0, np.nan, z[0])
+    on_click_map(
+        figures.sweep_curve(
+            grid[x_name],
+            [(z_title, curve, figures.colour(name), "solid")],
+            x_title=label[x_name],
+            y_title=z_title,
+            x_log=declared[x_name].log,
+        )
+    )
+else:
+    on_click_map(
+        figures.sweep_heatmap(
+            grid[x_name],
+            grid[y_name],
+            z,
+            diverged_at,
+            x_title=label[x_name],
+            y_title=label[y_name],
+            x_log=declared[x_name].log,
+            y_log=declared[y_name].log,
+            z_title=z_title,
+            colorscale=colorscale,
+            show_scale=outcome != "diverged",
+        )
+    )
+share = float(np.mean(diverged_at >= 0))
+st.caption(
+    f"Grey cells diverged ({share:.0%} of the grid); blank cells "
+    + ("never reached the tolerance." if outcome == "steps_to_tol" else "have no value.")
+    + " Darker is better in every colour scale."
+)
+
+# --- Theory on the quadratic -------------------------------------------------------------------
+theory_axes = {"momentum": {"lr", "beta"}, "gd": {"lr"}}
+if land.name == "quadratic" and theory_axes.get(name) == set(axes):
+    st.subheader("Theory beside the measurement")
+    mu, L = QUADRATIC_L / land.values["kappa"], QUADRATIC_L
+    gd, hb = optim_core.gd_optimum(mu, L), optim_core.heavy_ball_optimum(mu, L)
+    st.latex(
+        rf"\mu = {mu:.4g},\ L = {L:g},\ \kappa = {L / mu:.4g}.\qquad "
+        rf"\text{{GD: }}\eta^* = \tfrac{{2}}{{L+\mu}} = {gd.lr:.4g},\ "
+        rf"\rho^* = \tfrac{{\kappa-1}}{{\kappa+1}} = {gd.rate:.4f}"
+    )
+    st.latex(
+        rf"\text{{heavy ball: }}\eta^* = \left(\tfrac{{2}}{{\sqrt L+\sqrt\mu}}\right)^2 = "
+        rf"{hb.lr:.4g},\ \beta^* = \left(\tfrac{{\sqrt\kappa-1}}{{\sqrt\kappa+1}}\right)^2 = "
+        rf"{hb.beta:.4f},\ \rho^* = \tfrac{{\sqrt\kappa-1}}{{\sqrt\kappa+1}} = {hb.rate:.4f}"
+    )
+    measured = np.minimum(result["rate"], 1.0)
+    if name == "gd":
+        lrs = grid["lr"]
+        analytic = optim_core.gd_rate(lrs, mu, L)
+        st.plotly_chart(
+            figures.DictFigure(
+                figures.sweep_curve(
+                    lrs,
+                    [
+                        (
+                            "measured",
+                            np.where(diverged_at[0] >= 0, np.nan, measured[0]),
+                            "#000000",
+                            "solid",
+                        ),
+                        (
+                            "analytic max|1 − ηλ|",
+                            np.where(analytic < 1, analytic, np.nan),
+                            figures.OPTIMUM_COLOUR,
+                            "dash",
+                        ),
+                    ],
+                    x_title=label["lr"],
+                    y_title="rate ρ per step",
+                    x_log=declared["lr"].log,
+                    marks=[(gd.lr, "2/(L+μ)")],
+                )
+            ),
+            key="theory_gd",
+        )
+    else:
+        grid_x, grid_y = np.meshgrid(grid[x_name], grid[y_name])
+        lr, beta = (grid_x, grid_y) if x_name == "lr" else (grid_y, grid_x)
+        analytic = optim_core.momentum_rate(lr, beta, mu, L)
+        optimum = (hb.lr, hb.beta) if x_name == "lr" else (hb.beta, hb.lr)
+        z_lo = float(min(np.nanmin(analytic), hb.rate))
+        common = {
+            "x_title": label[x_name],
+            "y_title": label[y_name],
+            "x_log": declared[x_name].log,
+            "y_log": declared[y_name].log,
+            "z_title": "rate ρ",
+            "z_range": (z_lo, 1.0),
+            "marks": [(*optimum, "(η*, β*)")],
+            "height": 420,
+        }
+        left, right = st.columns(2)
+        with left:
+            st.plotly_chart(
+                figures.DictFigure(
+                    figures.sweep_heatmap(
+                        grid[x_name],
+                        grid[y_name],
+                        measured,
+                        diverged_at,
+                        title="measured",
+                        **common,
+                    )
+                ),
+                key="theory_measured",
+            )
+        with right:
+            st.plotly_chart(
+                figures.DictFigure(
+                    figures.sweep_heatmap(
+                        grid[x_name],
+                        grid[y_name],
+                        np.where(analytic < 1, analytic, np.nan),
+                        np.where(analytic < 1, -1, 0),
+                        title="analytic: largest |eigenvalue| of the 2×2 iteration",
+                        **common,
+                    )
+                ),
+                key="theory_analytic",
+            )
+        st.caption(
+            "Both momentum conventions (pytorch v ← βv + g, w ← w − ηv, and classic) are "
+            "Polyak's heavy ball under a constant η, so one analytic map serves both. The "
+            "measured rate is (E(t₂)/E(t₁))^(1/(2(t₂−t₁))) over the second half of each run, "
+            'E the loss envelope. See Goh, "Why Momentum Really Works" (Distill, 2017).'
+        )
+
+state.finish_run(scene)
+
+# --- Robustness to the start point -------------------------------------------------------------
+ROBUST_STARTS = 25  # start points per axis
+st.subheader("Robustness to the start point")
+if st.toggle(
+    "Run every optimizer from a grid of starts",
+    key="sweep_robust",
+    help="Each optimizer, with its playground settings, from 25 × 25 starts over the window.",
+):
+    minima = np.asarray(land.minima, dtype=float).reshape(-1, 2)
+    if len(minima) == 0:
+        st.info("This landscape has no known global minimum to reach.")
+    else:
+        (wx0, wx1), (wy0, wy1) = land.window
+        radius = 0.02 * float(np.hypot(wx1 - wx0, wy1 - wy0))
+        names = list(optim_core.OPTIMIZERS)
+        reached = {
+            opt: cache.robustness(
+                land_key, opt, tuple(scene.hyperparams(opt).items()), steps, ROBUST_STARTS, radius
+            )
+            for opt in names
+        }
+        labels = [optim_core.OPTIMIZERS[opt].label for opt in names]
+        st.plotly_chart(
+            figures.DictFigure(
+                figures.share_bars(names, labels, [reached[o].mean() for o in names])
+            ),
+            key="robust_bars",
+        )
+        xs = np.linspace(wx0, wx1, ROBUST_STARTS)
+        ys = np.linspace(wy0, wy1, ROBUST_STARTS)
+        columns = st.columns(4)
+        for i, (opt, text) in enumerate(zip(names, labels, strict=True)):
+            with columns[i % 4]:
+                st.plotly_chart(
+                    figures.DictFigure(
+                        figures.start_map(
+                            xs, ys, reached[opt], minima, title=f"{text}: {reached[opt].mean():.0%}"
+                        )
+                    ),
+                    key=f"robust_{opt}",
+                )
+        st.caption(
+            f"Blue starts end within {radius:.3g} of a global minimum (×) after {steps} steps, "
+            "with each optimizer's playground settings; grey starts end elsewhere or diverge."
+        )
