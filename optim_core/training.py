@@ -1,0 +1,364 @@
+r"""Training a real model with mini-batches: datasets, models with exact backprop, the loop.
+
+Every model keeps its weights in ONE flat vector ``w`` of shape ``(P,)``. The update rules in
+:mod:`optim_core.optimizers` are elementwise in ``params`` (a 1-D ``params`` takes scalar
+hyperparameters as they are), so each registry optimizer trains a network unchanged::
+
+    state = spec.init(w)
+    updates, state = spec.update(grad, state, w, **hyperparams)
+    w = w + updates
+
+:func:`train` gives every optimizer the same start: the ``seed`` decides both the initial
+weights and the order of the mini-batches, so two runs differ only in their update rule.
+
+No real dataset ships with a package this project depends on (no scikit-learn), so the data
+sets are generated: two moons, two spirals and Gaussian blobs, each from a seed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from optim_core.optimizers import OPTIMIZERS
+
+# --- datasets -------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """Points ``x`` of shape ``(n, 2)`` with labels ``y`` in ``{0, 1}``, split for validation."""
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+
+    def window(self, margin: float = 0.15) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The x and y ranges of all the points, widened by ``margin`` of their span."""
+        x = np.concatenate([self.x_train, self.x_val])
+        lo, hi = x.min(axis=0), x.max(axis=0)
+        pad = margin * (hi - lo)
+        return (float(lo[0] - pad[0]), float(hi[0] + pad[0])), (
+            float(lo[1] - pad[1]),
+            float(hi[1] + pad[1]),
+        )
+
+
+def _moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaved half circles."""
+    y = rng.integers(0, 2, n)
+    angle = rng.uniform(0.0, np.pi, n)
+    upper = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    lower = np.stack([1.0 - np.cos(angle), 0.5 - np.sin(angle)], axis=1)
+    x = np.where(y[:, None] == 0, upper, lower)
+    return x + noise * rng.standard_normal((n, 2)), y
+
+
+def _spirals(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two spirals wound into each other, one and a half turns each."""
+    y = rng.integers(0, 2, n)
+    r = rng.uniform(0.1, 1.0, n)
+    theta = 3.0 * np.pi * r + np.pi * y  # the second spiral is the first turned by 180°
+    x = 2.0 * r[:, None] * np.stack([np.cos(theta), np.sin(theta)], axis=1)
+    return x + noise * rng.standard_normal((n, 2)), y
+
+
+def _blobs(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two Gaussian clouds whose spread grows with ``noise``."""
+    y = rng.integers(0, 2, n)
+    centres = np.array([[-1.0, -0.5], [1.0, 0.5]])
+    return centres[y] + (0.4 + 2.0 * noise) * rng.standard_normal((n, 2)), y
+
+
+DATASETS: dict[str, tuple[str, Callable[..., tuple[np.ndarray, np.ndarray]]]] = {
+    "moons": ("Two moons", _moons),
+    "spirals": ("Two spirals", _spirals),
+    "blobs": ("Gaussian blobs", _blobs),
+}
+"""Every generated data set: name -> (label, generator(n, noise, rng))."""
+
+
+def make_dataset(
+    name: str, *, n: int = 400, noise: float = 0.2, validation: float = 0.25, seed: int = 0
+) -> Dataset:
+    """``n`` points of data set ``name``; a share ``validation`` of them is held out."""
+    x, y = DATASETS[name][1](n, noise, np.random.default_rng(seed))
+    n_val = int(round(validation * n))
+    return Dataset(name, x[n_val:], y[n_val:].astype(float), x[:n_val], y[:n_val].astype(float))
+
+
+# --- models ---------------------------------------------------------------------------------
+#
+# Each model is three pure functions of the flat weight vector: ``init(rng)``, the logit
+# ``forward(w, x)``, and ``loss_and_grad(w, x, y)``, the mean binary cross-entropy and its
+# exact gradient by backpropagation. The cross-entropy is written in terms of the logit z,
+# softplus(z) − y z, which never takes the log of 0.
+
+
+def _softplus(z: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, z)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # never overflows, unlike 1 / (1 + exp(-z))
+
+
+def _cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """The mean cross-entropy of logits ``z`` against labels ``y``, and its gradient in z."""
+    loss = float(np.mean(_softplus(z) - y * z))
+    return loss, (_sigmoid(z) - y) / len(y)
+
+
+# Logistic regression: z = x·a + b, weights w = (a₁, a₂, b).
+
+
+def _logistic_init(rng: np.random.Generator) -> np.ndarray:
+    return np.concatenate([rng.standard_normal(2) / np.sqrt(2.0), [0.0]])
+
+
+def _logistic_forward(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return x @ w[:2] + w[2]
+
+
+def _logistic_loss_and_grad(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, Any]:
+    loss, dz = _cross_entropy(_logistic_forward(w, x), y)
+    return loss, np.concatenate([x.T @ dz, [dz.sum()]])
+
+
+# The MLP 2-16-16-1 with tanh: h₁ = tanh(x W₁ + b₁), h₂ = tanh(h₁ W₂ + b₂), z = h₂ W₃ + b₃.
+
+MLP_LAYERS = (2, 16, 16, 1)
+
+
+def _mlp_shapes() -> list[tuple[int, ...]]:
+    shapes: list[tuple[int, ...]] = []
+    for fan_in, fan_out in zip(MLP_LAYERS[:-1], MLP_LAYERS[1:], strict=True):
+        shapes += [(fan_in, fan_out), (fan_out,)]
+    return shapes
+
+
+def _unflatten(w: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+    """Views of ``w`` in the given shapes (no copies)."""
+    parts, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        parts.append(w[start : start + size].reshape(shape))
+        start += size
+    return parts
+
+
+def _mlp_init(rng: np.random.Generator) -> np.ndarray:
+    parts = []
+    for shape in _mlp_shapes():
+        # Xavier/Glorot for tanh: keeps the activations' variance layer to layer; biases at 0
+        scale = np.sqrt(2.0 / (shape[0] + shape[1])) if len(shape) == 2 else 0.0
+        parts.append((scale * rng.standard_normal(shape)).ravel())
+    return np.concatenate(parts)
+
+
+def _mlp_forward(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    w1, b1, w2, b2, w3, b3 = _unflatten(w, _mlp_shapes())
+    h2 = np.tanh(np.tanh(x @ w1 + b1) @ w2 + b2)
+    return h2 @ w3[:, 0] + b3[0]
+
+
+def _mlp_loss_and_grad(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, Any]:
+    w1, b1, w2, b2, w3, b3 = _unflatten(w, _mlp_shapes())
+    h1 = np.tanh(x @ w1 + b1)  # forward
+    h2 = np.tanh(h1 @ w2 + b2)
+    z = h2 @ w3[:, 0] + b3[0]
+    loss, dz = _cross_entropy(z, y)
+    da2 = np.outer(dz, w3[:, 0]) * (1.0 - h2**2)  # backward: tanh' = 1 − tanh²
+    da1 = (da2 @ w2.T) * (1.0 - h1**2)
+    grads = (x.T @ da1, da1.sum(0), h1.T @ da2, da2.sum(0), (h2.T @ dz)[:, None], [dz.sum()])
+    return loss, np.concatenate([np.ravel(g) for g in grads])
+
+
+@dataclasses.dataclass(frozen=True)
+class Model:
+    """A classifier of 2-D points whose weights are one flat vector."""
+
+    name: str
+    label: str
+    init: Callable[[np.random.Generator], np.ndarray]
+    forward: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    loss_and_grad: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[float, np.ndarray]]
+
+
+MODELS: dict[str, Model] = {
+    m.name: m
+    for m in (
+        Model(
+            "logistic",
+            "Logistic regression",
+            _logistic_init,
+            _logistic_forward,
+            _logistic_loss_and_grad,
+        ),
+        Model("mlp", "MLP 2-16-16-1 (tanh)", _mlp_init, _mlp_forward, _mlp_loss_and_grad),
+    )
+}
+"""Every model, by name."""
+
+
+def probability(model: Model, w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The model's probability of class 1 at each point of ``x``."""
+    return _sigmoid(model.forward(w, x))
+
+
+def evaluate(model: Model, w: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of weights ``w`` on ``(x, y)``."""
+    z = model.forward(w, x)
+    return float(np.mean(_softplus(z) - y * z)), float(np.mean((z > 0) == (y > 0.5)))
+
+
+# --- the training loop ----------------------------------------------------------------------
+
+
+def batch_indices(n: int, batch_size: int, epochs: int, seed: int) -> np.ndarray:
+    """The mini-batches of a run, shape ``(steps, batch_size)``: a new shuffle every epoch.
+
+    The last, incomplete batch of each epoch is dropped so that every step sees as many points.
+    """
+    if not 1 <= batch_size <= n:
+        raise ValueError(f"batch_size must be between 1 and {n}, not {batch_size}")
+    rng = np.random.default_rng([seed, 1])  # a stream of its own, apart from the weights'
+    per_epoch = n // batch_size
+    return np.concatenate(
+        [
+            rng.permutation(n)[: per_epoch * batch_size].reshape(per_epoch, batch_size)
+            for _ in range(epochs)
+        ]
+    )
+
+
+def initial_weights(model: Model, seed: int) -> np.ndarray:
+    """The weights every optimizer starts from, decided by ``seed``."""
+    return model.init(np.random.default_rng([seed, 0]))
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainResult:
+    """One optimizer's training run, cut where it diverged.
+
+    Attributes:
+      optimizer: registry name.
+      steps: ``(k,)`` the steps at which the model was evaluated (0 = before training).
+      seconds: ``(k,)`` wall-clock time spent in gradient and update at those steps.
+      train_loss, train_acc, val_loss, val_acc: ``(k,)`` on the whole split.
+      snapshot_steps: ``(s,)`` steps of the decision-boundary snapshots.
+      boundary: ``(s, g, g)`` probability of class 1 on the grid ``grid_x × grid_y``.
+      initial: the weights it started from; final: the weights it ended with.
+      batch_hash: a digest of the mini-batch sequence it saw.
+      diverged_at: the step whose loss or weights stopped being finite, or ``None``.
+    """
+
+    optimizer: str
+    steps: np.ndarray
+    seconds: np.ndarray
+    train_loss: np.ndarray
+    train_acc: np.ndarray
+    val_loss: np.ndarray
+    val_acc: np.ndarray
+    snapshot_steps: np.ndarray
+    boundary: np.ndarray
+    grid_x: np.ndarray
+    grid_y: np.ndarray
+    initial: np.ndarray
+    final: np.ndarray
+    batch_hash: str
+    diverged_at: int | None
+
+
+def _moments(total: int, count: int) -> np.ndarray:
+    """About ``count`` steps spread from 0 to ``total``, always including both ends."""
+    return np.unique(np.linspace(0, total, min(count, total + 1)).round().astype(int))
+
+
+def train(
+    optimizer: str,
+    dataset: Dataset,
+    model: str,
+    *,
+    batch_size: int,
+    epochs: int,
+    seed: int,
+    evaluations: int = 200,
+    snapshots: int = 30,
+    grid_size: int = 40,
+    **hyperparams: Any,
+) -> TrainResult:
+    """Train ``model`` on ``dataset`` with registry optimizer ``optimizer``.
+
+    ``hyperparams`` go to the update rule; missing ones take the registry default. The loss and
+    accuracy are measured ``evaluations`` times and the decision boundary ``snapshots`` times,
+    spread evenly over the run; the clock counts gradient and update only.
+    """
+    spec, net = OPTIMIZERS[optimizer], MODELS[model]
+    hyper = spec.defaults() | hyperparams
+    batches = batch_indices(len(dataset.y_train), batch_size, epochs, seed)
+    total = len(batches)
+    eval_at, snap_at = _moments(total, evaluations), set(_moments(total, snapshots).tolist())
+    (x_lo, x_hi), (y_lo, y_hi) = dataset.window()
+    grid_x, grid_y = np.linspace(x_lo, x_hi, grid_size), np.linspace(y_lo, y_hi, grid_size)
+    grid = np.stack(np.meshgrid(grid_x, grid_y), axis=-1).reshape(-1, 2)
+
+    w = initial_weights(net, seed)
+    w0, state, clock = w.copy(), spec.init(w), 0.0
+    record: dict[str, list] = {k: [] for k in ("steps", "seconds", "tl", "ta", "vl", "va")}
+    snap_steps, boundary = [], []
+    diverged_at, next_eval = None, 0
+
+    with np.errstate(over="ignore", invalid="ignore"):  # a divergence is caught below
+        for step in range(total + 1):
+            if step == eval_at[next_eval]:
+                train_loss, train_acc = evaluate(net, w, dataset.x_train, dataset.y_train)
+                val_loss, val_acc = evaluate(net, w, dataset.x_val, dataset.y_val)
+                if not (np.isfinite(train_loss) and np.isfinite(val_loss)):
+                    diverged_at = step
+                    break
+                for key, value in zip(
+                    record, (step, clock, train_loss, train_acc, val_loss, val_acc), strict=True
+                ):
+                    record[key].append(value)
+                next_eval = min(next_eval + 1, len(eval_at) - 1)
+            if step in snap_at:
+                snap_steps.append(step)
+                boundary.append(probability(net, w, grid).reshape(grid_size, grid_size))
+            if step == total:
+                break
+            tick = time.perf_counter()
+            batch = batches[step]
+            loss, grads = net.loss_and_grad(w, dataset.x_train[batch], dataset.y_train[batch])
+            updates, state = spec.update(grads, state, w, **hyper)
+            new_w = w + updates
+            clock += time.perf_counter() - tick
+            if not (np.isfinite(loss) and np.isfinite(new_w).all()):
+                diverged_at = step + 1
+                break
+            w = new_w
+
+    return TrainResult(
+        optimizer=optimizer,
+        steps=np.asarray(record["steps"], dtype=int),
+        seconds=np.asarray(record["seconds"]),
+        train_loss=np.asarray(record["tl"]),
+        train_acc=np.asarray(record["ta"]),
+        val_loss=np.asarray(record["vl"]),
+        val_acc=np.asarray(record["va"]),
+        snapshot_steps=np.asarray(snap_steps, dtype=int),
+        boundary=np.asarray(boundary).reshape(-1, grid_size, grid_size),
+        grid_x=grid_x,
+        grid_y=grid_y,
+        initial=w0,
+        final=w,
+        batch_hash=hashlib.sha256(batches.tobytes()).hexdigest(),
+        diverged_at=diverged_at,
+    )

@@ -1,0 +1,130 @@
+"""The train and learn pages rendered by Streamlit's AppTest."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from figure_checks import assert_all_finite
+from streamlit.testing.v1 import AppTest
+
+import optim_core
+from ui.presets import PRESETS
+
+TIMEOUT = 60
+APP = Path(__file__).resolve().parent.parent / "app.py"
+SLUGS_TAUGHT = {
+    "narrow-valley",
+    "momentum-overshoots",
+    "adam-adapts",
+    "adagrad-dies",
+    "saddle-escape",
+    "bias-correction",
+    "too-large-lr",
+    "plateau",
+    "noisy",
+}
+
+
+def open_page(page: str, **state) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.switch_page(page)
+    return at.run()
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_train_page_trains_every_chosen_optimizer() -> None:
+    chosen = ["gd", "momentum", "adam"]
+    at = open_page("pages/train.py", train_optimizers=chosen, train_epochs=20)
+    assert not at.exception
+    assert at.title[0].value == "Train a model"
+    table = at.dataframe[0].value
+    assert list(table["optimizer"]) == [optim_core.OPTIMIZERS[n].label for n in chosen]
+    assert (table["final validation accuracy"] > 0.5).all()
+    specs = plotly_specs(at)
+    assert len(specs) == 2
+    for spec in specs:
+        assert_all_finite(spec)
+    curves, boundary = specs
+    assert len(curves["data"]) == 4 * len(chosen)  # loss and accuracy, training and validation
+    assert sum(t["type"] == "contour" for t in boundary["data"]) == len(chosen)
+    assert len(boundary["frames"]) >= 20
+
+
+def test_train_page_against_wall_clock_time() -> None:
+    at = open_page("pages/train.py", train_epochs=5, train_axis="wall-clock time")
+    assert not at.exception
+    curves = plotly_specs(at)[0]
+    assert curves["layout"]["xaxis"]["title"]["text"].startswith("seconds")
+
+
+def test_a_diverging_run_is_reported_and_not_drawn() -> None:
+    at = open_page(
+        "pages/train.py",
+        train_model="logistic",
+        train_optimizers=["gd", "adam"],
+        train_epochs=5,
+        hp_gd_lr=10.0,
+    )
+    assert not at.exception
+    for spec in plotly_specs(at):
+        assert_all_finite(spec)
+
+
+def test_hyperparameters_carry_over_from_the_playground() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at.select_slider(key="hp_adam_lr").set_value(0.002).run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    assert "adam" in at.session_state["train_optimizers"]
+    assert at.select_slider(key="hp_adam_lr").value == pytest.approx(0.002)
+
+
+def test_learn_page_renders_every_formula() -> None:
+    at = open_page("pages/learn.py")
+    assert not at.exception
+    shown = {el.value.strip("$\n") for el in at.get("latex")}  # st.latex wraps in $$
+    for spec in optim_core.OPTIMIZERS.values():
+        assert spec.latex in shown, spec.name
+
+
+def test_comparison_table_is_the_registry() -> None:
+    at = open_page("pages/learn.py")
+    (table,) = [d.value for d in at.dataframe if "optimizer" in d.value.columns]
+    assert list(table["optimizer"]) == [s.label for s in optim_core.OPTIMIZERS.values()]
+    for field in dataclasses.fields(optim_core.Properties):
+        expected = [getattr(s.properties, field.name) for s in optim_core.OPTIMIZERS.values()]
+        assert list(table[field.name]) == expected, field.name
+
+
+def test_every_linked_preset_exists_and_every_idea_is_linked() -> None:
+    at = open_page("pages/learn.py")
+    linked = {b.key.split(":")[1] for b in at.button if b.key.startswith("preset:")}
+    assert linked <= set(PRESETS)
+    assert linked >= SLUGS_TAUGHT
+
+
+def test_a_preset_link_opens_the_playground_on_that_preset() -> None:
+    at = open_page("pages/learn.py")
+    at.button(key="preset:narrow-valley:momentum").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Optimizer Playground"
+    assert at.session_state["preset"] == "narrow-valley"
+    assert at.session_state["optimizers"] == ["gd", "momentum"]
+
+
+def test_a_training_link_opens_the_train_page_set_up() -> None:
+    at = open_page("pages/learn.py")
+    (button,) = [b for b in at.button if b.key.startswith("train:mlp:spirals:adam,adamw")]
+    button.click().run()
+    assert not at.exception
+    assert at.title[0].value == "Train a model"
+    assert at.session_state["train_dataset"] == "spirals"
+    assert list(at.dataframe[0].value["optimizer"]) == ["Adam", "AdamW"]
