@@ -15,6 +15,9 @@ page = st.navigation(
             "pages/playground.py", title="Playground", icon=":material/sports_score:", default=True
         ),
         st.Page("pages/inspector.py", title="Inside the optimizer", icon=":material/search:"),
+        st.Page("pages/sweep.py", title="Sweep maps", icon=":material/grid_on:"),
+        st.Page("pages/train.py", title="Train a model", icon=":material/model_training:"),
+        st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
     ]
 )
 page.run()

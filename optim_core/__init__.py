@@ -15,23 +15,42 @@ from optim_core.run import (
     steps_to_tolerance,
 )
 from optim_core.schedules import SCHEDULES, Schedule
+from optim_core.theory import (
+    Optimum,
+    gd_optimum,
+    gd_rate,
+    heavy_ball_optimum,
+    measured_rate,
+    momentum_rate,
+)
+from optim_core.training import DATASETS, MODELS, TrainResult, train
 
 __all__ = [
+    "DATASETS",
     "HYPERPARAMS",
+    "MODELS",
     "LANDSCAPES",
     "OPTIMIZERS",
     "SCHEDULES",
     "Choice",
     "ExpressionError",
     "Landscape",
+    "Optimum",
     "OptimizerSpec",
     "Param",
     "Properties",
     "Schedule",
     "Trajectory",
+    "TrainResult",
     "distance_to_minimum",
     "final_loss",
+    "gd_optimum",
+    "gd_rate",
+    "heavy_ball_optimum",
+    "measured_rate",
+    "momentum_rate",
     "parse_function",
     "run",
+    "train",
     "steps_to_tolerance",
 ]

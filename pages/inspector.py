@@ -8,8 +8,9 @@ import numpy as np
 import streamlit as st
 
 import optim_core
-from ui import cache, controls, explain, figures, presets, report, state
+from ui import cache, controls, explain, figures, presets, report, routing, state
 
+routing.require_app_navigation()
 problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
 PLAY_EVERY = 0.5  # seconds between frames while playing
 

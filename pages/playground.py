@@ -9,8 +9,9 @@ import plotly.io as pio
 import streamlit as st
 
 import optim_core
-from ui import cache, controls, figures, plotly_element, presets, report, state
+from ui import cache, controls, figures, plotly_element, presets, report, routing, state
 
+routing.require_app_navigation()
 problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
 
 # --- Controls (sidebar) ----------------------------------------------------------------------

@@ -116,3 +116,90 @@ def scene_trajectory(
         (scene.schedule, tuple(scene.schedule_params().items())),
         tuple(hyper.items()),
     )
+
+
+# --- sweep maps --------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def sweep(
+    optimizer: str,
+    key: LandscapeKey,
+    start: tuple[float, float],
+    steps: int,
+    noise: float,
+    seed: int,
+    schedule: tuple[str, tuple[tuple[str, float], ...]],
+    fixed: tuple[tuple[str, object], ...],
+    axes: tuple[tuple[str, tuple[float, ...]], ...],
+    tol: float,
+) -> dict[str, np.ndarray]:
+    """The outcomes of a grid of runs over one or two hyperparameters, as ``(ny, nx)`` maps.
+
+    ``axes`` is ``((x_name, x_values),)`` or ``((x_name, x_values), (y_name, y_values))``;
+    ``fixed`` holds every other hyperparameter. The whole grid is one batched
+    ``optim_core.run``; only the per-run outcomes are kept (the loss history of a 200 × 200 ×
+    1000 sweep is 320 MB), so the cache stays small: ``gap`` (final f − f*, or f where f* is
+    unknown), ``steps_to_tol`` (-1 if never), ``diverged_at`` (-1 if never) and ``rate`` (the
+    measured per-step rate, :func:`optim_core.measured_rate`).
+    """
+    (x_name, xs), *rest = axes
+    ys = rest[0][1] if rest else (None,)
+    grid_x, grid_y = np.meshgrid(np.asarray(xs, dtype=float), np.asarray(ys, dtype=object))
+    values = {x_name: grid_x.ravel()}
+    if rest:
+        values[rest[0][0]] = grid_y.ravel().astype(float)
+    land = landscape(key)
+    sched_name, sched_values = schedule
+    traj = optim_core.run(
+        optimizer,
+        land,
+        np.asarray(start, dtype=float),
+        steps,
+        noise=noise,
+        seed=seed,
+        schedule=optim_core.SCHEDULES[sched_name].with_params(**dict(sched_values)),
+        history="loss",
+        **dict(fixed),
+        **values,
+    )
+    f_min = traj.f_min if np.isfinite(traj.f_min) else 0.0
+    shape = grid_x.shape
+    with np.errstate(invalid="ignore"):
+        gap = optim_core.final_loss(traj) - f_min
+    reached = (
+        optim_core.steps_to_tolerance(traj, tol)
+        if np.isfinite(traj.f_min)
+        else np.full(traj.loss.shape[1], -1)
+    )
+    return {
+        "gap": np.reshape(gap, shape),
+        "steps_to_tol": np.reshape(reached, shape),
+        "diverged_at": np.reshape(traj.diverged_at, shape),
+        "rate": np.reshape(optim_core.measured_rate(traj.loss, f_min), shape),
+    }
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def robustness(
+    key: LandscapeKey,
+    optimizer: str,
+    hyper: tuple[tuple[str, object], ...],
+    steps: int,
+    n: int,
+    radius: float,
+) -> np.ndarray:
+    """Whether each start of an ``n`` × ``n`` grid over the window reaches a global minimum.
+
+    One batched run over the ``(n * n, 2)`` starts; a run succeeds when its final iterate is
+    within ``radius`` of a known global minimum. Returns an ``(n, n)`` boolean map, row ``i``
+    at the ``i``-th y value.
+    """
+    land = landscape(key)
+    (x0, x1), (y0, y1) = land.window
+    xs, ys = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    starts = np.stack([xs.ravel(), ys.ravel()], axis=-1)
+    traj = optim_core.run(optimizer, land, starts, steps, history="loss", **dict(hyper))
+    with np.errstate(invalid="ignore"):
+        reached = optim_core.distance_to_minimum(traj, land) <= radius  # NaN (diverged): no
+    return reached.reshape(n, n)

@@ -819,3 +819,511 @@ def inspector_series(
                     }
                 )
     return {"data": data, "layout": layout}
+
+
+# --- training ----------------------------------------------------------------------------------
+
+# Probability of class 1 from 0 (blue) to 1 (orange), pale so the data points stand out.
+BOUNDARY_SCALE = [[0.0, "#9ecae1"], [0.5, "#f7f7f7"], [1.0, "#fdd0a2"]]
+CLASS_COLOURS = ("#08519c", "#a63603")
+# Labelled loss values: 1-2-5 per decade reads better than plotly's minor-digit log labels.
+LOSS_TICKS = [m * 10.0**e for e in range(-6, 3) for m in (1, 2, 5)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Curve:
+    """One optimizer's training curves against ``x`` (steps or seconds), all finite."""
+
+    name: str
+    label: str
+    x: np.ndarray
+    train_loss: np.ndarray
+    val_loss: np.ndarray
+    train_acc: np.ndarray
+    val_acc: np.ndarray
+
+
+def training_curves(curves: Sequence[Curve], x_title: str) -> dict:
+    """Loss (log scale) and accuracy side by side; training solid, validation dashed."""
+    data = []
+    for curve in curves:
+        for panel, (train, val) in enumerate(
+            ((curve.train_loss, curve.val_loss), (curve.train_acc, curve.val_acc))
+        ):
+            axes = {"xaxis": "x" if panel == 0 else "x2", "yaxis": "y" if panel == 0 else "y2"}
+            for split, values, dash in (("training", train, "solid"), ("validation", val, "dash")):
+                data.append(
+                    {
+                        "type": "scatter",
+                        "mode": "lines",
+                        "name": f"{curve.label} ({split})",
+                        "legendgroup": curve.name,
+                        "showlegend": panel == 0,
+                        "x": _r(curve.x),
+                        "y": _r(np.maximum(values, 1e-6) if panel == 0 else values),
+                        "line": {"color": colour(curve.name), "width": 2, "dash": dash},
+                        "hovertemplate": f"{curve.label} {split}: %{{y:.4g}}<extra></extra>",
+                        **axes,
+                    }
+                )
+    layout = {
+        "height": 380,
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+        "font": FONT,
+        "hovermode": "x unified",
+        "xaxis": {"domain": [0.0, 0.46], "title": {"text": x_title}},
+        "xaxis2": {"domain": [0.54, 1.0], "title": {"text": x_title}},
+        "yaxis": {
+            "type": "log",
+            "title": {"text": "cross-entropy loss"},
+            "tickvals": LOSS_TICKS,
+            "ticktext": [f"{v:g}" for v in LOSS_TICKS],
+        },
+        "yaxis2": {"anchor": "x2", "range": [0.0, 1.02], "title": {"text": "accuracy"}},
+        "legend": {"orientation": "h", "y": -0.22},
+    }
+    return {"data": data, "layout": layout}
+
+
+@dataclasses.dataclass(frozen=True)
+class Boundary:
+    """One optimizer's model probability on a grid at some steps: ``prob[k]`` at ``steps[k]``."""
+
+    name: str
+    label: str
+    steps: np.ndarray
+    prob: np.ndarray
+    diverged_at: int | None = None
+
+
+def boundary_grid(
+    boundaries: Sequence[Boundary],
+    grid_x: np.ndarray,
+    grid_y: np.ndarray,
+    points: np.ndarray,
+    labels: np.ndarray,
+    columns: int = 3,
+) -> dict:
+    """Small multiples of decision boundaries, one per optimizer, with a slider over training.
+
+    At a slider position every panel shows its model's last snapshot at or before that step,
+    so a run that diverged keeps its last finite boundary.
+    """
+    columns = max(1, min(columns, len(boundaries)))
+    rows = -(-len(boundaries) // columns)
+    gap = 0.04
+    steps = np.unique(np.concatenate([b.steps for b in boundaries]))
+    data: list[dict] = []
+    layout: dict = {
+        "height": 300 * rows + 120,
+        "margin": {"l": 30, "r": 30, "t": 40, "b": 20},
+        "font": FONT,
+        "showlegend": False,
+        "annotations": [],
+    }
+
+    def shown(b: Boundary, step: int) -> np.ndarray:
+        return b.prob[max(0, int(np.searchsorted(b.steps, step, side="right")) - 1)]
+
+    for i, b in enumerate(boundaries):
+        row, col = divmod(i, columns)
+        suffix = "" if i == 0 else str(i + 1)
+        x0, x1 = col / columns + gap / 2, (col + 1) / columns - gap / 2
+        y1 = 1 - row / rows - gap
+        y0 = 1 - (row + 1) / rows + gap / 2
+        layout[f"xaxis{suffix}"] = {
+            "domain": [x0, x1],
+            "range": [float(grid_x[0]), float(grid_x[-1])],
+            "showticklabels": False,
+            "anchor": f"y{suffix}",
+        }
+        layout[f"yaxis{suffix}"] = {
+            "domain": [y0, y1],
+            "range": [float(grid_y[0]), float(grid_y[-1])],
+            "showticklabels": False,
+            "anchor": f"x{suffix}",
+        }
+        title = b.label + (f" — diverged at step {b.diverged_at}" if b.diverged_at else "")
+        layout["annotations"].append(
+            {
+                "text": f"<b>{title}</b>",
+                "x": (x0 + x1) / 2,
+                "y": y1,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"color": colour(b.name)},
+            }
+        )
+        data.append(
+            {
+                "type": "contour",
+                "x": typed(grid_x),
+                "y": typed(grid_y),
+                "z": typed(shown(b, int(steps[-1]))),
+                "zmin": 0.0,
+                "zmax": 1.0,
+                "contours": {"start": 0.1, "end": 0.9, "size": 0.1},
+                "colorscale": BOUNDARY_SCALE,
+                "line": {"width": 0.5, "color": "#bbbbbb"},
+                "showscale": i == 0,
+                "colorbar": {"title": {"text": "P(class 1)"}, "len": 0.6},
+                "hovertemplate": "P(class 1) = %{z:.2f}<extra></extra>",
+                "xaxis": f"x{suffix}",
+                "yaxis": f"y{suffix}",
+            }
+        )
+    for i in range(len(boundaries)):
+        suffix = "" if i == 0 else str(i + 1)
+        for cls in (0, 1):
+            xy = points[labels == cls]
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "x": _r(xy[:, 0]),
+                    "y": _r(xy[:, 1]),
+                    "marker": {
+                        "size": 4,
+                        "color": CLASS_COLOURS[cls],
+                        "line": {"width": 0.5, "color": "white"},
+                    },
+                    "hoverinfo": "skip",
+                    "xaxis": f"x{suffix}",
+                    "yaxis": f"y{suffix}",
+                }
+            )
+    frames = [
+        {
+            "name": str(int(step)),
+            "data": [{"z": typed(shown(b, int(step)))} for b in boundaries],
+            "traces": list(range(len(boundaries))),
+        }
+        for step in steps
+    ]
+    layout["sliders"] = [
+        {
+            "active": len(steps) - 1,
+            "x": 0.1,
+            "len": 0.9,
+            "currentvalue": {"prefix": "step "},
+            "pad": {"t": 10},
+            "steps": [
+                {
+                    "label": str(int(step)),
+                    "method": "animate",
+                    "args": [
+                        [str(int(step))],
+                        {"mode": "immediate", "frame": {"duration": 0, "redraw": True}},
+                    ],
+                }
+                for step in steps
+            ],
+        }
+    ]
+    layout["updatemenus"] = [
+        {
+            "type": "buttons",
+            "direction": "left",
+            "x": 0.0,
+            "y": 0.0,
+            "yanchor": "top",
+            "pad": {"t": 45},
+            "buttons": [
+                {
+                    "label": "▶ Play",
+                    "method": "animate",
+                    "args": [
+                        None,
+                        {
+                            "frame": {"duration": 150, "redraw": True},
+                            "fromcurrent": False,
+                            "transition": {"duration": 0},
+                        },
+                    ],
+                }
+            ],
+        }
+    ]
+    return {"data": data, "layout": layout, "frames": frames}
+
+
+def bias_correction_figure(betas: Sequence[tuple[str, float]], steps: int = 100) -> dict:
+    """The factor 1/(1 − βᵗ) by which Adam scales its moments, for each ``(label, β)``."""
+    t = np.arange(1, steps + 1)
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": f"{label} = {beta:g}",
+            "x": t.tolist(),
+            "y": _r(1.0 / (1.0 - np.float64(beta) ** t)) if beta < 1 else [],
+            "line": {"width": 2, "dash": "solid" if i < 2 else "dot"},
+            "hovertemplate": f"{label} = {beta:g}, t = %{{x}}: ×%{{y:.4g}}<extra></extra>",
+        }
+        for i, (label, beta) in enumerate(betas)
+        if beta > 0
+    ]
+    layout = {
+        "height": 320,
+        "margin": {"l": 60, "r": 20, "t": 20, "b": 50},
+        "font": FONT,
+        "xaxis": {"title": {"text": "step t"}},
+        "yaxis": {"type": "log", "title": {"text": "1 / (1 − βᵗ)"}},
+        "legend": {"orientation": "h", "y": -0.25},
+    }
+    return {"data": data, "layout": layout}
+
+
+# --- sweep maps --------------------------------------------------------------------------------
+
+DIVERGED_COLOUR = "#bdbdbd"  # diverged cells: a grey no colour scale below uses
+OPTIMUM_COLOUR = "#e31a1c"
+
+
+def _grid_list(z: np.ndarray, digits: int = 5) -> list:
+    """``z`` as nested lists with ``None`` for every non-finite value (a gap in the map)."""
+    z = np.asarray(z, dtype=float)
+    rounded = np.round(np.where(np.isfinite(z), z, 0.0), digits)
+    return np.where(np.isfinite(z), rounded, None).tolist()
+
+
+def _sig(values: np.ndarray) -> list[float]:
+    """Axis values to six significant digits (a log axis spans many decades)."""
+    return [float(f"{v:.6g}") for v in np.asarray(values, dtype=float)]
+
+
+def _sweep_axis(title: str, log: bool, values: np.ndarray) -> dict:
+    axis = {"title": {"text": title}, "showgrid": False, "zeroline": False}
+    if log:
+        axis["type"] = "log"
+    if len(values) > 1:  # the outer cells' edges, so no white margin is left around the map
+        lo, hi = values[0], values[-1]
+        if log:
+            half = 0.5 * (np.log10(values[1]) - np.log10(values[0]))
+            axis["range"] = [float(np.log10(lo) - half), float(np.log10(hi) + half)]
+        else:
+            half = 0.5 * (values[1] - values[0])
+            axis["range"] = [float(lo - half), float(hi + half)]
+    return axis
+
+
+def sweep_heatmap(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    z: np.ndarray,
+    diverged_at: np.ndarray,
+    *,
+    x_title: str,
+    y_title: str,
+    x_log: bool,
+    y_log: bool,
+    z_title: str,
+    z_range: tuple[float, float] | None = None,
+    colorscale: str = "Viridis",
+    reverse: bool = False,
+    marks: Sequence[tuple[float, float, str]] = (),
+    title: str = "",
+    height: int = 480,
+    show_scale: bool = True,
+) -> dict:
+    """A map of outcome ``z[i, j]`` at ``(xs[j], ys[i])``; diverged cells in grey on top.
+
+    ``diverged_at`` holds the step each run diverged at (``-1`` for none); NaN in ``z`` is a
+    gap. ``marks`` are ``(x, y, label)`` points drawn as crosses (e.g. a theoretical optimum).
+    Every cell belongs to a trace with ``meta="sweep"``, the trace a click selects.
+    """
+    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    diverged = np.asarray(diverged_at) >= 0
+    shown = np.where(diverged, np.nan, np.asarray(z, dtype=float))
+    data = [
+        {
+            "type": "heatmap",
+            "meta": "sweep",
+            "name": z_title,
+            "x": _sig(xs),
+            "y": _sig(ys),
+            "z": _grid_list(shown),
+            "colorscale": colorscale,
+            "reversescale": reverse,
+            "showscale": show_scale,
+            "colorbar": {"title": {"text": z_title, "side": "right"}, "thickness": 14},
+            "hoverongaps": False,
+            "hovertemplate": f"{x_title} %{{x:.4g}}<br>{y_title} %{{y:.4g}}<br>"
+            f"{z_title} %{{z:.4g}}<extra></extra>",
+        }
+    ]
+    if z_range is not None:
+        data[0]["zmin"], data[0]["zmax"] = map(float, z_range)
+    if diverged.any():
+        data.append(
+            {
+                "type": "heatmap",
+                "meta": "sweep",
+                "name": "diverged",
+                "x": _sig(xs),
+                "y": _sig(ys),
+                "z": _grid_list(np.where(diverged, diverged_at, np.nan), 0),
+                "colorscale": [[0.0, DIVERGED_COLOUR], [1.0, DIVERGED_COLOUR]],
+                "showscale": False,
+                "hoverongaps": False,
+                "hovertemplate": f"{x_title} %{{x:.4g}}<br>{y_title} %{{y:.4g}}<br>"
+                "diverged at step %{z}<extra></extra>",
+            }
+        )
+    for x, y, label in marks:
+        data.append(
+            {
+                "type": "scatter",
+                "meta": "optimum",
+                "name": label,
+                "x": [float(x)],
+                "y": [float(y)],
+                "mode": "markers+text",
+                "text": [label],
+                "textposition": "top right",
+                "textfont": {"color": OPTIMUM_COLOUR},
+                "marker": {
+                    "symbol": "x-thin",
+                    "size": 14,
+                    "line": {"width": 3, "color": OPTIMUM_COLOUR},
+                },
+                "hovertemplate": f"{label}: (%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+                "showlegend": False,
+            }
+        )
+    layout = {
+        "xaxis": _sweep_axis(x_title, x_log, xs),
+        "yaxis": _sweep_axis(y_title, y_log, ys),
+        "height": height,
+        "margin": {"l": 60, "r": 10, "t": 40 if title else 10, "b": 50},
+        "font": FONT,
+        "plot_bgcolor": "#ffffff",
+        "showlegend": False,
+    }
+    if title:
+        layout["title"] = {"text": title, "x": 0.02, "font": {"size": 15}}
+    return {"data": data, "layout": layout}
+
+
+def sweep_curve(
+    xs: np.ndarray,
+    series: Sequence[tuple[str, np.ndarray, str, str]],
+    *,
+    x_title: str,
+    y_title: str,
+    x_log: bool,
+    y_log: bool = False,
+    marks: Sequence[tuple[float, str]] = (),
+    height: int = 380,
+) -> dict:
+    """Outcome curves over one hyperparameter: ``series`` of ``(label, y, colour, dash)``.
+
+    NaN points are gaps; ``marks`` are ``(x, label)`` vertical lines (e.g. the optimal step).
+    """
+    xs = np.asarray(xs, dtype=float)
+    data = [
+        {
+            "type": "scatter",
+            "meta": "sweep",
+            "name": label,
+            "x": _sig(xs),
+            "y": [None if not np.isfinite(v) else float(v) for v in np.asarray(y, dtype=float)],
+            "mode": "lines+markers",
+            "marker": {"size": 4, "color": colour_},
+            "line": {"color": colour_, "dash": dash, "width": 2},
+            "hovertemplate": f"{label}<br>{x_title} %{{x:.4g}}: %{{y:.4g}}<extra></extra>",
+        }
+        for label, y, colour_, dash in series
+    ]
+    shapes, annotations = [], []
+    for x, label in marks:
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": float(x),
+                "x1": float(x),
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": OPTIMUM_COLOUR, "dash": "dot", "width": 2},
+            }
+        )
+        annotations.append(
+            {
+                "x": float(np.log10(x)) if x_log else float(x),
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "text": label,
+                "showarrow": False,
+                "yanchor": "bottom",
+                "font": {"color": OPTIMUM_COLOUR},
+            }
+        )
+    layout = {
+        "xaxis": {"title": {"text": x_title}, "type": "log" if x_log else "linear"},
+        "yaxis": {"title": {"text": y_title}, "type": "log" if y_log else "linear"},
+        "height": height,
+        "margin": {"l": 60, "r": 10, "t": 30, "b": 50},
+        "font": FONT,
+        "shapes": shapes,
+        "annotations": annotations,
+        "legend": {"orientation": "h", "y": -0.25},
+    }
+    return {"data": data, "layout": layout}
+
+
+def start_map(
+    xs: np.ndarray, ys: np.ndarray, reached: np.ndarray, minima: np.ndarray, *, title: str
+) -> dict:
+    """A small map of the start points that reach a global minimum (coloured) or not (grey)."""
+    data = [
+        {
+            "type": "heatmap",
+            "meta": "starts",
+            "x": _sig(xs),
+            "y": _sig(ys),
+            "z": np.asarray(reached, dtype=int).tolist(),
+            "zmin": 0,
+            "zmax": 1,
+            "colorscale": [[0.0, "#e0e0e0"], [0.5, "#e0e0e0"], [0.5, "#4c78a8"], [1.0, "#4c78a8"]],
+            "showscale": False,
+            "hovertemplate": "start (%{x:.3g}, %{y:.3g})<extra></extra>",
+        },
+        minima_trace(np.asarray(minima, dtype=float).reshape(-1, 2)),
+    ]
+    layout = {
+        "title": {"text": title, "x": 0.02, "font": {"size": 13}},
+        "height": 250,
+        "margin": {"l": 30, "r": 5, "t": 30, "b": 25},
+        "font": FONT,
+        "showlegend": False,
+        "xaxis": {"showgrid": False, "zeroline": False},
+        "yaxis": {"showgrid": False, "zeroline": False, "scaleanchor": "x"},
+    }
+    return {"data": data, "layout": layout}
+
+
+def share_bars(names: Sequence[str], labels: Sequence[str], shares: Sequence[float]) -> dict:
+    """The share of starts that reach a global minimum, one bar per optimizer."""
+    data = [
+        {
+            "type": "bar",
+            "meta": "shares",
+            "x": list(labels),
+            "y": [round(100 * float(s), 2) for s in shares],
+            "marker": {"color": [colour(n) for n in names]},
+            "hovertemplate": "%{x}: %{y:.1f} % of starts<extra></extra>",
+        }
+    ]
+    layout = {
+        "height": 320,
+        "margin": {"l": 60, "r": 10, "t": 10, "b": 60},
+        "font": FONT,
+        "yaxis": {"title": {"text": "starts reaching a global minimum (%)"}, "range": [0, 100]},
+    }
+    return {"data": data, "layout": layout}
