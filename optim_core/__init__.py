@@ -13,6 +13,7 @@ from optim_core.run import (
     final_loss,
     run,
     steps_to_tolerance,
+    tune_learning_rate,
 )
 from optim_core.schedules import SCHEDULES, Schedule
 from optim_core.theory import (
@@ -52,5 +53,6 @@ __all__ = [
     "parse_function",
     "run",
     "train",
+    "tune_learning_rate",
     "steps_to_tolerance",
 ]

@@ -389,3 +389,26 @@ def distance_to_minimum(traj: Trajectory, landscape: Any) -> float | np.ndarray:
 def final_loss(traj: Trajectory) -> float | np.ndarray:
     """The loss at the final iterate, NaN for a diverged run."""
     return traj.loss[-1][()]
+
+
+def tune_learning_rate(
+    optimizer: str | OptimizerSpec,
+    landscape: str | SupportsLandscape,
+    start: Any,
+    steps: int,
+    candidates: Any,
+    **settings: Any,
+) -> tuple[float | None, np.ndarray]:
+    """The learning rate among ``candidates`` that ends lowest after ``steps`` steps.
+
+    A fair race gives each optimizer its best η for the budget, not one shared η. All
+    candidates run as one batch (``history="loss"``); ``settings`` are the other
+    hyperparameters and :func:`run`'s keywords. Returns the best η (``None`` when every
+    candidate diverged) and the final loss of each candidate (NaN where it diverged).
+    """
+    lrs = np.asarray(candidates, dtype=float)
+    traj = run(optimizer, landscape, start, steps, history="loss", **{**settings, "lr": lrs})
+    final = traj.loss[-1]
+    if not np.isfinite(final).any():
+        return None, final
+    return float(lrs[np.nanargmin(final)]), final

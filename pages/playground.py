@@ -62,9 +62,10 @@ trajectories = [
     cache.scene_trajectory(scene, land_key, start, name, values)
     for name, values in zip(scene.optimizers, hyper, strict=True)
 ]
+# The legend states each run's η, so a race at tuned η says so on the chart.
 paths = [
-    report.to_path(name, label, traj, land, start)
-    for name, label, traj in zip(scene.optimizers, labels, trajectories, strict=True)
+    report.to_path(name, f"{label} (η = {values['lr']:g})", traj, land, start)
+    for name, label, values, traj in zip(scene.optimizers, labels, hyper, trajectories, strict=True)
 ]
 log_loss = land.f_min is not None and np.isfinite(land.f_min)
 window = tuple(tuple(map(float, w)) for w in land.window)

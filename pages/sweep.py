@@ -51,8 +51,18 @@ def on_cell_click(name: str, axes: tuple[str, ...]) -> None:
             st.session_state["sweep_pick"] = {"optimizer": name, "values": values}
 
 
+def race_in_playground(tuned: dict[str, float]) -> None:
+    """Set each optimizer's η to its tuned value, then open the playground to race them."""
+    scene = state.scene_from_widgets(st.session_state)
+    hyper = {opt: {**scene.hyperparams(opt), "lr": lr} for opt, lr in tuned.items()}
+    state.apply_scene(dataclasses.replace(scene, hyper={**scene.hyper, **hyper}, preset=""))
+    st.switch_page("pages/playground.py")
+
+
 if (pick := st.session_state.pop("sweep_pick", None)) is not None:
     open_in_playground(pick)
+if (tuned := st.session_state.pop("sweep_race", None)) is not None:
+    race_in_playground(tuned)
 
 
 def axis_values(param: optim_core.Param, n: int, span: tuple[float, float]) -> np.ndarray:
@@ -311,6 +321,48 @@ if land.name == "quadratic" and theory_axes.get(name) == set(axes):
         )
 
 state.finish_run(scene)
+
+# --- A fair race ------------------------------------------------------------------------------
+st.subheader("A fair race: each optimizer at its best η")
+st.caption(
+    "A race at one shared η favours whichever optimizer that η suits. Here each of the "
+    f"playground's optimizers gets the η, among its slider's values, that ends lowest after "
+    f"{scene.steps} steps on this landscape from this start — one batched run per optimizer."
+)
+if st.toggle("Tune η for each optimizer", key="sweep_fair"):
+    schedule = (scene.schedule, tuple(scene.schedule_params().items()))
+    tuned = {
+        opt: cache.tuned_lr(
+            opt,
+            land_key,
+            start,
+            scene.steps,
+            scene.noise,
+            scene.seed,
+            schedule,
+            tuple(scene.hyperparams(opt).items()),
+        )
+        for opt in scene.optimizers
+    }
+    st.dataframe(
+        [
+            {
+                "optimizer": optim_core.OPTIMIZERS[opt].label,
+                "playground η": scene.hyperparams(opt)["lr"],
+                "tuned η": lr,
+                f"final f − f* after {scene.steps} steps": gap,
+            }
+            for opt, (lr, gap) in tuned.items()
+        ],
+        hide_index=True,
+    )
+    st.button(
+        "Race them at these η in the playground",
+        icon=":material/sports_score:",
+        on_click=lambda: st.session_state.update(
+            sweep_race={opt: lr for opt, (lr, _) in tuned.items() if lr is not None}
+        ),
+    )
 
 # --- Robustness to the start point -------------------------------------------------------------
 ROBUST_STARTS = 25  # start points per axis

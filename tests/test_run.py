@@ -528,3 +528,22 @@ def test_metrics_without_a_minimum_are_nan_or_never():
     traj = quiet(run, "gd", "saddle", [-1.8, 0.01], 20, lr=0.1)
     assert np.isnan(traj.f_min) and steps_to_tolerance(traj, 1e9) is None
     assert np.isnan(distance_to_minimum(traj, "saddle"))
+
+
+def test_tuning_finds_gds_best_step_on_a_quadratic_and_never_picks_a_diverged_one():
+    import optim_core
+
+    land = optim_core.LANDSCAPES["quadratic"].with_params(kappa=50.0)
+    candidates = np.geomspace(1e-3, 1.0, 31)
+    best, final = optim_core.tune_learning_rate("gd", land, land.start, 200, candidates)
+    # the best fixed step for a quadratic is 2 / (L + mu) = 2 / (18 + 0.36), about 0.109
+    assert 0.08 <= best <= 0.115
+    assert np.isnan(final[candidates > 2 / 18 * 1.05]).all()  # past 2/L every run diverges
+    assert final[list(candidates).index(best)] == np.nanmin(final)
+
+
+def test_tuning_gives_none_when_every_candidate_diverges():
+    import optim_core
+
+    best, final = optim_core.tune_learning_rate("gd", "quadratic", (-4.0, 1.5), 100, [5.0, 10.0])
+    assert best is None and np.isnan(final).all()

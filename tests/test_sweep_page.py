@@ -167,3 +167,19 @@ def test_ranges_stay_ranges_across_reruns_and_narrow_the_axes():
     assert not at.exception, [e.value for e in at.exception]
     heat = sweep_map(at)["data"][0]
     assert heat["y"][0] == pytest.approx(0.5) and heat["y"][-1] == pytest.approx(0.9)
+
+
+def test_the_fair_race_tunes_each_eta_and_races_them_in_the_playground():
+    at = sweep_page()
+    at.toggle(key="sweep_fair").set_value(True).run()
+    assert not at.exception
+    (table,) = [d.value for d in at.dataframe if "tuned η" in d.value.columns]
+    assert len(table) == len(state.DEFAULT_OPTIMIZERS)
+    tuned = dict(zip(table["optimizer"], table["tuned η"], strict=True))
+    (race,) = [b for b in at.button if "Race them" in b.label]
+    race.click().run()
+    assert not at.exception
+    assert at.title[0].value == "Optimizer Playground"
+    for name in state.DEFAULT_OPTIMIZERS:
+        label = optim_core.OPTIMIZERS[name].label
+        assert at.session_state[state.hp_key(name, "lr")] == pytest.approx(tuned[label])

@@ -12,6 +12,7 @@ import streamlit as st
 
 import optim_core
 from ui.figures import Grid, contour_png
+from ui.state import log_grid
 
 CONTOUR_RESOLUTION = 400
 SURFACE_RESOLUTION = 60
@@ -203,3 +204,37 @@ def robustness(
     with np.errstate(invalid="ignore"):
         reached = optim_core.distance_to_minimum(traj, land) <= radius  # NaN (diverged): no
     return reached.reshape(n, n)
+
+
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def tuned_lr(
+    optimizer: str,
+    key: LandscapeKey,
+    start: tuple[float, float],
+    steps: int,
+    noise: float,
+    seed: int,
+    schedule: tuple[str, tuple[tuple[str, float], ...]],
+    fixed: tuple[tuple[str, object], ...],
+) -> tuple[float | None, float]:
+    """``optimizer``'s best η on its slider's values for this scene's budget, and its final loss.
+
+    The candidates are the η slider's own values, so the tuned η can be set on the slider.
+    """
+    sched_name, sched_values = schedule
+    lr = next(p for p in optim_core.OPTIMIZERS[optimizer].hyperparams if p.name == "lr")
+    candidates = log_grid(lr)
+    best, final = optim_core.tune_learning_rate(
+        optimizer,
+        landscape(key),
+        np.asarray(start, dtype=float),
+        steps,
+        candidates,
+        noise=noise,
+        seed=seed,
+        schedule=optim_core.SCHEDULES[sched_name].with_params(**dict(sched_values)),
+        **{k: v for k, v in fixed if k != "lr"},
+    )
+    land = landscape(key)
+    f_min = land.f_min if land.f_min is not None else 0.0
+    return best, (float(np.nanmin(final)) - f_min if best is not None else float("nan"))
