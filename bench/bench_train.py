@@ -1,4 +1,6 @@
-"""How long the train page waits: each optimizer trains the MLP on two moons for 2,000 steps.
+"""How long the train page waits: each optimizer trains each model for 2,000 steps.
+
+The binary models train on two moons, softmax regression on three Gaussian blobs.
 
 Run: `.venv/bin/python bench/bench_train.py`. Prints a table; it measures, it asserts nothing.
 """
@@ -18,9 +20,10 @@ BATCH, EPOCHS = 30, 200  # 300 training points / 30 = 10 steps per epoch → 2,0
 
 
 def main() -> None:
-    dataset = training.make_dataset("moons", n=400, seed=0)
+    moons = training.make_dataset("moons", n=400, seed=0)
+    blobs3 = training.make_dataset("blobs3", n=400, seed=0)
     print(f"{'model':<10}{'optimizer':<12}{'steps':>7}{'train s':>10}{'total s':>10}{'val acc':>9}")
-    for model in ("mlp", "logistic"):
+    for model, dataset in (("mlp", moons), ("logistic", moons), ("softmax", blobs3)):
         grand = 0.0
         for name in OPTIMIZERS:
             tick = time.perf_counter()

@@ -11,17 +11,26 @@ hyperparameters as they are), so each registry optimizer trains a network unchan
 :func:`train` gives every optimizer the same start: the ``seed`` decides both the initial
 weights and the order of the mini-batches, so two runs differ only in their update rule.
 
-No real dataset ships with a package this project depends on (no scikit-learn), so the data
-sets are generated: two moons, two spirals and Gaussian blobs, each from a seed.
+Labels are the integers ``0 … K−1``. A binary model (logistic regression, the MLP) has one
+logit z, which is the pair of class logits (0, z); softmax regression has K logits. Either way
+the loss is the softmax cross-entropy of the class logits and a prediction is their argmax.
+
+One real data set ships inside a package the app depends on: Fisher's Iris data, which plotly
+keeps for its examples. The others are generated from a seed: two moons, two spirals and
+Gaussian blobs with two or three classes.
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import gzip
 import hashlib
+import importlib.util
 import time
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -32,13 +41,20 @@ from optim_core.optimizers import OPTIMIZERS
 
 @dataclasses.dataclass(frozen=True)
 class Dataset:
-    """Points ``x`` of shape ``(n, 2)`` with labels ``y`` in ``{0, 1}``, split for validation."""
+    """Points ``x`` of shape ``(n, 2)`` with integer labels ``y`` in ``0 … K−1``, split for
+    validation; ``class_names[k]`` names class k."""
 
     name: str
     x_train: np.ndarray
     y_train: np.ndarray
     x_val: np.ndarray
     y_val: np.ndarray
+    class_names: tuple[str, ...]
+
+    @property
+    def classes(self) -> int:
+        """K, the number of classes."""
+        return len(self.class_names)
 
     def window(self, margin: float = 0.15) -> tuple[tuple[float, float], tuple[float, float]]:
         """The x and y ranges of all the points, widened by ``margin`` of their span."""
@@ -77,29 +93,73 @@ def _blobs(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, 
     return centres[y] + (0.4 + 2.0 * noise) * rng.standard_normal((n, 2)), y
 
 
-DATASETS: dict[str, tuple[str, Callable[..., tuple[np.ndarray, np.ndarray]]]] = {
-    "moons": ("Two moons", _moons),
-    "spirals": ("Two spirals", _spirals),
-    "blobs": ("Gaussian blobs", _blobs),
+def _three_blobs(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Three Gaussian clouds at the corners of a triangle, spread growing with ``noise``."""
+    y = rng.integers(0, 3, n)
+    angle = np.pi / 2 + 2 * np.pi / 3 * np.arange(3)
+    centres = 2.0 * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    return centres[y] + (0.4 + 2.0 * noise) * rng.standard_normal((n, 2)), y
+
+
+def _iris_file() -> Path:
+    """Where plotly keeps the Iris data; found without importing plotly."""
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("the Iris data ships with plotly, which is not installed")
+    return Path(spec.origin).parent / "package_data" / "datasets" / "iris.csv.gz"
+
+
+def _iris(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Fisher's 150 irises: petal length and width, standardised; the species as the label.
+
+    Real measurements, so ``n`` and ``noise`` do not apply; the seed only shuffles the flowers,
+    which decides which of them are held out.
+    """
+    with gzip.open(_iris_file(), "rt", newline="") as f:
+        rows = list(csv.DictReader(f))
+    x = np.array([[float(r["petal_length"]), float(r["petal_width"])] for r in rows])
+    y = np.array([int(r["species_id"]) - 1 for r in rows])  # species 1, 2, 3 -> 0, 1, 2
+    order = rng.permutation(len(y))
+    x = (x - x.mean(axis=0)) / x.std(axis=0)  # standardised, as one would before training
+    return x[order], y[order]
+
+
+class DataSource(NamedTuple):
+    """How to get a data set: a label, ``generate(n, noise, rng) -> (x, y)``, class names."""
+
+    label: str
+    generate: Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+    class_names: tuple[str, ...] = ("class 0", "class 1")
+    real: bool = False  # real measurements: ``n`` and ``noise`` do not apply
+
+
+DATASETS: dict[str, DataSource] = {
+    "moons": DataSource("Two moons", _moons),
+    "spirals": DataSource("Two spirals", _spirals),
+    "blobs": DataSource("Gaussian blobs", _blobs),
+    "blobs3": DataSource("Three blobs", _three_blobs, ("class 0", "class 1", "class 2")),
+    "iris": DataSource("Iris petals", _iris, ("setosa", "versicolor", "virginica"), True),
 }
-"""Every generated data set: name -> (label, generator(n, noise, rng))."""
+"""Every data set, by name."""
 
 
 def make_dataset(
     name: str, *, n: int = 400, noise: float = 0.2, validation: float = 0.25, seed: int = 0
 ) -> Dataset:
     """``n`` points of data set ``name``; a share ``validation`` of them is held out."""
-    x, y = DATASETS[name][1](n, noise, np.random.default_rng(seed))
-    n_val = int(round(validation * n))
-    return Dataset(name, x[n_val:], y[n_val:].astype(float), x[:n_val], y[:n_val].astype(float))
+    source = DATASETS[name]
+    x, y = source.generate(n, noise, np.random.default_rng(seed))
+    n_val = int(round(validation * len(y)))
+    y = y.astype(int)
+    return Dataset(name, x[n_val:], y[n_val:], x[:n_val], y[:n_val], source.class_names)
 
 
 # --- models ---------------------------------------------------------------------------------
 #
-# Each model is three pure functions of the flat weight vector: ``init(rng)``, the logit
-# ``forward(w, x)``, and ``loss_and_grad(w, x, y)``, the mean binary cross-entropy and its
-# exact gradient by backpropagation. The cross-entropy is written in terms of the logit z,
-# softplus(z) − y z, which never takes the log of 0.
+# Each model is three pure functions of the flat weight vector: ``init(rng, classes)``, the
+# logits ``forward(w, x)``, and ``loss_and_grad(w, x, y)``, the mean cross-entropy and its
+# exact gradient by backpropagation. A binary model's cross-entropy is written in terms of its
+# logit z, softplus(z) − y z, which never takes the log of 0.
 
 
 def _softplus(z: np.ndarray) -> np.ndarray:
@@ -119,7 +179,7 @@ def _cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
 # Logistic regression: z = x·a + b, weights w = (a₁, a₂, b).
 
 
-def _logistic_init(rng: np.random.Generator) -> np.ndarray:
+def _logistic_init(rng: np.random.Generator, classes: int = 2) -> np.ndarray:
     return np.concatenate([rng.standard_normal(2) / np.sqrt(2.0), [0.0]])
 
 
@@ -154,7 +214,7 @@ def _unflatten(w: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]
     return parts
 
 
-def _mlp_init(rng: np.random.Generator) -> np.ndarray:
+def _mlp_init(rng: np.random.Generator, classes: int = 2) -> np.ndarray:
     parts = []
     for shape in _mlp_shapes():
         # Xavier/Glorot for tanh: keeps the activations' variance layer to layer; biases at 0
@@ -181,15 +241,75 @@ def _mlp_loss_and_grad(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[flo
     return loss, np.concatenate([np.ravel(g) for g in grads])
 
 
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))  # shifted so that exp never overflows
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _logsumexp(z: np.ndarray) -> np.ndarray:
+    top = z.max(axis=-1)
+    return top + np.log(np.exp(z - top[..., None]).sum(axis=-1))
+
+
+# Softmax regression: K classes, z = x W + b with W of shape (2, K) and b of shape (K,),
+# weights w = (W row by row, b).
+
+
+def _softmax_shapes(w: np.ndarray) -> list[tuple[int, ...]]:
+    classes = len(w) // 3  # 2K entries of W and K of b
+    return [(2, classes), (classes,)]
+
+
+def _softmax_init(rng: np.random.Generator, classes: int = 2) -> np.ndarray:
+    return np.concatenate(
+        [(rng.standard_normal((2, classes)) / np.sqrt(2.0)).ravel(), np.zeros(classes)]
+    )
+
+
+def _softmax_forward(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    W, b = _unflatten(w, _softmax_shapes(w))
+    return x @ W + b
+
+
+def _softmax_loss_and_grad(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, Any]:
+    r"""The softmax cross-entropy of n points and its exact gradient.
+
+    With logits :math:`z_i = x_i W + b`, probabilities :math:`p_i = \operatorname{softmax}(z_i)`
+    and :math:`Y` the one-hot labels,
+
+    .. math::
+        L = \frac1n \sum_i \Big(\log \sum_k e^{z_{ik}} - z_{i y_i}\Big), \qquad
+        \frac{\partial L}{\partial z} = \frac{P - Y}{n}, \qquad
+        \frac{\partial L}{\partial W} = x^\top \frac{\partial L}{\partial z}, \qquad
+        \frac{\partial L}{\partial b} = \sum_i \frac{\partial L}{\partial z_i}.
+    """
+    z = _softmax_forward(w, x)
+    n, rows = len(y), np.arange(len(y))
+    loss = float(np.mean(_logsumexp(z) - z[rows, y]))
+    dz = _softmax(z)  # P − Y, divided by n
+    dz[rows, y] -= 1.0
+    dz /= n
+    return loss, np.concatenate([(x.T @ dz).ravel(), dz.sum(axis=0)])
+
+
 @dataclasses.dataclass(frozen=True)
 class Model:
-    """A classifier of 2-D points whose weights are one flat vector."""
+    """A classifier of 2-D points whose weights are one flat vector.
+
+    A ``binary`` model's ``forward`` gives one logit per point, of shape ``(n,)``; otherwise
+    it gives K class logits, of shape ``(n, K)``.
+    """
 
     name: str
     label: str
-    init: Callable[[np.random.Generator], np.ndarray]
+    init: Callable[[np.random.Generator, int], np.ndarray]
     forward: Callable[[np.ndarray, np.ndarray], np.ndarray]
     loss_and_grad: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[float, np.ndarray]]
+    binary: bool = True
+
+    def fits(self, classes: int) -> bool:
+        """Whether the model can learn ``classes`` classes."""
+        return classes == 2 or not self.binary
 
 
 MODELS: dict[str, Model] = {
@@ -203,20 +323,35 @@ MODELS: dict[str, Model] = {
             _logistic_loss_and_grad,
         ),
         Model("mlp", "MLP 2-16-16-1 (tanh)", _mlp_init, _mlp_forward, _mlp_loss_and_grad),
+        Model(
+            "softmax",
+            "Softmax regression",
+            _softmax_init,
+            _softmax_forward,
+            _softmax_loss_and_grad,
+            binary=False,
+        ),
     )
 }
 """Every model, by name."""
 
 
+def class_logits(model: Model, w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The class logits ``(n, K)``; a binary model's logit z is the pair (0, z)."""
+    z = model.forward(w, x)
+    return np.stack([np.zeros_like(z), z], axis=-1) if model.binary else z
+
+
 def probability(model: Model, w: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """The model's probability of class 1 at each point of ``x``."""
-    return _sigmoid(model.forward(w, x))
+    """The model's probability of each class at each point of ``x``, shape ``(n, K)``."""
+    return _softmax(class_logits(model, w, x))
 
 
 def evaluate(model: Model, w: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of weights ``w`` on ``(x, y)``."""
-    z = model.forward(w, x)
-    return float(np.mean(_softplus(z) - y * z)), float(np.mean((z > 0) == (y > 0.5)))
+    """Mean cross-entropy and accuracy (the argmax class is right) of ``w`` on ``(x, y)``."""
+    z, y = class_logits(model, w, x), np.asarray(y, dtype=int)
+    loss = np.mean(_logsumexp(z) - z[np.arange(len(y)), y])
+    return float(loss), float(np.mean(z.argmax(axis=-1) == y))
 
 
 # --- the training loop ----------------------------------------------------------------------
@@ -239,9 +374,9 @@ def batch_indices(n: int, batch_size: int, epochs: int, seed: int) -> np.ndarray
     )
 
 
-def initial_weights(model: Model, seed: int) -> np.ndarray:
+def initial_weights(model: Model, seed: int, classes: int = 2) -> np.ndarray:
     """The weights every optimizer starts from, decided by ``seed``."""
-    return model.init(np.random.default_rng([seed, 0]))
+    return model.init(np.random.default_rng([seed, 0]), classes)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -254,7 +389,7 @@ class TrainResult:
       seconds: ``(k,)`` wall-clock time spent in gradient and update at those steps.
       train_loss, train_acc, val_loss, val_acc: ``(k,)`` on the whole split.
       snapshot_steps: ``(s,)`` steps of the decision-boundary snapshots.
-      boundary: ``(s, g, g)`` probability of class 1 on the grid ``grid_x × grid_y``.
+      boundary: ``(s, g, g, K)`` probability of each class on the grid ``grid_x × grid_y``.
       initial: the weights it started from; final: the weights it ended with.
       batch_hash: a digest of the mini-batch sequence it saw.
       diverged_at: the step whose loss or weights stopped being finite, or ``None``.
@@ -302,6 +437,8 @@ def train(
     spread evenly over the run; the clock counts gradient and update only.
     """
     spec, net = OPTIMIZERS[optimizer], MODELS[model]
+    if not net.fits(dataset.classes):
+        raise ValueError(f"{net.label} separates two classes; {dataset.name} has {dataset.classes}")
     hyper = spec.defaults() | hyperparams
     batches = batch_indices(len(dataset.y_train), batch_size, epochs, seed)
     total = len(batches)
@@ -310,7 +447,7 @@ def train(
     grid_x, grid_y = np.linspace(x_lo, x_hi, grid_size), np.linspace(y_lo, y_hi, grid_size)
     grid = np.stack(np.meshgrid(grid_x, grid_y), axis=-1).reshape(-1, 2)
 
-    w = initial_weights(net, seed)
+    w = initial_weights(net, seed, dataset.classes)
     w0, state, clock = w.copy(), spec.init(w), 0.0
     record: dict[str, list] = {k: [] for k in ("steps", "seconds", "tl", "ta", "vl", "va")}
     snap_steps, boundary = [], []
@@ -331,7 +468,7 @@ def train(
                 next_eval = min(next_eval + 1, len(eval_at) - 1)
             if step in snap_at:
                 snap_steps.append(step)
-                boundary.append(probability(net, w, grid).reshape(grid_size, grid_size))
+                boundary.append(probability(net, w, grid).reshape(grid_size, grid_size, -1))
             if step == total:
                 break
             tick = time.perf_counter()
@@ -354,7 +491,7 @@ def train(
         val_loss=np.asarray(record["vl"]),
         val_acc=np.asarray(record["va"]),
         snapshot_steps=np.asarray(snap_steps, dtype=int),
-        boundary=np.asarray(boundary).reshape(-1, grid_size, grid_size),
+        boundary=np.asarray(boundary).reshape(-1, grid_size, grid_size, dataset.classes),
         grid_x=grid_x,
         grid_y=grid_y,
         initial=w0,

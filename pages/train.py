@@ -56,6 +56,13 @@ def trained(
     )
 
 
+def dataset_label(name: str) -> str:
+    """The data set's name, saying so when it has more than two classes."""
+    source = training.DATASETS[name]
+    classes = len(source.class_names)
+    return source.label if classes == 2 else f"{source.label} · {classes} classes"
+
+
 # --- Controls (sidebar) ----------------------------------------------------------------------
 with st.sidebar:
     st.subheader("Problem")
@@ -69,9 +76,18 @@ with st.sidebar:
         "Data set",
         list(training.DATASETS),
         key="train_dataset",
-        format_func=lambda n: training.DATASETS[n][0],
+        format_func=dataset_label,
     )
-    st.slider("noise", 0.0, 0.5, key="train_noise", step=0.05, help="How far points stray.")
+    real = training.DATASETS[ss["train_dataset"]].real
+    st.slider(
+        "noise",
+        0.0,
+        0.5,
+        key="train_noise",
+        step=0.05,
+        disabled=real,
+        help="Real measurements: nothing to set." if real else "How far points stray.",
+    )
 
     st.subheader("Optimizers")
     st.multiselect(
@@ -101,6 +117,20 @@ st.markdown(
 
 data_key = (ss["train_dataset"], float(ss["train_noise"]), int(ss["train_seed"]))
 data = dataset(*data_key)
+model = training.MODELS[ss["train_model"]]
+if not model.fits(data.classes):
+    st.info(
+        f"{model.label} has one output, the probability of class 1, so it separates two "
+        f"classes; {training.DATASETS[data.name].label} has {data.classes}. Choose softmax "
+        "regression, which gives every class a probability, or a two-class data set.",
+        icon=":material/arrow_back:",
+    )
+    st.stop()
+if data.name == "iris":
+    st.caption(
+        "Fisher's Iris data (1936), which ships with plotly: petal length and width of 150 "
+        "flowers of three species, standardised. The seed decides which flowers are held out."
+    )
 per_epoch = len(data.y_train) // ss["train_batch"]
 epochs = min(int(ss["train_epochs"]), MAX_STEPS // per_epoch)
 if epochs < ss["train_epochs"]:
@@ -131,7 +161,7 @@ for i, name in enumerate(names):
 progress.empty()
 labels = [optim_core.OPTIMIZERS[r.optimizer].label for r in results]
 st.caption(
-    f"{training.MODELS[ss['train_model']].label} on {len(data.y_train)} training and "
+    f"{model.label} on {len(data.y_train)} training and "
     f"{len(data.y_val)} validation points; {per_epoch} steps per epoch, "
     f"{epochs * per_epoch:,} steps per optimizer."
 )
@@ -174,14 +204,23 @@ boundaries = [
 st.plotly_chart(
     figures.DictFigure(
         figures.boundary_grid(
-            boundaries, results[0].grid_x, results[0].grid_y, data.x_train, data.y_train
+            boundaries,
+            results[0].grid_x,
+            results[0].grid_y,
+            data.x_train,
+            data.y_train,
+            class_names=data.class_names,
         )
     ),
     key="train_boundary",
 )
 st.caption(
-    "Colour: the model's probability of the orange class; points: the training set. "
-    "Drag the slider or press ▶ Play to watch each model learn."
+    (
+        "Colour: the model's probability of the orange class"
+        if data.classes == 2
+        else "Colour: the class the model predicts, paler where it is less sure"
+    )
+    + "; points: the training set. Drag the slider or press ▶ Play to watch each model learn."
 )
 
 st.subheader("Results")

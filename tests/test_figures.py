@@ -137,3 +137,26 @@ def test_a_run_that_blows_up_does_not_squash_the_loss_panel():
     low, high = figures.loss_range([calm, wild], log=True)
     assert high <= np.log10(100 * 10) + 1
     assert low <= -4
+
+
+def test_class_regions_band_the_predicted_class_by_how_sure_it_is():
+    prob = np.array([[1 / 3, 1 / 3, 1 / 3], [0.0, 1.0, 0.0], [0.1, 0.2, 0.7], [0.5, 0.0, 0.5]])
+    z = figures.class_regions(prob)
+    np.testing.assert_allclose(z, [0.0, 1.999, 2.55, 0.25])
+    scale = figures.region_scale(3)
+    assert [s[0] for s in scale] == [0.0, 1 / 3, 1 / 3, 2 / 3, 2 / 3, 1.0]
+    assert scale[0][1] == scale[2][1] == figures.UNSURE  # each band starts at "unsure"
+
+
+def test_boundary_grid_draws_regions_for_three_classes_and_contours_for_two():
+    grid = np.linspace(-1.0, 1.0, 5)
+    points, labels = np.zeros((6, 2)), np.array([0, 1, 2, 0, 1, 2])
+    prob = np.random.default_rng(0).dirichlet(np.ones(3), size=(4, 5, 5))
+    runs = [figures.Boundary("adam", "Adam", np.array([0, 5, 10, 20]), prob)]
+    fig = figures.boundary_grid(runs, grid, grid, points, labels, class_names=["a", "b", "c"])
+    assert [t["type"] for t in fig["data"]] == ["heatmap", "scatter", "scatter", "scatter"]
+    assert fig["data"][0]["colorbar"]["ticktext"] == ["a", "b", "c"]
+    assert len(fig["frames"]) == 4
+    binary = figures.Boundary("adam", "Adam", np.array([0, 5]), prob[:2, ..., :2])
+    fig = figures.boundary_grid([binary], grid, grid, points[:4], labels[:4] % 2)
+    assert [t["type"] for t in fig["data"]] == ["contour", "scatter", "scatter"]

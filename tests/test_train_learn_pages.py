@@ -11,6 +11,7 @@ from figure_checks import assert_all_finite
 from streamlit.testing.v1 import AppTest
 
 import optim_core
+from optim_core import training
 from ui.presets import PRESETS
 
 TIMEOUT = 60
@@ -56,6 +57,37 @@ def test_train_page_trains_every_chosen_optimizer() -> None:
     assert len(curves["data"]) == 4 * len(chosen)  # loss and accuracy, training and validation
     assert sum(t["type"] == "contour" for t in boundary["data"]) == len(chosen)
     assert len(boundary["frames"]) >= 20
+
+
+@pytest.mark.parametrize("dataset", ["blobs3", "iris"])
+def test_train_page_draws_the_class_regions_of_softmax_regression(dataset: str) -> None:
+    chosen = ["gd", "adam"]
+    at = open_page(
+        "pages/train.py",
+        train_model="softmax",
+        train_dataset=dataset,
+        train_optimizers=chosen,
+        train_epochs=20,
+    )
+    assert not at.exception
+    assert (at.dataframe[0].value["final validation accuracy"] > 0.5).all()
+    specs = plotly_specs(at)
+    assert len(specs) == 2
+    for spec in specs:
+        assert_all_finite(spec)
+    boundary = specs[1]
+    regions = [t for t in boundary["data"] if t["type"] == "heatmap"]
+    assert len(regions) == len(chosen)
+    assert regions[0]["colorbar"]["ticktext"] == list(training.DATASETS[dataset].class_names)
+    points = [t for t in boundary["data"] if t["type"] == "scatter"]
+    assert len(points) == 3 * len(chosen)  # each class in its colour, in every panel
+
+
+def test_a_binary_model_on_three_classes_is_explained() -> None:
+    at = open_page("pages/train.py", train_model="mlp", train_dataset="blobs3", train_epochs=5)
+    assert not at.exception
+    assert "softmax regression" in at.info[0].value
+    assert not plotly_specs(at)
 
 
 def test_train_page_against_wall_clock_time() -> None:

@@ -825,7 +825,10 @@ def inspector_series(
 
 # Probability of class 1 from 0 (blue) to 1 (orange), pale so the data points stand out.
 BOUNDARY_SCALE = [[0.0, "#9ecae1"], [0.5, "#f7f7f7"], [1.0, "#fdd0a2"]]
-CLASS_COLOURS = ("#08519c", "#a63603")
+# Class k's points, and the pale tint of the region the model gives to class k.
+CLASS_COLOURS = ("#08519c", "#a63603", "#54278f", "#006d2c")
+CLASS_TINTS = ("#9ecae1", "#fdd0a2", "#cbc9e2", "#a1d99b")
+UNSURE = "#f7f7f7"  # where the model is no surer of its class than of the others
 # Labelled loss values: 1-2-5 per decade reads better than plotly's minor-digit log labels.
 LOSS_TICKS = [m * 10.0**e for e in range(-6, 3) for m in (1, 2, 5)]
 
@@ -887,13 +890,36 @@ def training_curves(curves: Sequence[Curve], x_title: str) -> dict:
 
 @dataclasses.dataclass(frozen=True)
 class Boundary:
-    """One optimizer's model probability on a grid at some steps: ``prob[k]`` at ``steps[k]``."""
+    """One optimizer's class probabilities on a grid at some steps: ``prob[k]`` at ``steps[k]``.
+
+    ``prob`` has shape ``(snapshots, g, g, K)``; each grid cell's K probabilities sum to 1.
+    """
 
     name: str
     label: str
     steps: np.ndarray
     prob: np.ndarray
     diverged_at: int | None = None
+
+
+def class_regions(prob: np.ndarray) -> np.ndarray:
+    """The predicted class plus how sure the model is of it, for a banded colour scale.
+
+    ``prob`` is ``(..., K)``; the result is ``k + c`` with k the argmax class and c in
+    ``[0, 1)`` running from 0 where p_k = 1/K (no surer than chance) to nearly 1 where p_k = 1.
+    """
+    classes = prob.shape[-1]
+    best = prob.argmax(axis=-1)
+    sure = (prob.max(axis=-1) - 1.0 / classes) / (1.0 - 1.0 / classes)
+    return best + np.clip(sure, 0.0, 0.999)
+
+
+def region_scale(classes: int) -> list[list]:
+    """A colour scale over ``[0, K]``: band k fades from unsure white to class k's tint."""
+    scale: list[list] = []
+    for k in range(classes):
+        scale += [[k / classes, UNSURE], [(k + 1) / classes, CLASS_TINTS[k]]]
+    return scale
 
 
 def boundary_grid(
@@ -903,12 +929,17 @@ def boundary_grid(
     points: np.ndarray,
     labels: np.ndarray,
     columns: int = 3,
+    class_names: Sequence[str] | None = None,
 ) -> dict:
     """Small multiples of decision boundaries, one per optimizer, with a slider over training.
 
+    Two classes: contours of the probability of class 1. Three or four: the region of each
+    predicted class in its own tint, paler where the model is less sure (:func:`class_regions`).
     At a slider position every panel shows its model's last snapshot at or before that step,
     so a run that diverged keeps its last finite boundary.
     """
+    classes = boundaries[0].prob.shape[-1]
+    class_names = list(class_names or [f"class {k}" for k in range(classes)])
     columns = max(1, min(columns, len(boundaries)))
     rows = -(-len(boundaries) // columns)
     gap = 0.04
@@ -923,7 +954,8 @@ def boundary_grid(
     }
 
     def shown(b: Boundary, step: int) -> np.ndarray:
-        return b.prob[max(0, int(np.searchsorted(b.steps, step, side="right")) - 1)]
+        prob = b.prob[max(0, int(np.searchsorted(b.steps, step, side="right")) - 1)]
+        return prob[..., 1] if classes == 2 else class_regions(prob)
 
     for i, b in enumerate(boundaries):
         row, col = divmod(i, columns)
@@ -957,27 +989,46 @@ def boundary_grid(
                 "font": {"color": colour(b.name)},
             }
         )
-        data.append(
-            {
+        axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
+        if classes == 2:
+            surface = {
                 "type": "contour",
-                "x": typed(grid_x),
-                "y": typed(grid_y),
-                "z": typed(shown(b, int(steps[-1]))),
                 "zmin": 0.0,
                 "zmax": 1.0,
                 "contours": {"start": 0.1, "end": 0.9, "size": 0.1},
                 "colorscale": BOUNDARY_SCALE,
                 "line": {"width": 0.5, "color": "#bbbbbb"},
-                "showscale": i == 0,
                 "colorbar": {"title": {"text": "P(class 1)"}, "len": 0.6},
                 "hovertemplate": "P(class 1) = %{z:.2f}<extra></extra>",
-                "xaxis": f"x{suffix}",
-                "yaxis": f"y{suffix}",
+            }
+        else:
+            surface = {
+                "type": "heatmap",
+                "zmin": 0.0,
+                "zmax": float(classes),
+                "zsmooth": False,  # smoothing would blend two classes into a third between them
+                "colorscale": region_scale(classes),
+                "colorbar": {
+                    "title": {"text": "predicted class"},
+                    "len": 0.6,
+                    "tickvals": [k + 0.5 for k in range(classes)],
+                    "ticktext": class_names,
+                },
+                "hoverinfo": "skip",
+            }
+        data.append(
+            {
+                **surface,
+                "x": typed(grid_x),
+                "y": typed(grid_y),
+                "z": typed(shown(b, int(steps[-1]))),
+                "showscale": i == 0,
+                **axes,
             }
         )
     for i in range(len(boundaries)):
         suffix = "" if i == 0 else str(i + 1)
-        for cls in (0, 1):
+        for cls in range(classes):
             xy = points[labels == cls]
             data.append(
                 {
