@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import plotly.io as pio
 import streamlit as st
@@ -29,17 +27,7 @@ with st.sidebar:
     land_key, formula_error = controls.landscape_controls()
 
     st.subheader("Optimizers")
-    st.multiselect(
-        "Race",
-        list(optim_core.OPTIMIZERS),
-        key="optimizers",
-        format_func=lambda n: optim_core.OPTIMIZERS[n].label,
-        max_selections=state.MAX_OPTIMIZERS,
-    )
-    for name in st.session_state["optimizers"]:
-        spec = optim_core.OPTIMIZERS[name]
-        with st.expander(spec.label, expanded=len(st.session_state["optimizers"]) <= 2):
-            controls.hyperparameter_controls(name, functools.partial(state.hp_key, name))
+    controls.optimizer_controls("Race", "optimizers")
 
     st.subheader("Run")
     controls.run_controls()

@@ -151,7 +151,7 @@ with st.spinner(f"Running {runs:,} runs × {steps} steps…", show_time=True):
         steps,
         scene.noise,
         scene.seed,
-        (scene.schedule, tuple(scene.schedule_params().items())),
+        scene.schedule_key(),
         tuple(fixed.items()),
         tuple((a, tuple(grid[a].tolist())) for a in axes),
         scene.tol,
@@ -330,7 +330,7 @@ st.caption(
     f"{scene.steps} steps on this landscape from this start — one batched run per optimizer."
 )
 if st.toggle("Tune η for each optimizer", key="sweep_fair"):
-    schedule = (scene.schedule, tuple(scene.schedule_params().items()))
+    schedule = scene.schedule_key()
     tuned = {
         opt: cache.tuned_lr(
             opt,

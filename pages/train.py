@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import streamlit as st
 
@@ -90,16 +88,7 @@ with st.sidebar:
     )
 
     st.subheader("Optimizers")
-    st.multiselect(
-        "Train with",
-        list(optim_core.OPTIMIZERS),
-        key="train_optimizers",
-        format_func=lambda n: optim_core.OPTIMIZERS[n].label,
-        max_selections=state.MAX_OPTIMIZERS,
-    )
-    for name in ss["train_optimizers"]:
-        with st.expander(optim_core.OPTIMIZERS[name].label):
-            controls.hyperparameter_controls(name, functools.partial(state.hp_key, name))
+    controls.optimizer_controls("Train with", "train_optimizers")
 
     st.subheader("Training")
     st.select_slider("batch size", BATCH_SIZES, key="train_batch")

@@ -190,3 +190,35 @@ def slider_thumb(page, key: str):
     thumb = container.get_by_role("slider")
     thumb.wait_for(state="visible")
     return thumb
+
+
+def require_chromium() -> str:
+    """Debian's Chromium with Playwright to drive it, or a loud skip (CI makes it a failure)."""
+    import pytest
+
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.skip(
+            f"{SKIP_PREFIX} the playwright package is not installed — browser tests did not run"
+        )
+    path = find_chromium()
+    if path is None:
+        pytest.skip(missing_chromium_reason())
+    return path
+
+
+@contextlib.contextmanager
+def app_in_chromium(viewport: dict, timeout_ms: float = 60_000) -> Iterator[tuple]:
+    """A fresh server for app.py and a Chromium page on it: ``(server, page)``."""
+    chromium = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with streamlit_server(ROOT / "app.py", timeout=90) as server, sync_playwright() as pw:
+        browser = launch_chromium(pw, chromium)
+        try:
+            page = browser.new_page(viewport=viewport)
+            page.set_default_timeout(timeout_ms)
+            yield server, page
+        finally:
+            browser.close()

@@ -13,10 +13,8 @@ from e2e_support import (
     MAP_SELECTOR,
     OUT_DIR,
     ROOT,
-    SKIP_PREFIX,
-    find_chromium,
     launch_chromium,
-    missing_chromium_reason,
+    require_chromium,
     slider_thumb,
     streamlit_server,
     wait_until_idle,
@@ -88,16 +86,7 @@ WATCH_PLAYBACK = (
 
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.skip(
-            f"{SKIP_PREFIX} the playwright package is not installed — browser tests did not run"
-        )
-    path = find_chromium()
-    if path is None:
-        pytest.skip(missing_chromium_reason())
-    return path
+    return require_chromium()
 
 
 @pytest.fixture(scope="module")

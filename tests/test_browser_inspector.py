@@ -8,12 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from e2e_support import (
     OUT_DIR,
-    ROOT,
-    SKIP_PREFIX,
-    find_chromium,
-    launch_chromium,
-    missing_chromium_reason,
-    streamlit_server,
+    app_in_chromium,
     wait_until_idle,
 )
 
@@ -40,64 +35,51 @@ ARROWS_DRAWN = """(sel) => {
 
 
 def test_inspector_draws_arrows_keeps_the_scene_and_plays() -> None:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip(f"{SKIP_PREFIX} the playwright package is not installed")
-    chromium = find_chromium()
-    if chromium is None:
-        pytest.skip(missing_chromium_reason())
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    with streamlit_server(ROOT / "app.py", timeout=90) as server, sync_playwright() as pw:
-        browser = launch_chromium(pw, chromium)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(server.url + "?adam.lr=0.1&x0=-3&y0=1.5")
-            page.wait_for_selector(".st-key-map .js-plotly-plot", state="attached")
-            wait_until_idle(page)
+    with app_in_chromium({"width": 1400, "height": 1100}, TIMEOUT_MS) as (server, page):
+        page.goto(server.url + "?adam.lr=0.1&x0=-3&y0=1.5")
+        page.wait_for_selector(".st-key-map .js-plotly-plot", state="attached")
+        wait_until_idle(page)
 
-            # Through the navigation, as a learner would: the scene comes along.
-            page.get_by_role("link", name="Inside the optimizer").click()
-            page.wait_for_selector(f"{INSPECTOR_MAP}, {EXCEPTION}", state="attached")
-            wait_until_idle(page)
-            assert not page.locator(EXCEPTION).count(), page.locator(EXCEPTION).first.inner_text()
-            url = urlparse(page.url)
-            assert url.path.rstrip("/").endswith("/inspector"), page.url
-            query = parse_qs(url.query)
-            assert query["adam.lr"] == ["0.1"] and query["x0"] == ["-3"], query
+        # Through the navigation, as a learner would: the scene comes along.
+        page.get_by_role("link", name="Inside the optimizer").click()
+        page.wait_for_selector(f"{INSPECTOR_MAP}, {EXCEPTION}", state="attached")
+        wait_until_idle(page)
+        assert not page.locator(EXCEPTION).count(), page.locator(EXCEPTION).first.inner_text()
+        url = urlparse(page.url)
+        assert url.path.rstrip("/").endswith("/inspector"), page.url
+        query = parse_qs(url.query)
+        assert query["adam.lr"] == ["0.1"] and query["x0"] == ["-3"], query
 
-            arrows = page.evaluate(ARROWS_DRAWN, INSPECTOR_MAP)
-            kinds = {a["meta"] for a in arrows}
-            assert {"arrow-gradient", "arrow-momentum", "arrow-step"} <= kinds, arrows
-            assert all(a["points"] == 2 and a["head"] == "arrow" for a in arrows), arrows
-            legend = page.evaluate(
-                "(sel) => [...document.querySelectorAll(sel + ' .legendtext')]"
-                ".map((e) => e.textContent)",
-                INSPECTOR_MAP,
-            )
-            assert any("step taken" in t for t in legend), legend
-            assert page.locator(".katex").count() >= 3, "the update rule with its numbers"
-            page.screenshot(path=OUT_DIR / "inspector.png", full_page=True)
-            series = page.locator(".st-key-inspector_series")
-            series.scroll_into_view_if_needed()
-            series.screenshot(path=OUT_DIR / "inspector_series.png")
+        arrows = page.evaluate(ARROWS_DRAWN, INSPECTOR_MAP)
+        kinds = {a["meta"] for a in arrows}
+        assert {"arrow-gradient", "arrow-momentum", "arrow-step"} <= kinds, arrows
+        assert all(a["points"] == 2 and a["head"] == "arrow" for a in arrows), arrows
+        legend = page.evaluate(
+            "(sel) => [...document.querySelectorAll(sel + ' .legendtext')]"
+            ".map((e) => e.textContent)",
+            INSPECTOR_MAP,
+        )
+        assert any("step taken" in t for t in legend), legend
+        assert page.locator(".katex").count() >= 3, "the update rule with its numbers"
+        page.screenshot(path=OUT_DIR / "inspector.png", full_page=True)
+        series = page.locator(".st-key-inspector_series")
+        series.scroll_into_view_if_needed()
+        series.screenshot(path=OUT_DIR / "inspector_series.png")
 
-            # Play: the step slider moves on by itself and the page follows.
-            thumb = page.locator(".st-key-inspect_step").get_by_role("slider")
-            before = int(thumb.input_value())
-            page.locator(".st-key-inspect_play").get_by_text("Play").click()
-            page.wait_for_function(
-                """([before]) => {
-                  const s = document.querySelector('.st-key-inspect_step input[type="range"]');
-                  return s && Number(s.value) >= before + 4;
-                }""",
-                arg=[before],
-                timeout=20_000,
-            )
-            page.locator(".st-key-inspect_play").get_by_text("Play").click()
-            wait_until_idle(page)
-            assert not page.locator(EXCEPTION).count()
-            page.screenshot(path=OUT_DIR / "inspector_played.png", full_page=True)
-        finally:
-            browser.close()
+        # Play: the step slider moves on by itself and the page follows.
+        thumb = page.locator(".st-key-inspect_step").get_by_role("slider")
+        before = int(thumb.input_value())
+        page.locator(".st-key-inspect_play").get_by_text("Play").click()
+        page.wait_for_function(
+            """([before]) => {
+              const s = document.querySelector('.st-key-inspect_step input[type="range"]');
+              return s && Number(s.value) >= before + 4;
+            }""",
+            arg=[before],
+            timeout=20_000,
+        )
+        page.locator(".st-key-inspect_play").get_by_text("Play").click()
+        wait_until_idle(page)
+        assert not page.locator(EXCEPTION).count()
+        page.screenshot(path=OUT_DIR / "inspector_played.png", full_page=True)

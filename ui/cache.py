@@ -72,6 +72,12 @@ def grid(key: LandscapeKey, window: tuple[tuple[float, float], ...], resolution:
     return Grid(xs, ys, z, title)
 
 
+def schedule_of(key: tuple[str, tuple[tuple[str, float], ...]]) -> optim_core.Schedule:
+    """The schedule named by ``key = (name, parameter items)``."""
+    name, values = key
+    return optim_core.SCHEDULES[name].with_params(**dict(values))
+
+
 @st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
 def trajectory(
     optimizer: str,
@@ -84,7 +90,6 @@ def trajectory(
     hyper: tuple[tuple[str, object], ...],
 ) -> optim_core.Trajectory:
     """One optimizer's run; the unit of caching, so only what changed is recomputed."""
-    sched_name, sched_values = schedule
     return optim_core.run(
         optimizer,
         landscape(key),
@@ -92,7 +97,7 @@ def trajectory(
         steps,
         noise=noise,
         seed=seed,
-        schedule=optim_core.SCHEDULES[sched_name].with_params(**dict(sched_values)),
+        schedule=schedule_of(schedule),
         **dict(hyper),
     )
 
@@ -114,7 +119,7 @@ def scene_trajectory(
         scene.steps,
         scene.noise,
         scene.seed,
-        (scene.schedule, tuple(scene.schedule_params().items())),
+        scene.schedule_key(),
         tuple(hyper.items()),
     )
 
@@ -151,7 +156,6 @@ def sweep(
     if rest:
         values[rest[0][0]] = grid_y.ravel().astype(float)
     land = landscape(key)
-    sched_name, sched_values = schedule
     traj = optim_core.run(
         optimizer,
         land,
@@ -159,7 +163,7 @@ def sweep(
         steps,
         noise=noise,
         seed=seed,
-        schedule=optim_core.SCHEDULES[sched_name].with_params(**dict(sched_values)),
+        schedule=schedule_of(schedule),
         history="loss",
         **dict(fixed),
         **values,
@@ -221,20 +225,18 @@ def tuned_lr(
 
     The candidates are the η slider's own values, so the tuned η can be set on the slider.
     """
-    sched_name, sched_values = schedule
     lr = next(p for p in optim_core.OPTIMIZERS[optimizer].hyperparams if p.name == "lr")
-    candidates = log_grid(lr)
+    land = landscape(key)
     best, final = optim_core.tune_learning_rate(
         optimizer,
-        landscape(key),
+        land,
         np.asarray(start, dtype=float),
         steps,
-        candidates,
+        log_grid(lr),
         noise=noise,
         seed=seed,
-        schedule=optim_core.SCHEDULES[sched_name].with_params(**dict(sched_values)),
+        schedule=schedule_of(schedule),
         **{k: v for k, v in fixed if k != "lr"},
     )
-    land = landscape(key)
     f_min = land.f_min if land.f_min is not None else 0.0
     return best, (float(np.nanmin(final)) - f_min if best is not None else float("nan"))

@@ -7,6 +7,7 @@ from a ``value=`` argument, so presets, links and page changes can set them.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -135,3 +136,22 @@ def link_warnings(problems: list[str]) -> None:
         st.warning(
             f"Part of this link could not be used as it is: {problem}.", icon=":material/link_off:"
         )
+
+
+def optimizer_controls(label: str, key: str) -> list[str]:
+    """A multiselect of optimizers (widget ``key``) and, for each chosen one, its sliders.
+
+    The sliders are the playground's (``state.hp_key``), so a value set on one page holds on
+    every page. Returns the chosen names.
+    """
+    chosen = st.multiselect(
+        label,
+        list(optim_core.OPTIMIZERS),
+        key=key,
+        format_func=lambda n: optim_core.OPTIMIZERS[n].label,
+        max_selections=state.MAX_OPTIMIZERS,
+    )
+    for name in chosen:
+        with st.expander(optim_core.OPTIMIZERS[name].label, expanded=len(chosen) <= 2):
+            hyperparameter_controls(name, functools.partial(state.hp_key, name))
+    return chosen

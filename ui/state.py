@@ -88,6 +88,10 @@ class Scene:
         spec = optim_core.SCHEDULES[self.schedule]
         return {p.name: float(self.schedule_values.get(p.name, p.default)) for p in spec.params}
 
+    def schedule_key(self) -> tuple[str, tuple[tuple[str, float], ...]]:
+        """The schedule as a hashable cache key: ``(name, parameter items)``."""
+        return self.schedule, tuple(self.schedule_params().items())
+
 
 # --- slider values ---------------------------------------------------------------------------
 
