@@ -12,26 +12,43 @@ from ui import cache, controls, figures, plotly_element, presets, report, routin
 routing.require_app_navigation()
 problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
 
+# A teacher's link may hide controls (ui.state.Classroom); hidden ones keep the link's values.
+classroom: state.Classroom = st.session_state[state.CLASSROOM_KEY]
+shows = classroom.shows
+
 # --- Controls (sidebar) ----------------------------------------------------------------------
 with st.sidebar:
-    st.selectbox(
-        "Preset scene",
-        ["", *presets.PRESETS],
-        key="preset",
-        format_func=lambda slug: presets.PRESETS[slug].title if slug else "— choose a scene —",
-        on_change=presets.on_preset_change,
-        help="Each preset sets every control to show one idea.",
-    )
+    if shows("preset"):
+        st.selectbox(
+            "Preset scene",
+            ["", *presets.PRESETS],
+            key="preset",
+            format_func=lambda slug: presets.PRESETS[slug].title if slug else "— choose a scene —",
+            on_change=presets.on_preset_change,
+            help="Each preset sets every control to show one idea.",
+        )
 
-    st.subheader("Landscape")
-    land_key, formula_error = controls.landscape_controls()
+    if shows("landscape"):
+        st.subheader("Landscape")
+        land_key, formula_error = controls.landscape_controls()
+    else:
+        land_key, formula_error = state.landscape_key()
 
     st.subheader("Optimizers")
-    controls.optimizer_controls("Race", "optimizers")
+    controls.optimizer_controls("Race", "optimizers", shows)
 
-    st.subheader("Run")
-    controls.run_controls()
-    controls.param_slider(state.TOL, "tol", label="convergence tolerance on f − f*")
+    if any(map(shows, ("start", "steps", "noise", "schedule", "tol"))):
+        st.subheader("Run")
+        controls.run_controls(shows)
+        if shows("tol"):
+            controls.param_slider(state.TOL, "tol", label="convergence tolerance on f − f*")
+
+    if not classroom.challenge:
+        st.toggle(
+            "Challenge: predict the winner",
+            key="challenge",
+            help="Hide the race until you have guessed which optimizer converges first.",
+        )
 
 scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("preset", ""))
 land = cache.landscape(land_key)
@@ -58,12 +75,26 @@ paths = [
 log_loss = land.f_min is not None and np.isfinite(land.f_min)
 window = tuple(tuple(map(float, w)) for w in land.window)
 
+# In a challenge the race stays hidden (only the start is drawn) until the learner has guessed.
+revealed = True
+if st.session_state.get("challenge"):
+    revealed, guess = controls.challenge_card(scene, labels, state.challenge_key(scene))
+    if revealed:
+        right, sentence = report.challenge_verdict(
+            scene.optimizers, labels, trajectories, scene.tol, guess
+        )
+        if right:
+            st.success(f"Right! {sentence}", icon=":material/check_circle:")
+        else:
+            st.error(f"Not this time. {sentence}", icon=":material/cancel:")
+shown = paths if revealed else [report.start_only(p) for p in paths]
+
 
 def race_figure() -> dict:
     """The animated map-and-loss figure of this scene (also the HTML download)."""
     return figures.race_figure(
         cache.contour(land_key, window),
-        paths,
+        shown,
         window,
         np.asarray(land.minima, dtype=float).reshape(-1, 2),
         steps=scene.steps,
@@ -72,72 +103,79 @@ def race_figure() -> dict:
     )
 
 
-view = st.radio(
-    "View",
-    list(state.VIEWS),
-    key="view",
-    format_func=state.VIEWS.get,
-    horizontal=True,
-    label_visibility="collapsed",
-)
-if view == "race":
+if shows("view"):
+    st.radio(
+        "View",
+        list(state.VIEWS),
+        key="view",
+        format_func=state.VIEWS.get,
+        horizontal=True,
+        label_visibility="collapsed",
+    )
+if scene.view == "race":
     if plotly_element.available():
         plotly_element.plotly_element(
             race_figure(),
             key="map",
             config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
-            clickable="click-grid",
+            clickable="click-grid" if shows("start") else None,
             on_click=state.on_map_click,
         )
     else:
         st.plotly_chart(
             figures.DictFigure(race_figure()),
             key="map",
-            on_select=state.on_map_click,
+            on_select=state.on_map_click if shows("start") else "ignore",
             selection_mode="points",
             config={"displaylogo": False, "scrollZoom": False},
         )
     st.caption(
-        "Press ▶ Play to race; drag the step slider to scrub. Click anywhere on the map to "
-        "start the race there. Faint lines are each optimizer's whole path."
+        "Press ▶ Play to race; drag the step slider to scrub."
+        + (" Click anywhere on the map to start the race there." if shows("start") else "")
+        + " Faint lines are each optimizer's whole path."
     )
 else:
     surf_grid = cache.grid(land_key, window, cache.SURFACE_RESOLUTION)
-    path_z = [cache.display_z(land, land.f(p.xy))[0] for p in paths]
+    path_z = [cache.display_z(land, land.f(p.xy))[0] for p in shown]
     st.plotly_chart(
-        figures.DictFigure(figures.surface_figure(surf_grid, paths, path_z)), key="surface"
+        figures.DictFigure(figures.surface_figure(surf_grid, shown, path_z)), key="surface"
     )
 
-for note in report.divergence_notes(labels, trajectories, hyper):
-    st.error(note, icon=":material/error:")
+if revealed:
+    for note in report.divergence_notes(labels, trajectories, hyper):
+        st.error(note, icon=":material/error:")
 
-st.subheader("Who converges fastest?")
-st.dataframe(
-    report.comparison_rows(labels, trajectories, land, scene.tol),
-    hide_index=True,
-    width="stretch",
-)
+if revealed and shows("table"):
+    st.subheader("Who converges fastest?")
+    st.dataframe(
+        report.comparison_rows(labels, trajectories, land, scene.tol),
+        hide_index=True,
+        width="stretch",
+    )
 
 # --- Sharing and export ------------------------------------------------------------------------
 state.finish_run(scene)
 share, csv_col, html_col = st.columns([2, 1, 1])
 share.caption("The address bar holds every setting: copy it to share this exact scene.")
-csv_col.download_button(
-    "Trajectories (CSV)",
-    data=lambda: report.trajectories_csv(labels, trajectories),
-    file_name="trajectories.csv",
-    mime="text/csv",
-    on_click="ignore",
-)
-html_col.download_button(
-    "Animation (HTML)",
-    data=lambda: pio.to_html(
-        race_figure(),
-        include_plotlyjs=True,
-        full_html=True,
-        validate=False,
-    ),
-    file_name="optimizer-race.html",
-    mime="text/html",
-    on_click="ignore",
-)
+if revealed and shows("downloads"):
+    csv_col.download_button(
+        "Trajectories (CSV)",
+        data=lambda: report.trajectories_csv(labels, trajectories),
+        file_name="trajectories.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+    html_col.download_button(
+        "Animation (HTML)",
+        data=lambda: pio.to_html(
+            race_figure(),
+            include_plotlyjs=True,
+            full_html=True,
+            validate=False,
+        ),
+        file_name="optimizer-race.html",
+        mime="text/html",
+        on_click="ignore",
+    )
+if not classroom.hidden:
+    controls.exercise_link(scene)

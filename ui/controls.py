@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 import math
+import urllib.parse
 from collections.abc import Callable
 
 import streamlit as st
 
 import optim_core
 from optim_core.params import Choice, Param
-from ui import state
+from ui import report, state
 from ui.state import log_grid, snap
 
 
@@ -101,33 +102,48 @@ def landscape_controls() -> tuple[tuple, str | None]:
     return land_key, formula_error
 
 
-def hyperparameter_controls(name: str, key: Callable[[str], str]) -> None:
-    """Optimizer ``name``'s summary, sliders and options; ``key(hyperparameter)`` names each."""
+def hyperparameter_controls(
+    name: str, key: Callable[[str], str], shows: Callable[[str], bool] = lambda _: True
+) -> None:
+    """Optimizer ``name``'s summary, sliders and options; ``key(hyperparameter)`` names each.
+
+    ``shows("<optimizer>.<hyperparameter>")`` says which to draw (a teacher's link may hide
+    some); a hidden one keeps its value.
+    """
     spec = optim_core.OPTIMIZERS[name]
     st.caption(spec.summary)
     for param in spec.hyperparams:
-        param_slider(param, key(param.name))
+        if shows(f"{name}.{param.name}"):
+            param_slider(param, key(param.name))
     for choice in spec.options:
-        choice_input(choice, key(choice.name))
+        if shows(f"{name}.{choice.name}"):
+            choice_input(choice, key(choice.name))
 
 
-def run_controls() -> None:
-    """Start point, steps, gradient noise and its seed, learning-rate schedule."""
-    left, right = st.columns(2)
-    left.number_input("start x", key="x0", step=0.1, format="%.3f")
-    right.number_input("start y", key="y0", step=0.1, format="%.3f")
-    param_slider(state.STEPS, "steps", label="steps")
-    param_slider(state.NOISE, "noise", label="gradient noise σ")
-    if st.session_state["noise"] > 0:
-        st.number_input("noise seed", 0, int(state.SEED.high), key="seed", step=1)
-    st.selectbox(
-        "learning-rate schedule",
-        list(optim_core.SCHEDULES),
-        key="schedule",
-        format_func=lambda n: optim_core.SCHEDULES[n].label,
-    )
-    for param in optim_core.SCHEDULES[st.session_state["schedule"]].params:
-        param_slider(param, f"sched_{param.name}")
+def run_controls(shows: Callable[[str], bool] = lambda _: True) -> None:
+    """Start point, steps, gradient noise and its seed, learning-rate schedule.
+
+    ``shows(name)`` says which of "start", "steps", "noise", "schedule" to draw.
+    """
+    if shows("start"):
+        left, right = st.columns(2)
+        left.number_input("start x", key="x0", step=0.1, format="%.3f")
+        right.number_input("start y", key="y0", step=0.1, format="%.3f")
+    if shows("steps"):
+        param_slider(state.STEPS, "steps", label="steps")
+    if shows("noise"):
+        param_slider(state.NOISE, "noise", label="gradient noise σ")
+        if st.session_state["noise"] > 0:
+            st.number_input("noise seed", 0, int(state.SEED.high), key="seed", step=1)
+    if shows("schedule"):
+        st.selectbox(
+            "learning-rate schedule",
+            list(optim_core.SCHEDULES),
+            key="schedule",
+            format_func=lambda n: optim_core.SCHEDULES[n].label,
+        )
+        for param in optim_core.SCHEDULES[st.session_state["schedule"]].params:
+            param_slider(param, f"sched_{param.name}")
 
 
 def link_warnings(problems: list[str]) -> None:
@@ -138,20 +154,112 @@ def link_warnings(problems: list[str]) -> None:
         )
 
 
-def optimizer_controls(label: str, key: str) -> list[str]:
+def optimizer_controls(
+    label: str, key: str, shows: Callable[[str], bool] = lambda _: True
+) -> list[str]:
     """A multiselect of optimizers (widget ``key``) and, for each chosen one, its sliders.
 
     The sliders are the playground's (``state.hp_key``), so a value set on one page holds on
-    every page. Returns the chosen names.
+    every page. ``shows`` takes "optimizers" (the multiselect), an optimizer's name (its
+    sliders) or "<optimizer>.<hyperparameter>". Returns the chosen names.
     """
-    chosen = st.multiselect(
-        label,
-        list(optim_core.OPTIMIZERS),
-        key=key,
-        format_func=lambda n: optim_core.OPTIMIZERS[n].label,
-        max_selections=state.MAX_OPTIMIZERS,
-    )
+    if shows("optimizers"):
+        chosen = st.multiselect(
+            label,
+            list(optim_core.OPTIMIZERS),
+            key=key,
+            format_func=lambda n: optim_core.OPTIMIZERS[n].label,
+            max_selections=state.MAX_OPTIMIZERS,
+        )
+    else:
+        chosen = list(st.session_state[key])
     for name in chosen:
+        if not shows(name):
+            continue
         with st.expander(optim_core.OPTIMIZERS[name].label, expanded=len(chosen) <= 2):
-            hyperparameter_controls(name, functools.partial(state.hp_key, name))
+            hyperparameter_controls(name, functools.partial(state.hp_key, name), shows)
     return chosen
+
+
+# --- classroom ----------------------------------------------------------------------------------
+
+
+def _hideable_label(name: str) -> str:
+    if name in state.HIDEABLE:
+        return state.HIDEABLE[name]
+    opt, _, item = name.partition(".")
+    spec = optim_core.OPTIMIZERS[opt]
+    if not item:
+        return f"every {spec.label} slider"
+    symbols = {p.name: p.symbol for p in spec.hyperparams}
+    return f"{spec.label}: {symbols.get(item, item.replace('_', ' '))}"
+
+
+def exercise_link(scene: state.Scene) -> None:
+    """A teacher's tool: pick what students may not change, get the link that hides it."""
+    with st.expander("Make an exercise link", icon=":material/school:"):
+        st.caption(
+            "Students who open this link see the scene as it is now, without the controls "
+            "you hide here. Your own page keeps every control."
+        )
+        names = [
+            n
+            for n in state.hideable_names()
+            if n in state.HIDEABLE or n.partition(".")[0] in scene.optimizers
+        ]
+        hidden = st.multiselect(
+            "Hide from students", names, key="exercise_hide", format_func=_hideable_label
+        )
+        lock = st.toggle(
+            "Lock the scene",
+            key="exercise_lock",
+            help="Hide everything but the racing optimizers' sliders.",
+        )
+        challenge = st.toggle(
+            "Challenge: students predict the winner first", key="exercise_challenge"
+        )
+        hide = set(hidden) | (set(state.LOCKED) if lock else set())
+        classroom = state.Classroom(frozenset(hide), challenge)
+        query = state.scene_to_query(scene) | state.classroom_to_query(classroom)
+        base = st.context.url or ""
+        st.code(f"{base}?{urllib.parse.urlencode(query)}", language=None, wrap_lines=True)
+
+
+def challenge_card(
+    scene: state.Scene, labels: list[str], fingerprint: str
+) -> tuple[bool, str | None]:
+    """The "predict the winner" card; returns whether the race is revealed, and the guess.
+
+    ``fingerprint`` identifies the scene: any change makes a new challenge.
+    """
+    ss = st.session_state
+    if ss.get("challenge_scene") != fingerprint:
+        ss["challenge_scene"] = fingerprint
+        ss.pop("guess", None)
+        ss["revealed"] = False
+    options = [*scene.optimizers, report.NOBODY]
+    names = dict(zip(scene.optimizers, labels, strict=True)) | {
+        report.NOBODY: f"none within {scene.steps} steps"
+    }
+    with st.container(border=True):
+        st.markdown(
+            "**Challenge — which optimizer reaches the minimum first** "
+            f"(f − f* < {scene.tol:g})? Predict, then reveal the race."
+        )
+        guess = st.radio(
+            "Your prediction",
+            options,
+            key="guess",
+            index=None,
+            format_func=names.get,
+            horizontal=True,
+            disabled=ss["revealed"],
+        )
+        if not ss["revealed"]:
+            st.button(
+                "Reveal the race",
+                icon=":material/flag:",
+                disabled=guess is None,
+                on_click=lambda: ss.update(revealed=True),
+            )
+    return ss["revealed"], guess

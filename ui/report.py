@@ -6,6 +6,7 @@ Pure functions of trajectories; the page only lays their results out.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Sequence
 
@@ -48,6 +49,11 @@ def to_path(
         if not np.isfinite(loss).all():
             loss = np.nan_to_num(loss, nan=0.0, posinf=1e300, neginf=-1e300)
     return Path(name, label, xy, loss, traj.diverged_at)
+
+
+def start_only(path: Path) -> Path:
+    """``path`` cut to its start point: what a challenge shows before the reveal."""
+    return dataclasses.replace(path, xy=path.xy[:1], loss=path.loss[:1], diverged_at=None)
 
 
 def comparison_rows(
@@ -94,6 +100,38 @@ def comparison_rows(
     for rank, i in enumerate(sorted(range(len(rows)), key=order), start=1):
         rows[i]["rank"] = rank
     return rows
+
+
+NOBODY = "none"  # the challenge's answer "none of them gets there in time"
+
+
+def challenge_verdict(
+    names: Sequence[str],
+    labels: Sequence[str],
+    trajectories: Sequence[optim_core.Trajectory],
+    tol: float,
+    guess: str,
+) -> tuple[bool, str]:
+    """Whether ``guess`` (an optimizer's name or ``NOBODY``) reached ``f − f* < tol`` first.
+
+    Returns the verdict and a sentence that reveals who won and at which step; a tie
+    counts for every optimizer in it.
+    """
+    reached = {
+        name: (label, optim_core.steps_to_tolerance(traj, tol))
+        for name, label, traj in zip(names, labels, trajectories, strict=True)
+    }
+    steps = [s for _, s in reached.values() if s is not None]
+    if not steps:
+        return guess == NOBODY, f"None of them got f − f* below {tol:g} in time."
+    first = min(steps)
+    winners = [name for name, (_, s) in reached.items() if s == first]
+    who = " and ".join(reached[name][0] for name in winners)
+    if len(winners) > 1:
+        sentence = f"A tie: {who} all reach f − f* < {tol:g} at step {first}."
+    else:
+        sentence = f"{who} gets there first: f − f* < {tol:g} at step {first}."
+    return guess in winners, sentence
 
 
 def divergence_notes(labels: Sequence[str], trajectories, hyper: Sequence[dict]) -> list[str]:

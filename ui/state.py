@@ -218,6 +218,7 @@ def scene_from_query(
     known = {"land", "fx", "opt", "x0", "y0", "sched", "preset", "view", "inspect", "k"} | {
         p.name for p in SCENE_PARAMS
     }
+    known |= {"hide", "lock", "challenge"}  # the classroom flags, read by classroom_from_query
     fields: dict[str, object] = {}
 
     landscape = query.get("land", base.landscape)
@@ -323,6 +324,94 @@ def scene_from_query(
     return Scene(**fields), problems
 
 
+# --- classroom flags -------------------------------------------------------------------------
+
+# Controls a teacher's link can hide (``?hide=landscape,steps``), as TensorFlow Playground's
+# ``*_hide`` flags do. A hidden control keeps the value the link gives it. An optimizer's
+# name hides its sliders; ``<optimizer>.<hyperparameter>`` hides one slider.
+HIDEABLE = {
+    "preset": "the preset picker",
+    "landscape": "the landscape and its parameters",
+    "optimizers": "the choice of optimizers",
+    "start": "the start point (and clicking the map)",
+    "steps": "the number of steps",
+    "noise": "the gradient noise",
+    "schedule": "the learning-rate schedule",
+    "tol": "the convergence tolerance",
+    "view": "the switch to the 3D surface",
+    "table": "the results table",
+    "downloads": "the downloads",
+}
+# ``?lock=1`` keeps the scene the teacher chose: only the racing optimizers' sliders remain.
+LOCKED = ("preset", "landscape", "optimizers", "start", "steps", "noise", "schedule", "tol")
+CLASSROOM_KEY = "classroom"
+
+
+@dataclasses.dataclass(frozen=True)
+class Classroom:
+    """What a teacher's link hides, and whether learners predict the winner before the race.
+
+    Attributes:
+      hidden: names from ``HIDEABLE``, optimizer names, or ``"<optimizer>.<hyperparameter>"``.
+      challenge: the page asks which optimizer reaches the minimum first, then reveals it.
+    """
+
+    hidden: frozenset[str] = frozenset()
+    challenge: bool = False
+
+    def shows(self, control: str) -> bool:
+        """Whether ``control`` (a ``HIDEABLE`` name or ``"<optimizer>.<name>"``) is drawn."""
+        optimizer = control.split(".", 1)[0]
+        return control not in self.hidden and ("." not in control or optimizer not in self.hidden)
+
+
+def hideable_names() -> list[str]:
+    """Every name ``?hide=`` takes, in the order a teacher meets them on the page."""
+    names = list(HIDEABLE)
+    for opt, spec in optim_core.OPTIMIZERS.items():
+        names.append(opt)
+        names += [f"{opt}.{item.name}" for item in (*spec.hyperparams, *spec.options)]
+    return names
+
+
+def classroom_from_query(query: Mapping[str, str]) -> tuple[Classroom, list[str]]:
+    """Read the teacher's flags (``hide``, ``lock``, ``challenge``) from an untrusted link."""
+    problems: list[str] = []
+    names = hideable_names()
+    allowed = set(names)
+    longest = len(",".join(names))  # a longer list repeats or invents names
+    hidden: set[str] = set()
+    for name in str(query.get("hide", ""))[:longest].split(","):
+        name = name.strip()
+        if name in allowed:
+            hidden.add(name)
+        elif name:
+            problems.append(f"hide={name[:40]!r} names no control")
+    for flag in ("lock", "challenge"):
+        if query.get(flag, "0") not in ("0", "1"):
+            problems.append(f"{flag}={str(query[flag])[:40]!r} must be 0 or 1")
+    if query.get("lock") == "1":
+        hidden.update(LOCKED)
+    return Classroom(frozenset(hidden), query.get("challenge") == "1"), problems
+
+
+def classroom_to_query(classroom: Classroom) -> dict[str, str]:
+    """The link form of ``classroom``: empty for a learner's own session."""
+    query = {}
+    if classroom.hidden:
+        order = {name: i for i, name in enumerate(hideable_names())}
+        query["hide"] = ",".join(sorted(classroom.hidden, key=order.__getitem__))
+    if classroom.challenge:
+        query["challenge"] = "1"
+    return query
+
+
+def challenge_key(scene: Scene) -> str:
+    """What makes a new challenge: every setting of the race (not the view or the preset)."""
+    query = scene_to_query(scene)
+    return "&".join(f"{k}={v}" for k, v in sorted(query.items()) if k not in ("view", "preset"))
+
+
 # --- session-state form ---------------------------------------------------------------------
 
 SCENE_KEY = "scene"
@@ -415,8 +504,12 @@ def start_session(query: Mapping[str, str], presets: Mapping[str, Scene]) -> lis
     problems: list[str] = []
     if SCENE_KEY not in st.session_state:
         scene, problems = scene_from_query(query, presets)
+        classroom, flag_problems = classroom_from_query(query)
+        problems += flag_problems
         st.session_state[SCENE_KEY] = scene
+        st.session_state[CLASSROOM_KEY] = classroom
         st.session_state["preset"] = scene.preset
+        st.session_state["challenge"] = classroom.challenge
     for key, value in widget_values(st.session_state[SCENE_KEY]).items():
         # Set even a key that is there: a widget of the previous page holds its value under
         # that page's widget id, and only a value set by key reaches this page's widget.
@@ -434,11 +527,15 @@ def apply_scene(scene: Scene) -> None:
 
 
 def finish_run(scene: Scene) -> None:
-    """Remember ``scene`` for the next run and other pages, and put it in the URL."""
+    """Remember ``scene`` for the next run and other pages; put it and the flags in the URL."""
     import streamlit as st
 
     st.session_state[SCENE_KEY] = scene
     query = scene_to_query(scene)
+    # The teacher's flags stay in the link, so a reload or a forwarded link keeps them.
+    classroom = st.session_state.get(CLASSROOM_KEY, Classroom())
+    challenge = bool(st.session_state.get("challenge", classroom.challenge))
+    query.update(classroom_to_query(dataclasses.replace(classroom, challenge=challenge)))
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
 

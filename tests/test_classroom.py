@@ -1,0 +1,204 @@
+"""Teacher mode: links that hide controls or lock the scene, and the predict-the-winner card."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_app import APP, TIMEOUT, figure, render
+
+import optim_core
+from ui import report, state
+
+
+def labels_on_page(at: AppTest) -> set[str]:
+    widgets = [*at.slider, *at.select_slider, *at.selectbox, *at.multiselect, *at.number_input]
+    widgets += [*at.radio, *at.toggle, *at.text_input]
+    return {w.label for w in widgets}
+
+
+def keys_on_page(at: AppTest) -> set[str]:
+    widgets = [*at.slider, *at.select_slider, *at.selectbox, *at.multiselect, *at.number_input]
+    widgets += [*at.radio, *at.toggle, *at.text_input]
+    return {w.key for w in widgets}
+
+
+# --- the flags in the link ----------------------------------------------------------------------
+
+
+def test_flags_round_trip_through_the_link():
+    classroom = state.Classroom(frozenset({"landscape", "adam.lr", "momentum"}), challenge=True)
+    query = state.classroom_to_query(classroom)
+    assert query == {"hide": "landscape,momentum,adam.lr", "challenge": "1"}
+    assert state.classroom_from_query(query) == (classroom, [])
+
+
+def test_lock_hides_the_scene_but_not_the_sliders():
+    classroom, problems = state.classroom_from_query({"lock": "1"})
+    assert problems == []
+    assert classroom.hidden == frozenset(state.LOCKED)
+    assert not classroom.shows("landscape") and not classroom.shows("preset")
+    assert classroom.shows("adam.lr") and classroom.shows("table")
+
+
+def test_an_optimizers_name_hides_each_of_its_sliders():
+    classroom = state.Classroom(frozenset({"adam"}))
+    assert not classroom.shows("adam.beta1") and not classroom.shows("adam.lr")
+    assert classroom.shows("momentum.lr")
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ({"hide": "landscape,sudo"}, "hide='sudo' names no control"),
+        ({"hide": "adam.nonsense"}, "names no control"),
+        ({"lock": "yes"}, "lock='yes' must be 0 or 1"),
+        ({"challenge": "<script>"}, "challenge='<script>' must be 0 or 1"),
+    ],
+)
+def test_bad_flags_are_named_and_dropped(query, fragment):
+    classroom, problems = state.classroom_from_query(query)
+    assert any(fragment in p for p in problems), problems
+    assert classroom.hidden <= {"landscape"} and not classroom.challenge
+
+
+def test_every_hideable_name_is_accepted():
+    names = state.hideable_names()
+    classroom, problems = state.classroom_from_query({"hide": ",".join(names)})
+    assert problems == [] and classroom.hidden == set(names)
+    assert all(f"{opt}.lr" in names for opt in optim_core.OPTIMIZERS)
+
+
+def test_flags_are_not_reported_as_unknown_settings():
+    _, problems = state.scene_from_query({"hide": "steps", "lock": "1", "challenge": "1"})
+    assert problems == []
+
+
+# --- the page under a teacher's link --------------------------------------------------------------
+
+
+def test_hidden_controls_are_not_drawn_and_keep_the_links_values():
+    at = render({"preset": "narrow-valley", "hide": "landscape,steps,momentum.beta,table"})
+    assert not at.exception
+    keys = keys_on_page(at)
+    assert "landscape" not in keys and "land_kappa" not in keys and "steps" not in keys
+    assert "hp_momentum_beta" not in keys and "hp_momentum_lr" in keys and "hp_gd_lr" in keys
+    assert not at.dataframe  # the table is hidden
+    assert at.query_params["steps"] == "150" and at.query_params["land.kappa"] == "50"
+    assert at.query_params["hide"] == "landscape,steps,table,momentum.beta"
+    spec = figure(at)
+    assert len(spec["frames"]) >= 2  # the race itself is still drawn
+
+
+def test_a_locked_link_leaves_only_the_racing_optimizers_sliders():
+    at = render({"preset": "adam-adapts", "lock": "1"})
+    assert not at.exception
+    keys = keys_on_page(at)
+    assert not keys & {"preset", "landscape", "optimizers", "x0", "y0", "steps", "noise", "tol"}
+    racing = state.scene_from_query({"preset": "adam-adapts"}, state_presets())[0].optimizers
+    assert {state.hp_key(opt, "lr") for opt in racing} <= keys
+    assert at.query_params["hide"]  # a reload keeps the lock
+    assert not any("Make an exercise link" in e.label for e in at.expander)
+
+
+def state_presets():
+    from ui.presets import SCENES
+
+    return SCENES
+
+
+def test_a_learners_own_page_shows_everything_and_the_exercise_link_builder():
+    at = render()
+    keys = keys_on_page(at)
+    assert {"preset", "landscape", "optimizers", "x0", "steps", "noise", "tol", "view"} <= keys
+    assert any("Make an exercise link" in e.label for e in at.expander)
+
+
+def test_the_exercise_link_builder_writes_a_link_that_hides_what_was_picked():
+    at = render({"preset": "narrow-valley"})
+    at.multiselect(key="exercise_hide").set_value(["landscape", "gd.lr"])
+    at.toggle(key="exercise_challenge").set_value(True).run()
+    (link,) = [c.value for c in at.code if "?" in c.value]
+    query = dict(urllib.parse.parse_qsl(link.split("?", 1)[1]))
+    assert query["hide"] == "landscape,gd.lr" and query["challenge"] == "1"
+    assert query["preset"] == "narrow-valley" and query["gd.lr"] == "0.1"
+    student = render(query)
+    assert not student.exception and "hp_gd_lr" not in keys_on_page(student)
+    assert "hp_momentum_lr" in keys_on_page(student)
+
+
+# --- the challenge --------------------------------------------------------------------------------
+
+
+def test_a_challenge_hides_the_race_until_the_guess_is_revealed():
+    at = render({"preset": "narrow-valley", "challenge": "1"})
+    assert not at.exception
+    assert not at.dataframe and "Challenge: predict the winner" not in labels_on_page(at)
+    hidden = figure(at)
+    for trace in hidden["data"]:
+        if str(trace.get("meta", "")).startswith("path-"):
+            assert trace["x"]["bdata"] and len(trace["x"]["bdata"]) <= 12  # one float32 point
+    (reveal,) = [b for b in at.button if b.label == "Reveal the race"]
+    assert reveal.disabled  # nothing guessed yet
+    at.radio(key="guess").set_value("gd").run()
+    next(b for b in at.button if b.label == "Reveal the race").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error if e.value.startswith("Not this time")]
+    assert "Momentum" in at.error[0].value and at.dataframe
+    assert len(figure(at)["frames"]) >= 2
+
+
+def test_changing_the_scene_makes_a_new_challenge():
+    at = render({"preset": "narrow-valley", "challenge": "1"})
+    at.radio(key="guess").set_value("momentum").run()
+    next(b for b in at.button if b.label == "Reveal the race").click().run()
+    assert at.success and at.success[0].value.startswith("Right!")
+    at.select_slider(key="hp_momentum_lr").set_value(0.02).run()
+    assert not at.success and not at.dataframe
+    assert at.radio(key="guess").value is None
+
+
+def test_a_learner_can_turn_the_challenge_on_without_a_link():
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at.toggle(key="challenge").set_value(True).run()
+    assert any(b.label == "Reveal the race" for b in at.button)
+    assert at.query_params["challenge"] == "1"
+
+
+# --- the verdict ----------------------------------------------------------------------------------
+
+
+def _race(optimizers: dict[str, dict], steps: int = 300):
+    land = optim_core.LANDSCAPES["quadratic"].with_params(kappa=10.0)
+    runs = [
+        optim_core.run(name, land, land.start, steps=steps, **hyper)
+        for name, hyper in optimizers.items()
+    ]
+    labels = [optim_core.OPTIMIZERS[n].label for n in optimizers]
+    return list(optimizers), labels, runs
+
+
+def test_the_verdict_names_the_first_to_reach_the_tolerance():
+    names, labels, runs = _race({"gd": {"lr": 0.01}, "momentum": {"lr": 0.01, "beta": 0.9}})
+    first = {n: optim_core.steps_to_tolerance(r, 1e-4) for n, r in zip(names, runs, strict=True)}
+    winner = min((s, n) for n, s in first.items() if s is not None)[1]
+    right, sentence = report.challenge_verdict(names, labels, runs, 1e-4, winner)
+    assert right and f"step {first[winner]}" in sentence
+    loser = next(n for n in names if n != winner)
+    assert not report.challenge_verdict(names, labels, runs, 1e-4, loser)[0]
+    assert not report.challenge_verdict(names, labels, runs, 1e-4, report.NOBODY)[0]
+
+
+def test_when_nobody_arrives_only_nobody_is_right():
+    names, labels, runs = _race({"gd": {"lr": 1e-4}, "adagrad": {"lr": 1e-4}}, steps=20)
+    right, sentence = report.challenge_verdict(names, labels, runs, 1e-6, report.NOBODY)
+    assert right and sentence.startswith("None of them")
+    assert not report.challenge_verdict(names, labels, runs, 1e-6, "gd")[0]
+
+
+def test_a_tie_counts_for_both():
+    names, labels, runs = _race({"gd": {"lr": 0.05}, "momentum": {"lr": 0.05, "beta": 0.0}})
+    right, sentence = report.challenge_verdict(names, labels, runs, 1e-4, "momentum")
+    assert right and sentence.startswith("A tie")
+    assert report.challenge_verdict(names, labels, runs, 1e-4, "gd")[0]
