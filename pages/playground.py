@@ -7,7 +7,7 @@ import plotly.io as pio
 import streamlit as st
 
 import optim_core
-from ui import cache, controls, figures, plotly_element, presets, report, routing, state
+from ui import cache, controls, figures, gif, plotly_element, presets, report, routing, state
 
 routing.require_app_navigation()
 problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
@@ -147,15 +147,12 @@ if revealed:
 
 if revealed and shows("table"):
     st.subheader("Who converges fastest?")
-    st.dataframe(
-        report.comparison_rows(labels, trajectories, land, scene.tol),
-        hide_index=True,
-        width="stretch",
-    )
+    # A static table: the interactive data grid costs every rerun far more to redraw.
+    st.table(report.as_text(report.comparison_rows(labels, trajectories, land, scene.tol)))
 
 # --- Sharing and export ------------------------------------------------------------------------
 state.finish_run(scene)
-share, csv_col, html_col = st.columns([2, 1, 1])
+share, csv_col, html_col, gif_col = st.columns([2, 1, 1, 1])
 share.caption("The address bar holds every setting: copy it to share this exact scene.")
 if revealed and shows("downloads"):
     csv_col.download_button(
@@ -176,6 +173,21 @@ if revealed and shows("downloads"):
         file_name="optimizer-race.html",
         mime="text/html",
         on_click="ignore",
+    )
+    gif_col.download_button(
+        "Animation (GIF)",
+        data=lambda: gif.race_gif(
+            cache.grid(land_key, window, cache.CONTOUR_RESOLUTION).z,
+            window,
+            paths,
+            np.asarray(land.minima, dtype=float).reshape(-1, 2),
+            steps=scene.steps,
+            title=land.label,
+        ),
+        file_name="optimizer-race.gif",
+        mime="image/gif",
+        on_click="ignore",
+        help="For slides: the race as an animated picture that loops.",
     )
 if not classroom.hidden:
     controls.exercise_link(scene)

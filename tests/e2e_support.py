@@ -178,8 +178,15 @@ def slider_thumb(page, key: str):
     """The thumb of the slider with widget key ``key``, its expander opened if need be.
 
     Streamlit's sliders are react-aria sliders: the thumb is an ``<input type="range">``
-    (ARIA role "slider") that takes arrow keys and commits on "change end".
+    (ARIA role "slider") that takes arrow keys and commits on "change end". An optimizer's
+    sliders (``hp_<optimizer>_<name>``) sit in a lazy expander keyed ``open_<optimizer>``
+    that draws them only once opened.
     """
+    if key.startswith("hp_"):
+        optimizer = key.split("_")[1]
+        lazy = page.locator(f".st-key-open_{optimizer} details:not([open]) > summary")
+        if lazy.count():
+            lazy.first.click()
     container = page.locator(f".st-key-{key}")
     container.wait_for(state="attached")
     closed = page.locator(f"details:not([open]):has(.st-key-{key}) > summary")

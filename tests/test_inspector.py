@@ -121,7 +121,8 @@ def test_a_link_opens_the_inspector_at_its_step():
 
 def test_the_scene_survives_switching_pages():
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
-    at.select_slider(key=state.hp_key("adam", "lr")).set_value(0.5).run()
+    at.session_state["open_adam"] = True  # its lazy expander, opened
+    at.run().select_slider(key=state.hp_key("adam", "lr")).set_value(0.5).run()
     at.number_input(key="x0").set_value(1.5).run()
     at.switch_page(PAGE).run()
     assert not at.exception

@@ -112,10 +112,13 @@ def test_a_diverging_run_is_reported_and_not_drawn() -> None:
 
 def test_hyperparameters_carry_over_from_the_playground() -> None:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
-    at.select_slider(key="hp_adam_lr").set_value(0.002).run()
+    at.session_state["open_adam"] = True  # Adam's lazy expander, opened
+    at.run().select_slider(key="hp_adam_lr").set_value(0.002).run()
     at.switch_page("pages/train.py").run()
     assert not at.exception
     assert "adam" in at.session_state["train_optimizers"]
+    at.session_state["open_adam"] = True
+    at.run()
     assert at.select_slider(key="hp_adam_lr").value == pytest.approx(0.002)
 
 

@@ -176,8 +176,16 @@ def optimizer_controls(
     for name in chosen:
         if not shows(name):
             continue
-        with st.expander(optim_core.OPTIMIZERS[name].label, expanded=len(chosen) <= 2):
-            hyperparameter_controls(name, functools.partial(state.hp_key, name), shows)
+        # A closed expander draws nothing (lazy): fewer elements make every rerun cheaper.
+        box = st.expander(
+            optim_core.OPTIMIZERS[name].label,
+            expanded=len(chosen) <= 2 or not shows("optimizers"),  # a locked link opens all
+            key=f"open_{name}",
+            on_change="rerun",
+        )
+        if box.open:
+            with box:
+                hyperparameter_controls(name, functools.partial(state.hp_key, name), shows)
     return chosen
 
 
@@ -197,7 +205,12 @@ def _hideable_label(name: str) -> str:
 
 def exercise_link(scene: state.Scene) -> None:
     """A teacher's tool: pick what students may not change, get the link that hides it."""
-    with st.expander("Make an exercise link", icon=":material/school:"):
+    box = st.expander(
+        "Make an exercise link", icon=":material/school:", key="open_exercise", on_change="rerun"
+    )
+    if not box.open:
+        return
+    with box:
         st.caption(
             "Students who open this link see the scene as it is now, without the controls "
             "you hide here. Your own page keeps every control."

@@ -110,12 +110,11 @@ CONTOUR_COLOURS = ((255, 255, 255), (221, 232, 243), (169, 193, 218))
 CONTOUR_LEVELS = 24
 
 
-def contour_png(z: np.ndarray, levels: int = CONTOUR_LEVELS) -> str:
-    """The landscape as a banded contour picture: a PNG data URI, row 0 at the top.
+def contour_picture(z: np.ndarray, levels: int = CONTOUR_LEVELS) -> Image.Image:
+    """The landscape as a banded contour picture, row 0 at the top (``z[-1]``).
 
-    Plotly's animation drops contour and heatmap traces from the plot while frames play
-    (plotly.js #4491), so the map's contour is a background image: ``levels`` bands of a
-    light colour ramp, with a darker pixel wherever the band changes (the isolines).
+    ``levels`` bands of a light colour ramp, with a darker pixel wherever the band changes
+    (the isolines).
     """
     z = np.asarray(z, dtype=float)
     finite = np.isfinite(z)
@@ -132,9 +131,17 @@ def contour_png(z: np.ndarray, levels: int = CONTOUR_LEVELS) -> str:
     isoline[1:, :] |= band[1:, :] != band[:-1, :]
     isoline[:, 1:] |= band[:, 1:] != band[:, :-1]
     rgb[isoline] *= 0.8
-    picture = Image.fromarray(rgb[::-1].round().astype(np.uint8), mode="RGB")
+    return Image.fromarray(rgb[::-1].round().astype(np.uint8), mode="RGB")
+
+
+def contour_png(z: np.ndarray, levels: int = CONTOUR_LEVELS) -> str:
+    """The :func:`contour_picture` of ``z`` as a PNG data URI.
+
+    Plotly's animation drops contour and heatmap traces from the plot while frames play
+    (plotly.js #4491), so the map's contour is a background image.
+    """
     buffer = io.BytesIO()
-    picture.save(buffer, format="PNG", compress_level=6)
+    contour_picture(z, levels).save(buffer, format="PNG", compress_level=6)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

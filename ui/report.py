@@ -102,6 +102,19 @@ def comparison_rows(
     return rows
 
 
+def as_text(rows: Sequence[dict[str, object]]) -> list[dict[str, str]]:
+    """``rows`` as a learner reads them: 3 significant digits, "—" where there is no value."""
+
+    def text(value: object) -> str:
+        if value is None:
+            return "—"
+        if isinstance(value, float):
+            return f"{value:.3g}"
+        return str(value)
+
+    return [{column: text(value) for column, value in row.items()} for row in rows]
+
+
 NOBODY = "none"  # the challenge's answer "none of them gets there in time"
 
 
