@@ -92,14 +92,17 @@ shown = paths if revealed else [report.start_only(p) for p in paths]
 
 def race_figure() -> dict:
     """The animated map-and-loss figure of this scene (also the HTML download)."""
-    return figures.race_figure(
-        cache.contour(land_key, window),
-        shown,
-        window,
-        np.asarray(land.minima, dtype=float).reshape(-1, 2),
-        steps=scene.steps,
-        loss_title="f − f*" if log_loss else "f",
-        log_loss=log_loss,
+    return cache.figure(
+        ("race", state.challenge_key(scene), land_key, revealed),
+        lambda: figures.race_figure(
+            cache.contour(land_key, window),
+            shown,
+            window,
+            np.asarray(land.minima, dtype=float).reshape(-1, 2),
+            steps=scene.steps,
+            loss_title="f − f*" if log_loss else "f",
+            log_loss=log_loss,
+        ),
     )
 
 

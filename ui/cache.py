@@ -7,6 +7,8 @@ run. Every cache is bounded in entries and time, so a busy classroom cannot fill
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import streamlit as st
 
@@ -106,6 +108,16 @@ def trajectory(
 def contour(key: LandscapeKey, window: tuple[tuple[float, float], ...]) -> str:
     """The map's background picture of the landscape over ``window`` (a PNG data URI)."""
     return contour_png(grid(key, window, CONTOUR_RESOLUTION).z)
+
+
+@st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
+def figure(key: tuple, _build: Callable[[], dict]) -> dict:
+    """The figure named by ``key``, built once by ``_build()`` for every session that asks.
+
+    A class on the teacher's scene asks for the same figure thirty times: only the first
+    builds it. ``key`` must name everything the figure depends on; ``_build`` is not hashed.
+    """
+    return _build()
 
 
 def scene_trajectory(

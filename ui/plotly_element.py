@@ -14,6 +14,7 @@ install), ``available()`` is false and the page falls back to ``st.plotly_chart`
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -81,7 +82,10 @@ def available() -> bool:
     try:
         if not target.exists() or target.stat().st_size != source.stat().st_size:
             STATIC_DIR.mkdir(exist_ok=True)
-            shutil.copyfile(source, target)
+            # Copy then rename: replicas sharing a checkout never serve a half-written file.
+            partial = target.with_name(f"{PLOTLY_JS}.{os.getpid()}.part")
+            shutil.copyfile(source, partial)
+            os.replace(partial, target)
     except OSError:
         return False
     return bool(st.get_option("server.enableStaticServing"))
