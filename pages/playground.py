@@ -16,40 +16,45 @@ problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
 classroom: state.Classroom = st.session_state[state.CLASSROOM_KEY]
 shows = classroom.shows
 
+
 # --- Controls (sidebar) ----------------------------------------------------------------------
-with st.sidebar:
-    if shows("preset"):
-        st.selectbox(
-            "Preset scene",
-            ["", *presets.PRESETS],
-            key="preset",
-            format_func=lambda slug: presets.PRESETS[slug].title if slug else "— choose a scene —",
-            on_change=presets.on_preset_change,
-            help="Each preset sets every control to show one idea.",
-        )
+# Drawn last (see the end of the page): every widget's value is in session state before the
+# script starts, so the race can be computed and sent first, and the map redraws without
+# waiting for the browser to re-render thirty controls.
+def sidebar_controls() -> None:
+    with st.sidebar:
+        if shows("preset"):
+            st.selectbox(
+                "Preset scene",
+                ["", *presets.PRESETS],
+                key="preset",
+                format_func=presets.title_of,
+                on_change=presets.on_preset_change,
+                help="Each preset sets every control to show one idea.",
+            )
 
-    if shows("landscape"):
-        st.subheader("Landscape")
-        land_key, formula_error = controls.landscape_controls()
-    else:
-        land_key, formula_error = state.landscape_key()
+        if shows("landscape"):
+            st.subheader("Landscape")
+            controls.landscape_controls()
 
-    st.subheader("Optimizers")
-    controls.optimizer_controls("Race", "optimizers", shows)
+        st.subheader("Optimizers")
+        controls.optimizer_controls("Race", "optimizers", shows)
 
-    if any(map(shows, ("start", "steps", "noise", "schedule", "tol"))):
-        st.subheader("Run")
-        controls.run_controls(shows)
-        if shows("tol"):
-            controls.param_slider(state.TOL, "tol", label="convergence tolerance on f − f*")
+        if any(map(shows, ("start", "steps", "noise", "schedule", "tol"))):
+            st.subheader("Run")
+            controls.run_controls(shows)
+            if shows("tol"):
+                controls.param_slider(state.TOL, "tol", label="convergence tolerance on f − f*")
 
-    if not classroom.challenge:
-        st.toggle(
-            "Challenge: predict the winner",
-            key="challenge",
-            help="Hide the race until you have guessed which optimizer converges first.",
-        )
+        if not classroom.challenge:
+            st.toggle(
+                "Challenge: predict the winner",
+                key="challenge",
+                help="Hide the race until you have guessed which optimizer converges first.",
+            )
 
+
+land_key, _ = state.landscape_key()  # a formula's error shows under its box
 scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("preset", ""))
 land = cache.landscape(land_key)
 
@@ -152,6 +157,8 @@ if revealed and shows("table"):
     st.subheader("Who converges fastest?")
     # A static table: the interactive data grid costs every rerun far more to redraw.
     st.table(report.as_text(report.comparison_rows(labels, trajectories, land, scene.tol)))
+
+sidebar_controls()
 
 # --- Sharing and export ------------------------------------------------------------------------
 state.finish_run(scene)

@@ -170,3 +170,8 @@ def on_preset_change() -> None:
     slug = st.session_state.get("preset", "")
     if slug in PRESETS:
         apply_scene(PRESETS[slug].scene)
+
+
+def title_of(slug: str) -> str:
+    """The preset picker's text for ``slug`` ("" is no preset)."""
+    return PRESETS[slug].title if slug else "— choose a scene —"
