@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui import janitor
+
 st.set_page_config(
     page_title="Optimizer Playground",
     page_icon=":material/landscape:",
@@ -20,4 +22,5 @@ page = st.navigation(
         st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
     ]
 )
+janitor.note_activity()  # a server left alone gives its memory back
 page.run()
