@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import plotly.io as pio
 import streamlit as st
@@ -95,9 +97,9 @@ if st.session_state.get("challenge"):
 shown = paths if revealed else [report.start_only(p) for p in paths]
 
 
-def race_figure() -> dict:
-    """The animated map-and-loss figure of this scene (also the HTML download)."""
-    return cache.figure(
+def race_figure_json() -> str:
+    """The animated map-and-loss figure of this scene as JSON (also the HTML download)."""
+    return cache.figure_json(
         ("race", state.challenge_key(scene), land_key, revealed),
         lambda: figures.race_figure(
             cache.contour(land_key, window),
@@ -123,15 +125,16 @@ if shows("view"):
 if scene.view == "race":
     if plotly_element.available():
         plotly_element.plotly_element(
-            race_figure(),
+            race_figure_json(),
             key="map",
+            height=figures.RACE_HEIGHT,
             config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
             clickable="click-grid" if shows("start") else None,
             on_click=state.on_map_click,
         )
     else:
         st.plotly_chart(
-            figures.DictFigure(race_figure()),
+            figures.DictFigure(json.loads(race_figure_json())),
             key="map",
             on_select=state.on_map_click if shows("start") else "ignore",
             selection_mode="points",
@@ -175,7 +178,7 @@ if revealed and shows("downloads"):
     html_col.download_button(
         "Animation (HTML)",
         data=lambda: pio.to_html(
-            race_figure(),
+            json.loads(race_figure_json()),
             include_plotlyjs=True,
             full_html=True,
             validate=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import numpy as np
 
@@ -21,3 +22,9 @@ def assert_all_finite(node, where: str = "figure") -> None:
             assert_all_finite(value, f"{where}[{i}]")
     elif isinstance(node, float | np.floating):
         assert np.isfinite(node), f"{node} at {where}"
+
+
+def element_figure(element) -> dict:
+    """The figure a ``ui.plotly_element`` element (AppTest's ``bidi_component``) draws."""
+    figure = json.loads(element.proto.json)["figure"]
+    return json.loads(figure) if isinstance(figure, str) else figure

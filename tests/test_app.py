@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from figure_checks import assert_all_finite
+from figure_checks import assert_all_finite, element_figure
 from streamlit.testing.v1 import AppTest
 
 from ui import state
@@ -34,7 +34,7 @@ def open_expander(at: AppTest, key: str) -> AppTest:
 def figures_shown(at: AppTest) -> list[dict]:
     """Every Plotly figure on the page: st.plotly_chart specs and ui.plotly_element data."""
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    specs += [json.loads(c.proto.json)["figure"] for c in at.get("bidi_component")]
+    specs += [element_figure(c) for c in at.get("bidi_component")]
     return [spec for spec in specs if spec.get("data")]
 
 

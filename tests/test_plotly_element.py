@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import plotly
+from figure_checks import element_figure
 from streamlit.testing.v1 import AppTest
 
 from ui import plotly_element
@@ -27,7 +28,7 @@ def test_the_map_is_drawn_by_the_element_with_clicks_on_the_targets():
     data = json.loads(element.proto.json)
     assert data["src"] == plotly_element.PLOTLY_URL
     assert data["clickable"] == "click-grid"
-    assert any(t.get("meta") == "click-grid" for t in data["figure"]["data"])
+    assert any(t.get("meta") == "click-grid" for t in element_figure(element)["data"])
     assert not at.get("plotly_chart")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from figure_checks import assert_all_finite
+from figure_checks import assert_all_finite, element_figure
 from streamlit.testing.v1 import AppTest
 
 import optim_core
@@ -28,7 +28,7 @@ def sweep_page(session: dict | None = None) -> AppTest:
 
 def figures_shown(at: AppTest) -> list[dict]:
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    specs += [json.loads(c.proto.json)["figure"] for c in at.get("bidi_component")]
+    specs += [element_figure(c) for c in at.get("bidi_component")]
     return [spec for spec in specs if spec.get("data")]
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 import optim_core
+from ui import plotly_element
 from ui.figures import Grid, contour_png
 from ui.state import log_grid
 
@@ -111,13 +112,14 @@ def contour(key: LandscapeKey, window: tuple[tuple[float, float], ...]) -> str:
 
 
 @st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
-def figure(key: tuple, _build: Callable[[], dict]) -> dict:
-    """The figure named by ``key``, built once by ``_build()`` for every session that asks.
+def figure_json(key: tuple, _build: Callable[[], dict]) -> str:
+    """The JSON text of the figure named by ``key``, built once for every session that asks.
 
     A class on the teacher's scene asks for the same figure thirty times: only the first
-    builds it. ``key`` must name everything the figure depends on; ``_build`` is not hashed.
+    builds and encodes it, and a cached string is cheap to hand out. ``key`` must name
+    everything the figure depends on; ``_build`` is not hashed.
     """
-    return _build()
+    return plotly_element.figure_json(_build())
 
 
 def scene_trajectory(

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from PIL import Image
 
 MAX_FRAMES = 150
+RACE_HEIGHT = 560  # px, the playground's map and loss panel
 TRAIL_FRAMES = 6
 TRAIL_POINTS = 16
 
@@ -283,7 +284,7 @@ def race_figure(
     loss_title: str = "f − f*",
     log_loss: bool = True,
     click_targets: int = 20,
-    height: int = 560,
+    height: int = RACE_HEIGHT,
 ) -> dict:
     """The playground's main figure: contour map on the left, loss on the right, animated.
 

@@ -14,6 +14,7 @@ install), ``available()`` is false and the page falls back to ``st.plotly_chart`
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -52,7 +53,8 @@ export default function (component) {
     parentElement.appendChild(gd);
   }
   loadPlotly(data.src).then((Plotly) => {
-    const { figure, config } = data;
+    const { config } = data;
+    const figure = JSON.parse(data.figure);
     const frames = figure.frames ?? [];
     return Plotly.react(gd, { data: figure.data, layout: figure.layout, frames, config })
       .then(() => {
@@ -98,22 +100,35 @@ def _element():
     )
 
 
+def figure_json(figure: dict) -> str:
+    """``figure`` as the JSON text the element takes (compact, ASCII)."""
+    return json.dumps(figure, separators=(",", ":"))
+
+
 def plotly_element(
-    figure: dict,
+    figure: dict | str,
     *,
     key: str,
+    height: int | None = None,
     config: dict | None = None,
     clickable: str | None = None,
     on_click: Callable[[], None] | None = None,
 ):
-    """Draw ``figure`` (a plain dict) in a chart that updates in place across reruns.
+    """Draw ``figure`` in a chart that updates in place across reruns.
 
+    ``figure`` is a plain dict or, cheaper, its ``figure_json`` text (then pass ``height``):
+    Streamlit encodes the element's data twice per rerun (for its identity and to send it),
+    and a ready string costs a copy where a dict of a few hundred kB costs a full JSON
+    encoding each time.
     A click on a point of the trace whose ``meta`` is ``clickable`` sets the trigger value
     ``click`` (``{"x": …, "y": …}``) and calls ``on_click``; read it from
     ``st.session_state[key].click`` inside the callback.
     """
+    if isinstance(figure, dict):
+        height = height or figure.get("layout", {}).get("height")
+    text = figure if isinstance(figure, str) else figure_json(figure)
     data = {
-        "figure": figure,
+        "figure": text,
         "config": {"displaylogo": False, "responsive": True, **(config or {})},
         "src": PLOTLY_URL,
         "clickable": clickable,
@@ -121,6 +136,6 @@ def plotly_element(
     return _element()(
         key=key,
         data=data,
-        height=figure.get("layout", {}).get("height"),
+        height=height,
         on_click_change=on_click or (lambda: None),
     )
