@@ -35,9 +35,26 @@ def _libc() -> ctypes.CDLL | None:
         return None
 
 
+def _forget_expired_sessions() -> None:
+    """Let go of sessions disconnected longer than ``server.disconnectedSessionTTL``.
+
+    Streamlit keeps them in a ``TTLCache`` that drops expired entries only when it is next
+    written, i.e. when the next student connects: after a class leaves, every session it
+    had (widget state, its last figures) stays. This reaches into Streamlit's runtime
+    (1.67, pinned); should its insides change, it does nothing.
+    """
+    try:
+        from streamlit.runtime import Runtime
+
+        Runtime.instance()._session_mgr._session_storage._cache.expire()
+    except (AttributeError, RuntimeError):
+        return
+
+
 def release_memory() -> None:
     """Drop every cached computation and hand free memory back to the system."""
     st.cache_data.clear()
+    _forget_expired_sessions()
     gc.collect()
     libc = _libc()
     if libc is not None:  # glibc only; elsewhere the allocator keeps what it has
