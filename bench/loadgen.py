@@ -1,0 +1,647 @@
+"""Simulated students that speak Streamlit's own websocket protocol, many to one event loop.
+
+    report = run_load_sync("http://127.0.0.1:8501/", students=30, duration_s=60)
+    print(report.p50, report.p95, report.errors)
+
+Each student does what the browser does with the playground (read from Streamlit 1.67's
+server, ``streamlit/web/server/starlette/``, and its frontend bundle, ``streamlit/static``):
+
+1. ``GET`` the page, ``_stcore/health`` and ``_stcore/host-config``, keeping every cookie.
+   The health check is what sets the ``_streamlit_xsrf`` cookie; a proxy in front may add
+   its own (a sticky-session cookie, say).
+2. Opens ``ws(s)://host[:port]/<prefix>/_stcore/stream`` with those cookies, the page's
+   ``Origin`` and the subprotocols ``["streamlit", <value of the _streamlit_xsrf cookie>]``:
+   the frontend passes the XSRF token as the second ``Sec-WebSocket-Protocol`` entry (a
+   third would be a session id to reconnect to). The server only selects ``streamlit``.
+3. Sends ``BackMsg.rerun_script``, a ``ClientState`` with the page's query string, an empty
+   page name and page script hash (the server runs the default page), no widget states and
+   no cached message hashes, so the server never sends an element as a ``ref_hash``
+   reference to a browser cache this client does not keep. The page has loaded at the
+   first successful ``script_finished`` (a run the app cut short with ``st.rerun`` does not
+   count).
+4. Keeps every widget's value as the frontend does: the value a ``delta`` sets (when the
+   element says ``set_value``), else the one it already holds, else the element's default;
+   a stateful expander (``st.expander(key=…, on_change=…)``) only once it was toggled.
+   Widgets the last run did not draw are dropped.
+5. Every ``uniform(*interval)`` seconds moves one of the playground's hyperparameter sliders
+   (user keys ``hp_…``) to a random value it offers and sends ``rerun_script`` with the
+   state of every widget of the last run, the page script hash and the query string the
+   page last put in the URL (``page_info_changed``); the rerun's latency runs from sending
+   to its ``script_finished``. When no such slider is drawn (they sit in closed stateful
+   expanders, whose content Streamlit draws only when open), the move opens one of those
+   panels instead. A student that is still waiting for a rerun when its next move is due
+   moves as soon as the map is back, as a learner watching the map would.
+
+Students never raise: a refused or dropped connection, a timeout, an exception element, a
+failed or missing run, a slider the server did not take, or a message the browser would
+not expect all end up in ``StudentResult.errors``. Custom elements (the components-v2 map)
+and every other message are ignored. Nothing here runs in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import math
+import random
+import ssl
+import time
+import urllib.parse
+
+import numpy as np
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ClientState_pb2 import ClientState
+from streamlit.proto.Element_pb2 import Element
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.NumberInput_pb2 import NumberInput
+from streamlit.proto.Slider_pb2 import Slider
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.typing import Origin, Subprotocol
+
+# Sliders a student moves: the playground's hyperparameters (ui.state.hp_key).
+SLIDER_KEY_PREFIX = "hp_"
+# Elements that show the page loaded as the playground: its map and the optimizer picker.
+LOADED_KEYS = ("map", "optimizers")
+USER_AGENT = "optimizer-playground-loadgen (Streamlit websocket protocol)"
+# The frontend's token when the server sets no XSRF cookie (XSRF protection off).
+NO_XSRF_TOKEN = "PLACEHOLDER_AUTH_TOKEN"
+# Widgets whose value the frontend keeps and sends with every rerun; buttons only send
+# triggers when clicked, custom components (the map) nothing unless the learner clicks.
+_WIDGET_KINDS = {
+    "slider",
+    "selectbox",
+    "radio",
+    "multiselect",
+    "checkbox",
+    "number_input",
+    "text_input",
+    "text_area",
+}
+_SUCCESS = {
+    ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY,
+    ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+}
+
+
+@dataclasses.dataclass
+class StudentResult:
+    """What one simulated student saw.
+
+    Attributes:
+      student: the student's number, 0-based.
+      latencies: seconds from sending each move (a slider, or opening a panel) to its
+        ``script_finished``; one per completed rerun, the page load not included.
+      load_time: seconds from the websocket opening to the first successful
+        ``script_finished``, or ``None`` if the page never loaded.
+      errors: one human-readable line per problem (see the module doc).
+      reruns: completed reruns after the page load.
+    """
+
+    student: int
+    latencies: list[float] = dataclasses.field(default_factory=list)
+    load_time: float | None = None
+    errors: list[str] = dataclasses.field(default_factory=list)
+    reruns: int = 0
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else math.nan
+
+
+@dataclasses.dataclass
+class LoadReport:
+    """Every student's result and the run's wall-clock time in seconds."""
+
+    students: list[StudentResult]
+    duration_s: float
+
+    @property
+    def latencies(self) -> list[float]:
+        """Every rerun latency of every student, in seconds."""
+        return [t for s in self.students for t in s.latencies]
+
+    @property
+    def errors(self) -> list[str]:
+        """Every error, each prefixed with its student."""
+        return [f"student {s.student}: {e}" for s in self.students for e in s.errors]
+
+    @property
+    def p50(self) -> float:
+        """Median rerun latency in seconds (nan without reruns)."""
+        return _percentile(self.latencies, 50)
+
+    @property
+    def p95(self) -> float:
+        """95th percentile of the rerun latency in seconds (nan without reruns)."""
+        return _percentile(self.latencies, 95)
+
+    @property
+    def reruns(self) -> int:
+        """Completed reruns of all students."""
+        return sum(s.reruns for s in self.students)
+
+
+class StudentError(Exception):
+    """A problem that ends a student's session; its message goes to ``errors``."""
+
+
+# --- HTTP: just enough of a browser to collect the cookies --------------------------------
+
+
+async def _http_get(url: str, cookies: dict[str, str]) -> tuple[int, list[tuple[str, str]]]:
+    """Status and headers of ``GET url``; the body is read and dropped."""
+    parts = urllib.parse.urlsplit(url)
+    https = parts.scheme == "https"
+    context = ssl.create_default_context() if https else None
+    reader, writer = await asyncio.open_connection(
+        parts.hostname, parts.port or (443 if https else 80), ssl=context
+    )
+    try:
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        lines = [
+            f"GET {target} HTTP/1.1",
+            f"Host: {parts.netloc}",
+            f"User-Agent: {USER_AGENT}",
+            "Accept: */*",
+            "Connection: close",  # so the body ends at EOF, chunked or not
+        ]
+        if cookies:
+            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        head = await reader.readuntil(b"\r\n\r\n")
+        while await reader.read(1 << 16):
+            pass
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError, ssl.SSLError):
+            await writer.wait_closed()
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = []
+    for line in header_lines:
+        name, sep, value = line.partition(":")
+        if sep:
+            headers.append((name.strip().lower(), value.strip()))
+    return int(status_line.split()[1]), headers
+
+
+async def browser_cookies(base_url: str) -> tuple[str, dict[str, str]]:
+    """The page's final URL (after redirects) and the cookies a browser holds once it loads it."""
+    cookies: dict[str, str] = {}
+    url = base_url
+    for path in ("", "_stcore/health", "_stcore/host-config"):
+        target = urllib.parse.urljoin(url, path)
+        for _ in range(5):  # a proxy may redirect /prefix to /prefix/
+            status, headers = await _http_get(target, cookies)
+            for name, value in headers:
+                if name == "set-cookie":
+                    key, _, val = value.split(";", 1)[0].partition("=")
+                    cookies[key.strip()] = val.strip()
+            location = next((v for n, v in headers if n == "location"), None)
+            if status in (301, 302, 303, 307, 308) and location:
+                target = urllib.parse.urljoin(target, location)
+                continue
+            break
+        if status != 200:
+            raise StudentError(f"GET {target} answered HTTP {status}")
+        if not path:
+            url = target
+    return url, cookies
+
+
+def stream_url(page_url: str) -> str:
+    """The websocket address of the app whose page is ``page_url`` (keeps a path prefix)."""
+    parts = urllib.parse.urlsplit(page_url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    prefix = parts.path if parts.path.endswith("/") else parts.path.rsplit("/", 1)[0] + "/"
+    return urllib.parse.urlunsplit((scheme, parts.netloc, prefix + "_stcore/stream", "", ""))
+
+
+# --- widgets, as the frontend keeps them --------------------------------------------------
+
+
+def user_key(element_id: str) -> str | None:
+    """The user key in a widget id such as ``$$ID-<hash>-hp_adam_lr``, if it has one."""
+    if not element_id.startswith("$$ID-"):
+        return None
+    key = element_id.split("-", 2)[2]
+    return None if key == "None" else key
+
+
+def _optional(proto, name: str):
+    return getattr(proto, name) if proto.HasField(name) else None
+
+
+def widget_state(kind: str, element, held: WidgetState | None) -> WidgetState | None:
+    """The state the frontend holds for a widget element after drawing it.
+
+    ``element`` is the element's proto (``Element.<kind>``), ``held`` the state from the
+    previous run. ``None`` for elements that hold no state between reruns (buttons, custom
+    components) and for widgets without a value.
+    """
+    if kind not in _WIDGET_KINDS:
+        return None
+    if not element.set_value and held is not None:
+        return held
+    state = WidgetState(id=element.id)
+    if kind == "slider" and element.type == Slider.Type.SELECT_SLIDER:
+        values = list(element.raw_value) if element.set_value else []
+        state.string_array_value.data.extend(
+            values or [element.options[int(i)] for i in element.default]
+        )
+    elif kind == "slider":
+        values = element.value if element.set_value else element.default
+        state.double_array_value.data.extend(values)
+    elif kind in ("selectbox", "radio"):
+        value = _optional(element, "raw_value") if element.set_value else None
+        index = _optional(element, "default")
+        if value is None and index is not None and element.options:
+            value = element.options[index]
+        if value is None:
+            return None
+        state.string_value = value
+    elif kind == "multiselect":
+        values = element.raw_values if element.set_value else None
+        values = [element.options[i] for i in element.default] if values is None else values
+        state.string_array_value.data.extend(values)
+    elif kind == "checkbox":
+        state.bool_value = element.value if element.set_value else element.default
+    elif kind == "number_input":
+        value = _optional(element, "value")
+        value = _optional(element, "default") if value is None else value
+        if value is None:
+            return None
+        if element.data_type == NumberInput.DataType.INT:
+            state.int_value = int(value)
+        else:
+            state.double_value = value
+    elif kind in ("text_input", "text_area"):
+        value = _optional(element, "value") if element.set_value else None
+        value = _optional(element, "default") if value is None else value
+        if value is None:
+            return None
+        state.string_value = value
+    return state
+
+
+@dataclasses.dataclass
+class SliderChoice:
+    """A slider a student can move: its id and how to draw a value it offers."""
+
+    id: str
+    element: Slider
+
+    def random_state(self, rng: random.Random, current: WidgetState | None) -> WidgetState:
+        """A state holding a value the slider offers, other than the current one if it can."""
+        el = self.element
+        for _ in range(8):
+            state = WidgetState(id=self.id)
+            if el.type == Slider.Type.SELECT_SLIDER:
+                state.string_array_value.data.append(rng.choice(el.options))
+            else:
+                steps = max(0, round((el.max - el.min) / el.step))
+                value = min(el.max, round(el.min + rng.randint(0, steps) * el.step, 12))
+                is_int = el.data_type == Slider.DataType.INT
+                state.double_array_value.data.append(int(value) if is_int else value)
+            if current is None or state != current:
+                break
+        return state
+
+
+# --- one student's page ---------------------------------------------------------------------
+
+
+class Page:
+    """A connected page: reads every ForwardMsg as it comes and keeps the widgets' state."""
+
+    def __init__(self, ws: ClientConnection, page_url: str, errors: list[str]) -> None:
+        self.ws = ws
+        self.page_url = page_url
+        self.errors = errors
+        self.query_string = urllib.parse.urlsplit(page_url).query
+        self.page_script_hash = ""
+        self.widgets: dict[str, WidgetState] = {}  # widget id -> state, as the frontend holds
+        # Of the last run, by user key: every element id, the sliders a student may move, the
+        # expanders that keep their state (closed ones may hide sliders: Streamlit draws a
+        # stateful expander's content only when it is open).
+        self.keys: dict[str, str] = {}
+        self.sliders: dict[str, SliderChoice] = {}
+        self.expanders: dict[str, str] = {}
+        self._seen: set[str] = set()  # widget ids drawn in the current run
+        self._drawn_open: dict[str, bool] = {}  # stateful expander id -> drawn open
+        self._run_started = False
+        self._done: asyncio.Future[None] | None = None
+        self._closing = False
+        self._reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def open(cls, base_url: str, errors: list[str], *, timeout_s: float = 30.0) -> Page:
+        """Load ``base_url`` over HTTP and open its websocket, as the browser does.
+
+        Problems while the page is open go to ``errors``; the script has not run yet
+        (``rerun(first=True)`` runs it).
+        """
+        page_url, cookies = await asyncio.wait_for(browser_cookies(base_url), timeout_s)
+        parts = urllib.parse.urlsplit(page_url)
+        token = cookies.get("_streamlit_xsrf", NO_XSRF_TOKEN)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
+        ws = await connect(
+            stream_url(page_url),
+            origin=Origin(f"{parts.scheme}://{parts.netloc}"),
+            subprotocols=[Subprotocol("streamlit"), Subprotocol(token)],
+            additional_headers=headers,
+            user_agent_header=USER_AGENT,
+            proxy=None,  # loopback only, whatever the environment says
+            open_timeout=timeout_s,
+            ping_interval=None,  # browsers send no pings; the server's pings are answered
+            max_size=None,
+        )
+        return cls(ws, page_url, errors)
+
+    async def load(self, timeout_s: float = 30.0) -> float:
+        """Run the page for the first time; seconds until it finished.
+
+        Raises ``StudentError`` unless the page drew the playground (``LOADED_KEYS``).
+        """
+        started = time.monotonic()
+        await self.rerun(timeout_s, first=True)
+        elapsed = time.monotonic() - started
+        missing = [k for k in LOADED_KEYS if k not in self.keys]
+        if missing:
+            raise StudentError(f"the page loaded without {', '.join(missing)}")
+        return elapsed
+
+    def closed_expanders(self) -> list[str]:
+        """User keys of the stateful expanders that the last run drew closed."""
+        return [k for k, i in self.expanders.items() if not self._drawn_open[i]]
+
+    async def open_expander(self, key: str, timeout_s: float = 30.0) -> float:
+        """Open expander ``key`` and rerun; seconds until the run finished."""
+        state = WidgetState(id=self.expanders[key], bool_value=True)
+        self.widgets[state.id] = state
+        started = time.monotonic()
+        await self.rerun(timeout_s)
+        elapsed = time.monotonic() - started
+        if not self._drawn_open.get(state.id):
+            self.errors.append(f"expander {key} did not open")
+        return elapsed
+
+    async def move_slider(self, key: str, state: WidgetState, timeout_s: float = 30.0) -> float:
+        """Set slider ``key`` to ``state``'s value and rerun; seconds until the run finished.
+
+        A slider that the run does not draw, or draws with another value, is an error.
+        """
+        self.widgets[state.id] = state
+        started = time.monotonic()
+        await self.rerun(timeout_s)
+        elapsed = time.monotonic() - started
+        shown = self.widgets.get(state.id)
+        if shown is None:
+            self.errors.append(f"slider {key} was not drawn after it was moved")
+        elif shown != state:
+            self.errors.append(f"slider {key}: sent {_value(state)}, the run drew {_value(shown)}")
+        return elapsed
+
+    async def rerun(self, timeout_s: float = 30.0, *, first: bool = False) -> None:
+        """Send ``rerun_script`` with every widget's state and wait for the run to finish."""
+        msg = BackMsg()
+        client: ClientState = msg.rerun_script
+        client.query_string = self.query_string
+        client.page_script_hash = self.page_script_hash
+        client.page_name = ""  # the app's root page; the server picks its default page
+        client.widget_states.SetInParent()
+        if not first:
+            client.widget_states.widgets.extend(self.widgets.values())
+        client.context_info.timezone = "UTC"
+        client.context_info.timezone_offset = 0
+        client.context_info.locale = "en-US"
+        # The address bar: the page with the query string the app last wrote.
+        page = urllib.parse.urlsplit(self.page_url)._replace(query=self.query_string)
+        client.context_info.url = urllib.parse.urlunsplit(page)
+        client.context_info.color_scheme = "light"
+        if self._reader.done():
+            raise StudentError("connection closed before the rerun")
+        self._run_started = False
+        self._done = asyncio.get_running_loop().create_future()
+        try:
+            await self.ws.send(msg.SerializeToString())
+        except ConnectionClosed as exc:
+            raise StudentError(f"connection closed: {exc}") from None
+        try:
+            await asyncio.wait_for(asyncio.shield(self._done), timeout_s)
+        except TimeoutError:
+            raise StudentError(f"no script_finished within {timeout_s:g} s") from None
+
+    async def close(self) -> None:
+        """Close the websocket and stop reading."""
+        self._closing = True
+        with contextlib.suppress(Exception):
+            await self.ws.close()
+        with contextlib.suppress(Exception):
+            await self._reader
+
+    def _finish(self, error: str | None = None) -> None:
+        if self._done is not None and not self._done.done():
+            if error is None:
+                self._done.set_result(None)
+            else:
+                self._done.set_exception(StudentError(error))
+
+    async def _read(self) -> None:
+        try:
+            async for data in self.ws:
+                if isinstance(data, str):
+                    self.errors.append("unexpected text frame from the server")
+                    continue
+                try:
+                    self._handle(data)
+                except Exception as exc:  # a malformed message must not kill the reader
+                    self.errors.append(f"could not handle a ForwardMsg: {exc!r}")
+        except ConnectionClosed:
+            pass
+        finally:
+            if not self._closing:
+                rcvd = self.ws.close_code
+                reason = self.ws.close_reason or ""
+                self._finish(f"connection closed by the server (code {rcvd}) {reason}".strip())
+
+    def _handle(self, data: bytes) -> None:
+        msg = ForwardMsg()
+        msg.ParseFromString(data)
+        kind = msg.WhichOneof("type")
+        if kind == "delta":
+            delta = msg.delta.WhichOneof("type")
+            if delta == "new_element":
+                self._on_element(msg.delta.new_element)
+            elif delta == "add_block" and msg.delta.add_block.WhichOneof("type") == "expandable":
+                self._on_expander(msg.delta.add_block.expandable)
+        elif kind == "new_session":
+            self._run_started = True
+            self._seen = set()
+            self.keys, self.sliders, self.expanders = {}, {}, {}
+            if not self.page_script_hash:
+                self.page_script_hash = msg.new_session.page_script_hash
+        elif kind == "navigation":
+            # Under st.navigation the page that ran is the current page, as in the frontend.
+            if msg.navigation.page_script_hash:
+                self.page_script_hash = msg.navigation.page_script_hash
+        elif kind == "page_info_changed":
+            self.query_string = msg.page_info_changed.query_string
+        elif kind == "script_finished":
+            self._on_finished(msg.script_finished)
+        elif kind == "session_event":
+            if msg.session_event.WhichOneof("type") == "script_compilation_exception":
+                exc = msg.session_event.script_compilation_exception
+                self.errors.append(f"script compilation error: {exc.type}: {exc.message}")
+        elif kind == "page_not_found":
+            self.errors.append(f"page not found: {msg.page_not_found.page_name!r}")
+        elif kind in ("ref_hash", "auth_redirect"):
+            self.errors.append(f"unexpected ForwardMsg {kind}")
+
+    def _on_element(self, element: Element) -> None:
+        kind = element.WhichOneof("type")
+        if kind == "exception":
+            exc = element.exception
+            label = "warning" if exc.is_warning else "exception"
+            self.errors.append(f"{label} element: {exc.type}: {exc.message[:200]}")
+            return
+        proto = getattr(element, kind)
+        element_id = getattr(proto, "id", "")
+        if not isinstance(element_id, str) or not element_id:
+            return
+        key = user_key(element_id)
+        if key is not None:
+            self.keys[key] = element_id
+        state = widget_state(kind, proto, self.widgets.get(element_id))
+        if state is None:
+            return
+        self._seen.add(element_id)
+        self.widgets[element_id] = state
+        if kind == "slider" and key is not None and key.startswith(SLIDER_KEY_PREFIX):
+            self.sliders[key] = SliderChoice(element_id, proto)
+
+    def _on_expander(self, block) -> None:
+        if not block.HasField("id"):
+            return  # a plain expander: the browser keeps its state to itself
+        expanded = block.expanded if block.HasField("expanded") else block.default_expanded
+        # The frontend holds a stateful expander's state once the learner toggled it, or
+        # once a run draws it other than the run before; not when it is first drawn.
+        before = self._drawn_open.get(block.id)
+        if block.id in self.widgets or (before is not None and before != expanded):
+            self.widgets[block.id] = WidgetState(id=block.id, bool_value=expanded)
+        self._drawn_open[block.id] = expanded
+        self._seen.add(block.id)
+        key = user_key(block.id)
+        if key is not None:
+            self.keys[key] = self.expanders[key] = block.id
+
+    def _on_finished(self, status: int) -> None:
+        if status in _SUCCESS:
+            if not self._run_started:
+                return  # the end of a run before the one we asked for
+            # The frontend drops the state of widgets the last run did not draw.
+            self.widgets = {i: s for i, s in self.widgets.items() if i in self._seen}
+            self._finish()
+        elif status == ForwardMsg.ScriptFinishedStatus.FINISHED_WITH_COMPILE_ERROR:
+            self._finish("script finished with a compile error")
+        # FINISHED_EARLY_FOR_RERUN: the app called st.rerun; the next run follows.
+
+
+async def _student(
+    number: int,
+    base_url: str,
+    *,
+    start_s: float,
+    duration_s: float,
+    interval: tuple[float, float],
+    rng: random.Random,
+    timeout_s: float,
+) -> StudentResult:
+    result = StudentResult(number)
+    loop = asyncio.get_running_loop()
+    page: Page | None = None
+    try:
+        await asyncio.sleep(start_s)
+        page = await Page.open(base_url, result.errors, timeout_s=timeout_s)
+        opened = loop.time()
+        result.load_time = await page.load(timeout_s)
+        end = opened + duration_s
+        next_move = loop.time() + rng.uniform(*interval)
+        while next_move < end:
+            await asyncio.sleep(max(0.0, next_move - loop.time()))
+            sent = loop.time()
+            if page.sliders:
+                key = rng.choice(sorted(page.sliders))
+                slider = page.sliders[key]
+                moved = slider.random_state(rng, page.widgets.get(slider.id))
+                latency = await page.move_slider(key, moved, timeout_s)
+            elif closed := page.closed_expanders():
+                # The sliders sit in closed panels: open one, as the learner must.
+                latency = await page.open_expander(rng.choice(sorted(closed)), timeout_s)
+            else:
+                raise StudentError("no hyperparameter slider to move and no panel to open")
+            result.latencies.append(latency)
+            result.reruns += 1
+            # Due interval seconds after the last move, but not before the map is back.
+            next_move = max(sent + rng.uniform(*interval), loop.time())
+    except StudentError as exc:
+        result.errors.append(str(exc))
+    except InvalidStatus as exc:
+        result.errors.append(f"websocket handshake refused: HTTP {exc.response.status_code}")
+    except (OSError, InvalidHandshake) as exc:
+        result.errors.append(f"connection failed: {exc!r}")
+    except TimeoutError:
+        result.errors.append(f"connection timed out after {timeout_s:g} s")
+    except Exception as exc:  # never let one student take the run down
+        result.errors.append(f"unexpected {exc!r}")
+    finally:
+        if page is not None:
+            await page.close()
+    return result
+
+
+def _value(state: WidgetState) -> str:
+    field = state.WhichOneof("value")
+    value = getattr(state, field) if field else None
+    return str(list(value.data)) if hasattr(value, "data") else str(value)
+
+
+async def run_load(
+    base_url: str,
+    students: int,
+    duration_s: float,
+    *,
+    interval: tuple[float, float] = (2.0, 4.0),
+    seed: int = 0,
+    ramp_s: float = 5.0,
+    timeout_s: float = 30.0,
+) -> LoadReport:
+    """Run ``students`` simulated students against the app at ``base_url``.
+
+    Student ``i`` starts ``i * ramp_s / students`` seconds in, loads the page, then moves a
+    slider every ``uniform(*interval)`` seconds until ``duration_s`` seconds after its
+    websocket opened. ``timeout_s`` bounds each wait (HTTP, handshake, every run); a
+    student whose wait times out stops. The same ``seed`` replays the same moves.
+    """
+    started = time.monotonic()
+    tasks = [
+        _student(
+            i,
+            base_url,
+            start_s=i * ramp_s / max(students, 1),
+            duration_s=duration_s,
+            interval=interval,
+            rng=random.Random(f"{seed}/{i}"),
+            timeout_s=timeout_s,
+        )
+        for i in range(students)
+    ]
+    results = await asyncio.gather(*tasks)
+    return LoadReport(list(results), time.monotonic() - started)
+
+
+def run_load_sync(base_url: str, students: int, duration_s: float, **kwargs) -> LoadReport:
+    """``run_load`` in a fresh event loop (not from inside a running one)."""
+    return asyncio.run(run_load(base_url, students, duration_s, **kwargs))

@@ -1,0 +1,172 @@
+"""The load generator (bench/loadgen.py) against the real app, and its browser-like HTTP part.
+
+Functional, not timed: the benchmark (bench/bench_load.py) measures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import socket
+
+import pytest
+from e2e_support import ROOT, StreamlitServer
+from websockets.asyncio.server import serve
+from websockets.datastructures import Headers
+from websockets.http11 import Response
+
+from bench import loadgen
+
+
+@pytest.fixture(scope="module")
+def server():
+    with StreamlitServer(ROOT / "app.py") as running:
+        yield running
+
+
+def test_students_load_the_playground_and_rerun_it(server):
+    report = loadgen.run_load_sync(
+        server.url, students=3, duration_s=8, interval=(1.0, 2.0), ramp_s=1.0
+    )
+    assert report.errors == [], server.log_tail()
+    assert [s.student for s in report.students] == [0, 1, 2]
+    for student in report.students:
+        assert student.load_time is not None and student.load_time > 0
+        assert student.reruns >= 2
+        assert len(student.latencies) == student.reruns
+        assert all(math.isfinite(t) and t > 0 for t in student.latencies)
+    assert report.reruns == sum(s.reruns for s in report.students)
+    assert 0 < report.p50 <= report.p95 <= max(report.latencies)
+
+
+def test_a_moved_slider_reaches_the_scene_in_the_url(server):
+    """The server applies the value a student sends: the page writes it into the URL."""
+
+    async def move() -> tuple[str, str, list[str]]:
+        errors: list[str] = []
+        page = await loadgen.Page.open(server.url, errors)
+        try:
+            await page.load()
+            for panel in page.closed_expanders():  # the sliders may sit in closed panels
+                if {"hp_adam_lr", "hp_momentum_beta"} <= page.sliders.keys():
+                    break
+                await page.open_expander(panel)
+            before = page.query_string
+            lr = page.sliders["hp_adam_lr"]
+            value = next(v for v in lr.element.options if f"adam.lr={v}&" not in before)
+            state = loadgen.WidgetState(id=lr.id)
+            state.string_array_value.data.append(value)
+            await page.move_slider("hp_adam_lr", state)
+            beta = page.sliders["hp_momentum_beta"]
+            state = loadgen.WidgetState(id=beta.id)
+            state.double_array_value.data.append(0.5)
+            await page.move_slider("hp_momentum_beta", state)
+            return value, page.query_string, errors
+        finally:
+            await page.close()
+
+    value, query, errors = asyncio.run(move())
+    assert errors == []
+    assert f"adam.lr={value}&" in query
+    assert "momentum.beta=0.5&" in query
+
+
+def test_a_closed_port_is_a_connection_error_not_an_exception():
+    with socket.socket() as sock:  # a port that was free a moment ago and nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    report = loadgen.run_load_sync(url, students=2, duration_s=1, ramp_s=0, timeout_s=5)
+    assert len(report.students) == 2
+    for student in report.students:
+        assert student.load_time is None and student.reruns == 0
+        assert len(student.errors) == 1 and "connection" in student.errors[0].lower()
+    assert math.isnan(report.p50) and math.isnan(report.p95)
+
+
+def test_cookies_follow_redirects_and_go_back_to_the_server():
+    """A proxy's sticky cookie and Streamlit's XSRF cookie are kept and sent on."""
+    seen: list[tuple[str, str]] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        path = head.split()[1]
+        cookie = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in head.split("\r\n")
+                if ":" in line and line.lower().startswith("cookie:")
+            ),
+            "",
+        )
+        seen.append((path, cookie))
+        headers = {
+            "/class": ["Location: /class/", "Set-Cookie: route=b2; Path=/; HttpOnly"],
+            "/class/_stcore/health": ["Set-Cookie: _streamlit_xsrf=2|ab|cd|12; Path=/"],
+        }.get(path, [])
+        status = "301 Moved Permanently" if path == "/class" else "200 OK"
+        lines = [f"HTTP/1.1 {status}", "Content-Length: 2", "Connection: close", *headers]
+        writer.write(("\r\n".join(lines) + "\r\n\r\nok").encode("latin-1"))
+        await writer.drain()
+        writer.close()
+
+    async def fetch() -> tuple[str, dict[str, str]]:
+        proxy = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = proxy.sockets[0].getsockname()[1]
+        async with proxy:
+            return await loadgen.browser_cookies(f"http://127.0.0.1:{port}/class")
+
+    page_url, cookies = asyncio.run(fetch())
+    assert page_url.endswith("/class/")
+    assert cookies == {"route": "b2", "_streamlit_xsrf": "2|ab|cd|12"}
+    assert seen[0] == ("/class", "")
+    assert seen[1] == ("/class/", "route=b2")
+    assert seen[-1] == ("/class/_stcore/host-config", "route=b2; _streamlit_xsrf=2|ab|cd|12")
+    assert loadgen.stream_url(page_url) == page_url.replace("http", "ws") + "_stcore/stream"
+
+
+@pytest.mark.parametrize(
+    ("page", "stream"),
+    [
+        ("http://127.0.0.1:8501/", "ws://127.0.0.1:8501/_stcore/stream"),
+        ("https://school.example/playground/", "wss://school.example/playground/_stcore/stream"),
+        ("http://127.0.0.1:8501/?opt=adam", "ws://127.0.0.1:8501/_stcore/stream"),
+    ],
+)
+def test_stream_url_keeps_the_path_prefix(page, stream):
+    assert loadgen.stream_url(page) == stream
+
+
+def test_the_websocket_handshake_carries_cookies_origin_and_the_xsrf_token():
+    """As the frontend does: the XSRF cookie's value is the second subprotocol."""
+    handshakes: list[Headers] = []
+
+    def process_request(connection, request):
+        if request.path == "/class/_stcore/stream":
+            handshakes.append(request.headers)
+            return None  # go on with the websocket handshake
+        headers = Headers([("Content-Length", "2"), ("Connection", "close")])
+        if request.path == "/class/":
+            headers["Set-Cookie"] = "route=b2; Path=/"
+        if request.path == "/class/_stcore/health":
+            headers["Set-Cookie"] = "_streamlit_xsrf=2|ab|cd|12; Path=/"
+        return Response(200, "OK", headers, b"ok")
+
+    async def handler(websocket) -> None:
+        await websocket.close()
+
+    async def connect() -> list[str]:
+        async with serve(
+            handler, "127.0.0.1", 0, process_request=process_request, subprotocols=["streamlit"]
+        ) as server:
+            port = server.sockets[0].getsockname()[1]
+            errors: list[str] = []
+            page = await loadgen.Page.open(f"http://127.0.0.1:{port}/class/", errors)
+            assert page.ws.subprotocol == "streamlit"
+            await page.close()
+            return errors
+
+    assert asyncio.run(connect()) == []
+    (headers,) = handshakes
+    assert headers["Sec-WebSocket-Protocol"] == "streamlit, 2|ab|cd|12"
+    assert headers["Cookie"] == "route=b2; _streamlit_xsrf=2|ab|cd|12"
+    assert headers["Origin"] == f"http://{headers['Host']}"
