@@ -9,18 +9,15 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from deploy.serve_replicas import Replica  # noqa: E402 - needs ROOT on the path
+
 OUT_DIR = ROOT / "bench" / "out"
 
 CHROMIUM_PATH = "/usr/bin/chromium"
@@ -60,91 +57,24 @@ def launch_chromium(playwright, executable_path: str):
     return playwright.chromium.launch(executable_path=executable_path, args=CHROMIUM_ARGS)
 
 
-def free_port() -> int:
-    """A TCP port on the loopback interface that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class StreamlitServer(Replica):
+    """``streamlit run <script>`` on a free loopback port, its output in a temporary log.
 
-
-class StreamlitServer:
-    """``streamlit run <script>`` in its own process group, with its output in a log file."""
+    The replica of ``deploy/serve_replicas.py``, started and stopped as one: ``start()``
+    returns once ``/_stcore/health`` answers, and the server is a context manager.
+    """
 
     def __init__(self, script: Path, *, cwd: Path = ROOT) -> None:
-        self.script = Path(script)
-        self.cwd = cwd
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
-            prefix="streamlit-", suffix=".log", delete=False
-        )
-        self.log_path = Path(self._log.name)
-        self._proc: subprocess.Popen | None = None
+        super().__init__(Path(tempfile.mkdtemp(prefix="streamlit-")), script=Path(script), cwd=cwd)
 
     def start(self, timeout: float = 60.0) -> None:
-        """Start the server and return once ``/_stcore/health`` answers ``ok``."""
-        cmd = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(self.script),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(self.port),
-            # No file watcher: a benchmark run must not be disturbed by edits or inotify limits.
-            "--server.fileWatcherType",
-            "none",
-        ]
-        self._proc = subprocess.Popen(
-            cmd,
-            cwd=self.cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # own process group, so stop() reaches every child
-        )
-        deadline = time.monotonic() + timeout
-        health = f"{self.url}_stcore/health"
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise RuntimeError(
-                    f"streamlit exited with code {self._proc.returncode}:\n{self.log_tail()}"
-                )
-            with (
-                contextlib.suppress(OSError, urllib.error.URLError),
-                urllib.request.urlopen(health, timeout=2) as response,
-            ):
-                if response.status == 200 and response.read().strip() == b"ok":
-                    return
-            time.sleep(0.2)
-        self.stop()
-        raise TimeoutError(f"{health} did not answer within {timeout:.0f} s:\n{self.log_tail()}")
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Terminate the server's process group; kill it if it does not exit in time."""
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=timeout)
-        if not self._log.closed:
-            self._log.close()
-
-    def log_tail(self, n_chars: int = 4000) -> str:
-        """The end of the server's combined stdout and stderr."""
-        self._log.flush()
-        return self.log_path.read_text(errors="replace")[-n_chars:]
+        """Start the server and return once it answers its health check."""
+        self.launch()
+        try:
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
 
     def __enter__(self) -> StreamlitServer:
         self.start()
