@@ -15,8 +15,9 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# MALLOC_ARENA_MAX=1: see deploy/serve_replicas.py (SERVER_ENV).
 run: $(VENV)/.runtime
-	$(VENV)/bin/streamlit run app.py
+	MALLOC_ARENA_MAX=1 $(VENV)/bin/streamlit run app.py
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -40,6 +40,11 @@ NGINX_PATH = "/usr/sbin/nginx"
 NGINX_PACKAGE = "nginx"  # Debian's: apt-get install -y nginx
 STICKY_COOKIE = "pg_replica"
 FIRST_REPLICA_PORT = 8501  # --print-config: replicas on 8501, 8502, …
+# One glibc malloc arena: Streamlit runs each rerun in a new thread, and with an arena per
+# thread freed memory stays scattered over many of them; with one, the server's memory
+# returns to within 10 % of idle after a class leaves (bench/bench_load.py). The GIL lets
+# one thread run Python at a time anyway. Also set in deploy/Dockerfile and `make run`.
+SERVER_ENV = {"MALLOC_ARENA_MAX": "1"}
 
 
 def find_nginx() -> str | None:
@@ -92,11 +97,14 @@ class _Process:
         self.log_path = log_path
         self._proc: subprocess.Popen | None = None
 
-    def _launch(self, cmd: list[str], cwd: Path) -> subprocess.Popen:
+    def _launch(
+        self, cmd: list[str], cwd: Path, env: dict[str, str] | None = None
+    ) -> subprocess.Popen:
         with self.log_path.open("ab") as log:
             self._proc = subprocess.Popen(
                 cmd,
                 cwd=cwd,
+                env={**os.environ, **(env or {})},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -158,6 +166,7 @@ class Replica(_Process):
                 "none",
             ],
             cwd=self.cwd,
+            env=SERVER_ENV,
         )
 
     def wait_ready(self, timeout: float = 90.0) -> None:
