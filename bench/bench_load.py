@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"server {server.url} (log {server.log_path})")
     url = args.url or server.url
     # The server's Popen is private (tests/e2e_support); its pid leads the process group.
-    pid = args.pid if args.url else server._proc.pid
+    pid = args.pid if args.url else server.pid
     started = time.monotonic()
     levels: list[Level] = []
     idle = settled = idle_cache = settled_cache = None

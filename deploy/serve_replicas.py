@@ -112,6 +112,11 @@ class _Process:
             )
         return self._proc
 
+    @property
+    def pid(self) -> int | None:
+        """The process id (its group's too), or ``None`` when it is not started."""
+        return None if self._proc is None else self._proc.pid
+
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 

@@ -230,11 +230,12 @@ def _moving(path: Path, shown: np.ndarray, window, log_loss: bool) -> list[list[
     loss = path.loss[stops]
     loss = np.maximum(loss, 1e-300) if log_loss else loss
     xs, ys = _r(pinned[:, 0]), _r(pinned[:, 1])
+    rounded = np.round(path.xy, 4)  # once, not once per frame: a figure has hundreds
     trails, markers, loss_markers = [], [], []
     for k, stop in enumerate(stops.tolist()):
         since = min(int(shown[max(0, k - TRAIL_FRAMES)]), stop)
-        trail = _thinned(path.xy[since : stop + 1])
-        trails.append({"x": _r(trail[:, 0]), "y": _r(trail[:, 1])})
+        trail = _thinned(rounded[since : stop + 1])
+        trails.append({"x": trail[:, 0].tolist(), "y": trail[:, 1].tolist()})
         markers.append({"x": [xs[k]], "y": [ys[k]], "marker": {"symbol": symbols[k]}})
         loss_markers.append({"x": [stop], "y": [float(f"{loss[k]:.6g}")]})
     return [trails, markers, loss_markers]
