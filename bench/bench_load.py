@@ -16,7 +16,9 @@ they share its 2 cores with the server: the last column is their share.
 
 A background thread samples the server's process group every 0.5 s: RSS (``VmRSS``) and
 CPU (``utime + stime``, in % of one core). Idle RSS is taken after one student has loaded
-the page once and the server has been left alone for ``--idle`` seconds. Each level then
+the page and moved sliders for ``--warmup`` seconds and the server has then been left
+alone for ``--idle`` seconds (by default past ui/janitor.py's 150 s, so the idle level is a
+warmed-up server at rest, as it is again a few minutes after a class). Each level then
 runs for ``--duration`` seconds (students start over ``--ramp`` seconds), with ``--gap``
 seconds between levels. After the last one, no student for ``--settle`` seconds; Streamlit
 drops a disconnected session's state after ``server.disconnectedSessionTTL`` (120 s), so
@@ -257,7 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=_parse_levels, default=[1, 10, 30, 60])
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per level")
     parser.add_argument("--settle", type=float, default=180.0, help="seconds without students")
-    parser.add_argument("--idle", type=float, default=10.0, help="idle seconds after warm-up")
+    parser.add_argument(
+        "--warmup", type=float, default=20.0, help="seconds one student moves sliders first"
+    )
+    # The idle level is the warmed-up server at rest: past ui/janitor.py's IDLE_S (150 s),
+    # as it will be again a few minutes after a class.
+    parser.add_argument("--idle", type=float, default=180.0, help="idle seconds after warm-up")
     parser.add_argument("--gap", type=float, default=5.0, help="seconds between levels")
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds to start all students")
     parser.add_argument("--interval", type=_parse_interval, default=(2.0, 4.0), help="lo,hi s")
@@ -283,13 +290,14 @@ def main(argv: list[str] | None = None) -> int:
     pid = args.pid if args.url else server.pid
     started = time.monotonic()
     levels: list[Level] = []
-    idle = settled = idle_cache = settled_cache = None
+    idle = settled = idle_cache = settled_cache = first_page = None
     settle_trace: list[str] = []
     try:
         with Sampler(pid) if pid else contextlib.nullcontext() as sampler:
-            warm = run_load_sync(url, 1, 0.0, ramp_s=0.0)
+            warm = run_load_sync(url, 1, args.warmup, ramp_s=0.0)
             if warm.errors:
                 say(f"warm-up student: {warm.errors}")
+            first_page = sampler.rss_now() if sampler else None
             say(f"warm-up: page loaded in {warm.students[0].load_time} s; idle {args.idle:g} s")
             time.sleep(args.idle)
             idle = sampler.rss_now() if sampler else None
@@ -329,7 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if idle is not None:
         lines.append(
-            f"Idle after warm-up: RSS {_mib(idle)} MiB, st.cache {_mib(idle_cache, 1)} MiB"
+            f"Right after the warm-up student ({args.warmup:g} s of slider moves): RSS"
+            f" {_mib(first_page)} MiB. Idle ({args.idle:g} s later, the janitor's pass"
+            f" included): RSS {_mib(idle)} MiB, st.cache {_mib(idle_cache, 1)} MiB"
         )
     if settle_trace:
         lines.append("RSS while settling: " + ", ".join(settle_trace))
