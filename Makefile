@@ -15,9 +15,9 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# MALLOC_ARENA_MAX=1: see deploy/serve_replicas.py (SERVER_ENV).
+# MALLOC_ARENA_MAX, PYTHONMALLOC: see deploy/serve_replicas.py (SERVER_ENV).
 run: $(VENV)/.runtime
-	MALLOC_ARENA_MAX=1 $(VENV)/bin/streamlit run app.py
+	MALLOC_ARENA_MAX=1 PYTHONMALLOC=malloc $(VENV)/bin/streamlit run app.py
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
@@ -36,3 +36,4 @@ bench: $(VENV)/.dev
 	$(PY) bench/bench_sweep.py
 	$(PY) bench/bench_train.py
 	$(PY) bench/bench_latency.py
+	$(PY) bench/bench_load.py

@@ -40,11 +40,15 @@ NGINX_PATH = "/usr/sbin/nginx"
 NGINX_PACKAGE = "nginx"  # Debian's: apt-get install -y nginx
 STICKY_COOKIE = "pg_replica"
 FIRST_REPLICA_PORT = 8501  # --print-config: replicas on 8501, 8502, …
-# One glibc malloc arena: Streamlit runs each rerun in a new thread, and with an arena per
-# thread freed memory stays scattered over many of them; with one, the server's memory
-# returns to within 10 % of idle after a class leaves (bench/bench_load.py). The GIL lets
-# one thread run Python at a time anyway. Also set in deploy/Dockerfile and `make run`.
-SERVER_ENV = {"MALLOC_ARENA_MAX": "1"}
+# How the app server allocates memory, so that it returns to idle after a class leaves
+# (bench/bench_load.py; ui/janitor.py hands the free pages back with malloc_trim):
+# - one glibc arena: Streamlit runs each rerun in a new thread, and with an arena per thread
+#   freed memory stays scattered over many of them (the GIL runs one thread at a time);
+# - Python's objects from malloc, not pymalloc's 1 MiB arenas, which go back to the system
+#   only when every object in them is gone: after a class, few are.
+# With both, RSS came back to +5 % of idle after 60 students, against +13 % with neither.
+# Also set in deploy/Dockerfile and `make run`.
+SERVER_ENV = {"MALLOC_ARENA_MAX": "1", "PYTHONMALLOC": "malloc"}
 
 
 def find_nginx() -> str | None:
