@@ -46,7 +46,7 @@ FIRST_REPLICA_PORT = 8501  # --print-config: replicas on 8501, 8502, …
 #   freed memory stays scattered over many of them (the GIL runs one thread at a time);
 # - Python's objects from malloc, not pymalloc's 1 MiB arenas, which go back to the system
 #   only when every object in them is gone: after a class, few are.
-# With both, RSS came back to +5 % of idle after 60 students, against +13 % with neither.
+# With both, RSS came back to +9 % of idle after a full bench_load run, +13 % with neither.
 # Also set in deploy/Dockerfile and `make run`.
 SERVER_ENV = {"MALLOC_ARENA_MAX": "1", "PYTHONMALLOC": "malloc"}
 
