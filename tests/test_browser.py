@@ -189,3 +189,32 @@ def test_a_click_on_the_map_moves_the_start_point(page, server) -> None:
     assert x0 > 0 and y0 > 0, f"the click landed at ({x0}, {y0})"
     query = parse_qs(urlparse(page.url).query)
     assert float(query["x0"][0]) == x0 and float(query["y0"][0]) == y0  # the link follows
+
+
+def test_the_gif_download_is_the_race_as_an_animated_picture(page, server) -> None:
+    from PIL import Image
+
+    page.wait_for_selector(MAP_SELECTOR)
+    wait_until_idle(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Animation (GIF)").click()
+    assert download.value.suggested_filename == "optimizer-race.gif"
+    picture = Image.open(download.value.path())
+    assert picture.format == "GIF" and picture.size == (640, 480)
+    assert picture.n_frames > 50  # the default scene's 200 steps, thinned to ≤ 100 frames
+    assert_no_exception(page, server)
+
+
+def test_a_locked_challenge_link_reveals_the_race_after_a_guess(page, server) -> None:
+    page.goto(server.url + "?preset=narrow-valley&challenge=1&lock=1")
+    page.wait_for_selector(MAP_SELECTOR)
+    wait_until_idle(page)
+    assert page.locator(".st-key-landscape").count() == 0  # locked: no landscape picker
+    reveal = page.get_by_role("button", name="Reveal the race")
+    assert reveal.is_disabled()
+    page.locator(".st-key-guess").get_by_text("Momentum", exact=True).click()
+    wait_until_idle(page)
+    reveal.click()
+    page.get_by_text("Right! Momentum gets there first").wait_for()
+    assert page.get_by_text("Who converges fastest?").count() == 1
+    assert_no_exception(page, server)
