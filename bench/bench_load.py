@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         server.start()
         say(f"server {server.url} (log {server.log_path})")
     url = args.url or server.url
-    # The server's Popen is private (tests/e2e_support); its pid leads the process group.
+    # The server's pid leads its process group, which the sampler sums over.
     pid = args.pid if args.url else server.pid
     started = time.monotonic()
     levels: list[Level] = []

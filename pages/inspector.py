@@ -17,7 +17,8 @@ PLAY_EVERY = 0.5  # seconds between frames while playing
 # --- Controls (sidebar) ----------------------------------------------------------------------
 with st.sidebar:
     st.subheader("Landscape")
-    land_key, formula_error = controls.landscape_controls()
+    land_key, formula_error = state.landscape_key()
+    controls.landscape_controls(formula_error)
 
     st.subheader("Optimizer")
     name = st.selectbox(

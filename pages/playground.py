@@ -37,7 +37,7 @@ def sidebar_controls() -> None:
 
         if shows("landscape"):
             st.subheader("Landscape")
-            controls.landscape_controls()
+            controls.landscape_controls(formula_error)
 
         st.subheader("Optimizers")
         controls.optimizer_controls("Race", "optimizers", shows)
@@ -56,8 +56,9 @@ def sidebar_controls() -> None:
             )
 
 
-land_key, _ = state.landscape_key()  # a formula's error shows under its box
+land_key, formula_error = state.landscape_key()  # the error shows under the formula box
 scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("preset", ""))
+scene_key = state.challenge_key(scene)  # names the race: its figure's cache key, its challenge
 land = cache.landscape(land_key)
 
 # --- The race --------------------------------------------------------------------------------
@@ -85,7 +86,7 @@ window = tuple(tuple(map(float, w)) for w in land.window)
 # In a challenge the race stays hidden (only the start is drawn) until the learner has guessed.
 revealed = True
 if st.session_state.get("challenge"):
-    revealed, guess = controls.challenge_card(scene, labels, state.challenge_key(scene))
+    revealed, guess = controls.challenge_card(scene, labels, scene_key)
     if revealed:
         right, sentence = report.challenge_verdict(
             scene.optimizers, labels, trajectories, scene.tol, guess
@@ -100,7 +101,7 @@ shown = paths if revealed else [report.start_only(p) for p in paths]
 def race_figure_json() -> str:
     """The animated map-and-loss figure of this scene as JSON (also the HTML download)."""
     return cache.figure_json(
-        ("race", state.challenge_key(scene), land_key, revealed),
+        ("race", scene_key, land_key, revealed),
         lambda: figures.race_figure(
             cache.contour(land_key, window),
             shown,

@@ -120,7 +120,8 @@ with st.sidebar:
             controls.choice_input(choice, state.hp_key(name, choice.name))
 
     st.subheader("Landscape")
-    land_key, formula_error = controls.landscape_controls()
+    land_key, formula_error = state.landscape_key()
+    controls.landscape_controls(formula_error)
     st.subheader("Run")
     controls.run_controls()
 

@@ -10,18 +10,20 @@ from test_app import APP, TIMEOUT, figure, open_expander, render
 
 import optim_core
 from ui import report, state
+from ui.presets import SCENES
+
+
+def widgets_on_page(at: AppTest) -> list:
+    widgets = [*at.slider, *at.select_slider, *at.selectbox, *at.multiselect, *at.number_input]
+    return [*widgets, *at.radio, *at.toggle, *at.text_input]
 
 
 def labels_on_page(at: AppTest) -> set[str]:
-    widgets = [*at.slider, *at.select_slider, *at.selectbox, *at.multiselect, *at.number_input]
-    widgets += [*at.radio, *at.toggle, *at.text_input]
-    return {w.label for w in widgets}
+    return {w.label for w in widgets_on_page(at)}
 
 
 def keys_on_page(at: AppTest) -> set[str]:
-    widgets = [*at.slider, *at.select_slider, *at.selectbox, *at.multiselect, *at.number_input]
-    widgets += [*at.radio, *at.toggle, *at.text_input]
-    return {w.key for w in widgets}
+    return {w.key for w in widgets_on_page(at)}
 
 
 # --- the flags in the link ----------------------------------------------------------------------
@@ -96,16 +98,10 @@ def test_a_locked_link_leaves_only_the_racing_optimizers_sliders():
     assert not at.exception
     keys = keys_on_page(at)
     assert not keys & {"preset", "landscape", "optimizers", "x0", "y0", "steps", "noise", "tol"}
-    racing = state.scene_from_query({"preset": "adam-adapts"}, state_presets())[0].optimizers
+    racing = state.scene_from_query({"preset": "adam-adapts"}, SCENES)[0].optimizers
     assert {state.hp_key(opt, "lr") for opt in racing} <= keys
     assert at.query_params["hide"]  # a reload keeps the lock
     assert not any("Make an exercise link" in e.label for e in at.expander)
-
-
-def state_presets():
-    from ui.presets import SCENES
-
-    return SCENES
 
 
 def test_a_learners_own_page_shows_everything_and_the_exercise_link_builder():

@@ -72,10 +72,11 @@ def choice_input(choice: Choice, key: str, *, label: str | None = None) -> objec
 # --- control groups shared by the pages ---------------------------------------------------------
 
 
-def landscape_controls() -> tuple[tuple, str | None]:
-    """The landscape picker with its parameters or the formula box.
+def landscape_controls(formula_error: str | None) -> None:
+    """The landscape picker with its parameters, or the formula box with ``formula_error``.
 
-    Returns the landscape to draw (a cache key) and the formula's error, if any.
+    The page reads the landscape to draw and the error from ``state.landscape_key()``
+    first: the widgets' values are in session state before they are drawn.
     """
     st.selectbox(
         "f(x, y)",
@@ -86,7 +87,6 @@ def landscape_controls() -> tuple[tuple, str | None]:
         ),
         on_change=state.on_landscape_change,
     )
-    land_key, formula_error = state.landscape_key()
     if st.session_state["landscape"] == "custom":
         st.text_input(
             "Your f(x, y)",
@@ -99,7 +99,6 @@ def landscape_controls() -> tuple[tuple, str | None]:
     else:
         for param in optim_core.LANDSCAPES[st.session_state["landscape"]].params:
             param_slider(param, f"land_{param.name}")
-    return land_key, formula_error
 
 
 def hyperparameter_controls(

@@ -218,7 +218,7 @@ def scene_from_query(
     known = {"land", "fx", "opt", "x0", "y0", "sched", "preset", "view", "inspect", "k"} | {
         p.name for p in SCENE_PARAMS
     }
-    known |= {"hide", "lock", "challenge"}  # the classroom flags, read by classroom_from_query
+    known |= set(CLASSROOM_FLAGS)  # read by classroom_from_query
     fields: dict[str, object] = {}
 
     landscape = query.get("land", base.landscape)
@@ -345,6 +345,7 @@ HIDEABLE = {
 # ``?lock=1`` keeps the scene the teacher chose: only the racing optimizers' sliders remain.
 LOCKED = ("preset", "landscape", "optimizers", "start", "steps", "noise", "schedule", "tol")
 CLASSROOM_KEY = "classroom"
+CLASSROOM_FLAGS = ("hide", "lock", "challenge")  # the link's keys for a Classroom
 
 
 @dataclasses.dataclass(frozen=True)
