@@ -329,9 +329,10 @@ class Page:
         self.keys: dict[str, str] = {}
         self.sliders: dict[str, SliderChoice] = {}
         self.expanders: dict[str, str] = {}
-        self._seen: set[str] = set()  # widget ids drawn in the current run
+        self._seen: set[str] = set()  # ids of the widgets and keyed elements drawn this run
         self._drawn_open: dict[str, bool] = {}  # stateful expander id -> drawn open
         self._run_started = False
+        self._fragment_run = False  # the current run reruns a fragment, not the page
         self._done: asyncio.Future[None] | None = None
         self._closing = False
         self._reader = asyncio.create_task(self._read())
@@ -480,7 +481,9 @@ class Page:
         elif kind == "new_session":
             self._run_started = True
             self._seen = set()
-            self.keys, self.sliders, self.expanders = {}, {}, {}
+            # A fragment's run redraws the fragment only; the rest of the page stays. A full
+            # run drops what it did not draw once it has finished, as the frontend does.
+            self._fragment_run = bool(msg.metadata.run.fragment_ids)
             if not self.page_script_hash:
                 self.page_script_hash = msg.new_session.page_script_hash
         elif kind == "navigation":
@@ -514,6 +517,7 @@ class Page:
         key = user_key(element_id)
         if key is not None:
             self.keys[key] = element_id
+            self._seen.add(element_id)
         state = widget_state(kind, proto, self.widgets.get(element_id))
         if state is None:
             return
@@ -541,8 +545,14 @@ class Page:
         if status in _SUCCESS:
             if not self._run_started:
                 return  # the end of a run before the one we asked for
-            # The frontend drops the state of widgets the last run did not draw.
-            self.widgets = {i: s for i, s in self.widgets.items() if i in self._seen}
+            # The frontend drops the elements, and the state of widgets, that the last full
+            # run did not draw.
+            if not self._fragment_run:
+                seen = self._seen
+                self.widgets = {i: s for i, s in self.widgets.items() if i in seen}
+                self.keys = {k: i for k, i in self.keys.items() if i in seen}
+                self.sliders = {k: c for k, c in self.sliders.items() if c.id in seen}
+                self.expanders = {k: i for k, i in self.expanders.items() if i in seen}
             self._finish()
         elif status == ForwardMsg.ScriptFinishedStatus.FINISHED_WITH_COMPILE_ERROR:
             self._finish("script finished with a compile error")

@@ -18,12 +18,22 @@ problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
 classroom: state.Classroom = st.session_state[state.CLASSROOM_KEY]
 shows = classroom.shows
 
+RACE = "race"  # the fragment that draws the race (see race())
+
+
+def rerun_race() -> None:
+    """The callback of a slider that changes only the race: rerun the race, not the page.
+
+    The learner's everyday move, η or β, then costs the server the race alone and the
+    browser the map and the table, not the thirty controls of the sidebar.
+    """
+    st.rerun(RACE)
+
 
 # --- Controls (sidebar) ----------------------------------------------------------------------
-# Drawn last (see the end of the page): every widget's value is in session state before the
-# script starts, so the race can be computed and sent first, and the map redraws without
-# waiting for the browser to re-render thirty controls.
-def sidebar_controls() -> None:
+# Drawn after the race (see the end of the page): every widget's value is in session state
+# before the script starts, so the race is computed and sent first.
+def sidebar_controls(formula_error: str | None) -> None:
     with st.sidebar:
         if shows("preset"):
             st.selectbox(
@@ -40,13 +50,15 @@ def sidebar_controls() -> None:
             controls.landscape_controls(formula_error)
 
         st.subheader("Optimizers")
-        controls.optimizer_controls("Race", "optimizers", shows)
+        controls.optimizer_controls("Race", "optimizers", shows, on_change=rerun_race)
 
         if any(map(shows, ("start", "steps", "noise", "schedule", "tol"))):
             st.subheader("Run")
-            controls.run_controls(shows)
+            controls.run_controls(shows, on_change=rerun_race)
             if shows("tol"):
-                controls.param_slider(state.TOL, "tol", label="convergence tolerance on f − f*")
+                controls.param_slider(
+                    state.TOL, "tol", label="convergence tolerance on f − f*", on_change=rerun_race
+                )
 
         if not classroom.challenge:
             st.toggle(
@@ -56,152 +68,168 @@ def sidebar_controls() -> None:
             )
 
 
-land_key, formula_error = state.landscape_key()  # the error shows under the formula box
-scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("preset", ""))
-scene_key = state.challenge_key(scene)  # names the race: its figure's cache key, its challenge
-land = cache.landscape(land_key)
-
 # --- The race --------------------------------------------------------------------------------
-st.title("Optimizer Playground")
-controls.link_warnings(problems)
-if scene.preset in presets.PRESETS:
-    preset = presets.PRESETS[scene.preset]
-    st.info(f"**{preset.title}.** {preset.text}", icon=":material/visibility:")
+@st.fragment(key=RACE)
+def race(land_key: tuple) -> None:
+    """The race of the scene the widgets show: map and loss, notes, table, downloads, link.
 
-start = (float(st.session_state["x0"]), float(st.session_state["y0"]))
-labels = [optim_core.OPTIMIZERS[n].label for n in scene.optimizers]
-hyper = [scene.hyperparams(n) for n in scene.optimizers]
-trajectories = [
-    cache.scene_trajectory(scene, land_key, start, name, values)
-    for name, values in zip(scene.optimizers, hyper, strict=True)
-]
-# The legend states each run's η, so a race at tuned η says so on the chart.
-paths = [
-    report.to_path(name, f"{label} (η = {values['lr']:g})", traj, land, start)
-    for name, label, values, traj in zip(scene.optimizers, labels, hyper, trajectories, strict=True)
-]
-log_loss = land.f_min is not None and np.isfinite(land.f_min)
-window = tuple(tuple(map(float, w)) for w in land.window)
-
-# In a challenge the race stays hidden (only the start is drawn) until the learner has guessed.
-revealed = True
-if st.session_state.get("challenge"):
-    revealed, guess = controls.challenge_card(scene, labels, scene_key)
-    if revealed:
-        right, sentence = report.challenge_verdict(
-            scene.optimizers, labels, trajectories, scene.tol, guess
+    A fragment: a slider that calls ``rerun_race`` reruns only this. ``land_key`` comes
+    from the full run, as only controls outside the fragment change the landscape.
+    """
+    scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("preset", ""))
+    scene_key = state.challenge_key(scene)  # names the race: its figure's cache key, its challenge
+    land = cache.landscape(land_key)
+    start = (float(st.session_state["x0"]), float(st.session_state["y0"]))
+    labels = [optim_core.OPTIMIZERS[n].label for n in scene.optimizers]
+    hyper = [scene.hyperparams(n) for n in scene.optimizers]
+    trajectories = [
+        cache.scene_trajectory(scene, land_key, start, name, values)
+        for name, values in zip(scene.optimizers, hyper, strict=True)
+    ]
+    # The legend states each run's η, so a race at tuned η says so on the chart.
+    paths = [
+        report.to_path(name, f"{label} (η = {values['lr']:g})", traj, land, start)
+        for name, label, values, traj in zip(
+            scene.optimizers, labels, hyper, trajectories, strict=True
         )
-        if right:
-            st.success(f"Right! {sentence}", icon=":material/check_circle:")
+    ]
+    log_loss = land.f_min is not None and np.isfinite(land.f_min)
+    window = tuple(tuple(map(float, w)) for w in land.window)
+    minima = np.asarray(land.minima, dtype=float).reshape(-1, 2)
+
+    # In a challenge the race stays hidden (only the start is drawn) until the learner guessed.
+    revealed = True
+    if st.session_state.get("challenge"):
+        revealed, guess = controls.challenge_card(scene, labels, scene_key)
+        if revealed:
+            right, sentence = report.challenge_verdict(
+                scene.optimizers, labels, trajectories, scene.tol, guess
+            )
+            if right:
+                st.success(f"Right! {sentence}", icon=":material/check_circle:")
+            else:
+                st.error(f"Not this time. {sentence}", icon=":material/cancel:")
+    shown = paths if revealed else [report.start_only(p) for p in paths]
+
+    def race_figure_json(*, player: bool = True, click_targets: int = 0) -> str:
+        """The animated map-and-loss figure of this scene as JSON.
+
+        With plotly's own player for the HTML download and the fallback chart; the app's
+        element draws its own (see ``ui.plotly_element``).
+        """
+        return cache.figure_json(
+            ("race", scene_key, land_key, revealed, player, click_targets),
+            lambda: figures.race_figure(
+                cache.contour(land_key, window),
+                shown,
+                window,
+                minima,
+                steps=scene.steps,
+                loss_title="f − f*" if log_loss else "f",
+                log_loss=log_loss,
+                player=player,
+                click_targets=click_targets,
+            ),
+        )
+
+    if shows("view"):
+        st.radio(
+            "View",
+            list(state.VIEWS),
+            key="view",
+            format_func=state.VIEWS.get,
+            horizontal=True,
+            label_visibility="collapsed",
+        )
+    if scene.view == "race":
+        if plotly_element.available():
+            plotly_element.plotly_element(
+                race_figure_json(player=False),
+                key="map",
+                height=figures.RACE_HEIGHT,
+                config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
+                click_anywhere=shows("start"),
+                player_frame_ms=figures.FRAME_MS,
+                on_click=state.on_map_click,
+            )
         else:
-            st.error(f"Not this time. {sentence}", icon=":material/cancel:")
-shown = paths if revealed else [report.start_only(p) for p in paths]
-
-
-def race_figure_json() -> str:
-    """The animated map-and-loss figure of this scene as JSON (also the HTML download)."""
-    return cache.figure_json(
-        ("race", scene_key, land_key, revealed),
-        lambda: figures.race_figure(
-            cache.contour(land_key, window),
-            shown,
-            window,
-            np.asarray(land.minima, dtype=float).reshape(-1, 2),
-            steps=scene.steps,
-            loss_title="f − f*" if log_loss else "f",
-            log_loss=log_loss,
-        ),
-    )
-
-
-if shows("view"):
-    st.radio(
-        "View",
-        list(state.VIEWS),
-        key="view",
-        format_func=state.VIEWS.get,
-        horizontal=True,
-        label_visibility="collapsed",
-    )
-if scene.view == "race":
-    if plotly_element.available():
-        plotly_element.plotly_element(
-            race_figure_json(),
-            key="map",
-            height=figures.RACE_HEIGHT,
-            config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
-            clickable="click-grid" if shows("start") else None,
-            on_click=state.on_map_click,
+            st.plotly_chart(
+                figures.DictFigure(json.loads(race_figure_json(click_targets=20))),
+                key="map",
+                on_select=state.on_map_click if shows("start") else "ignore",
+                selection_mode="points",
+                config={"displaylogo": False, "scrollZoom": False},
+            )
+        st.caption(
+            "Press ▶ Play to race; drag the step slider to scrub."
+            + (" Click anywhere on the map to start the race there." if shows("start") else "")
+            + " Faint lines are each optimizer's whole path."
         )
     else:
+        surf_grid = cache.grid(land_key, window, cache.SURFACE_RESOLUTION)
+        path_z = [cache.display_z(land, land.f(p.xy))[0] for p in shown]
         st.plotly_chart(
-            figures.DictFigure(json.loads(race_figure_json())),
-            key="map",
-            on_select=state.on_map_click if shows("start") else "ignore",
-            selection_mode="points",
-            config={"displaylogo": False, "scrollZoom": False},
+            figures.DictFigure(figures.surface_figure(surf_grid, shown, path_z)), key="surface"
         )
-    st.caption(
-        "Press ▶ Play to race; drag the step slider to scrub."
-        + (" Click anywhere on the map to start the race there." if shows("start") else "")
-        + " Faint lines are each optimizer's whole path."
-    )
-else:
-    surf_grid = cache.grid(land_key, window, cache.SURFACE_RESOLUTION)
-    path_z = [cache.display_z(land, land.f(p.xy))[0] for p in shown]
-    st.plotly_chart(
-        figures.DictFigure(figures.surface_figure(surf_grid, shown, path_z)), key="surface"
-    )
 
-if revealed:
-    for note in report.divergence_notes(labels, trajectories, hyper):
-        st.error(note, icon=":material/error:")
+    if revealed:
+        for note in report.divergence_notes(labels, trajectories, hyper):
+            st.error(note, icon=":material/error:")
 
-if revealed and shows("table"):
-    st.subheader("Who converges fastest?")
-    # A static table: the interactive data grid costs every rerun far more to redraw.
-    st.table(report.as_text(report.comparison_rows(labels, trajectories, land, scene.tol)))
+    if revealed and shows("table"):
+        st.subheader("Who converges fastest?")
+        # A static table: the interactive data grid costs every rerun far more to redraw.
+        st.table(report.as_text(report.comparison_rows(labels, trajectories, land, scene.tol)))
 
-sidebar_controls()
+    # Sharing and export
+    state.finish_run(scene)
+    share, csv_col, html_col, gif_col = st.columns([2, 1, 1, 1])
+    share.caption("The address bar holds every setting: copy it to share this exact scene.")
+    if revealed and shows("downloads"):
+        csv_col.download_button(
+            "Trajectories (CSV)",
+            data=lambda: report.trajectories_csv(labels, trajectories),
+            file_name="trajectories.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+        html_col.download_button(
+            "Animation (HTML)",
+            data=lambda: pio.to_html(
+                json.loads(race_figure_json()),
+                include_plotlyjs=True,
+                full_html=True,
+                validate=False,
+            ),
+            file_name="optimizer-race.html",
+            mime="text/html",
+            on_click="ignore",
+        )
+        gif_col.download_button(
+            "Animation (GIF)",
+            data=lambda: gif.race_gif(
+                cache.grid(land_key, window, cache.CONTOUR_RESOLUTION).z,
+                window,
+                paths,
+                minima,
+                steps=scene.steps,
+                title=land.label,
+            ),
+            file_name="optimizer-race.gif",
+            mime="image/gif",
+            on_click="ignore",
+            help="For slides: the race as an animated picture that loops.",
+        )
+    if not classroom.hidden:
+        controls.exercise_link(scene)
 
-# --- Sharing and export ------------------------------------------------------------------------
-state.finish_run(scene)
-share, csv_col, html_col, gif_col = st.columns([2, 1, 1, 1])
-share.caption("The address bar holds every setting: copy it to share this exact scene.")
-if revealed and shows("downloads"):
-    csv_col.download_button(
-        "Trajectories (CSV)",
-        data=lambda: report.trajectories_csv(labels, trajectories),
-        file_name="trajectories.csv",
-        mime="text/csv",
-        on_click="ignore",
-    )
-    html_col.download_button(
-        "Animation (HTML)",
-        data=lambda: pio.to_html(
-            json.loads(race_figure_json()),
-            include_plotlyjs=True,
-            full_html=True,
-            validate=False,
-        ),
-        file_name="optimizer-race.html",
-        mime="text/html",
-        on_click="ignore",
-    )
-    gif_col.download_button(
-        "Animation (GIF)",
-        data=lambda: gif.race_gif(
-            cache.grid(land_key, window, cache.CONTOUR_RESOLUTION).z,
-            window,
-            paths,
-            np.asarray(land.minima, dtype=float).reshape(-1, 2),
-            steps=scene.steps,
-            title=land.label,
-        ),
-        file_name="optimizer-race.gif",
-        mime="image/gif",
-        on_click="ignore",
-        help="For slides: the race as an animated picture that loops.",
-    )
-if not classroom.hidden:
-    controls.exercise_link(scene)
+
+# --- The page ----------------------------------------------------------------------------------
+land_key, formula_error = state.landscape_key()  # the error shows under the formula box
+st.title("Optimizer Playground")
+controls.link_warnings(problems)
+preset = presets.PRESETS.get(st.session_state.get("preset", ""))
+if preset is not None:
+    st.info(f"**{preset.title}.** {preset.text}", icon=":material/visibility:")
+race(land_key)
+sidebar_controls(formula_error)

@@ -27,6 +27,9 @@ EXCEPTION = '[data-testid="stException"]'
 # The contour is a layout image behind the plot (animations drop contour traces).
 CONTOUR_IMAGE = f"{MAP_SELECTOR} .imagelayer image"
 TIMEOUT_MS = 60_000
+# The map's own player (ui.plotly_element): Play / Pause button and the step readout.
+PLAY = ".st-key-map .pg-play"
+READOUT = ".st-key-map .pg-readout"
 
 # The trajectory traces as JSON: changes when a slider does.
 PATHS_SIGNATURE = """(sel) => {
@@ -145,14 +148,19 @@ def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> Non
     )
     assert_no_exception(page, server)
     wait_until_idle(page)
-    assert thumb.get_attribute("aria-valuetext") != lr_before
+    lr_after = thumb.get_attribute("aria-valuetext")
+    assert lr_after != lr_before
     page.wait_for_selector(CONTOUR_IMAGE, state="attached")
+    # Only the race reran (a fragment), yet the link and the sidebar follow.
+    assert parse_qs(urlparse(page.url).query)["gd.lr"] == [lr_after]
+    assert page.locator(".st-key-landscape").count() == 1
 
     # Press Play: the markers take several positions, over a contour drawn all along.
     markers = page.evaluate(MARKER_TRACES, MAP_SELECTOR)
     assert markers, "no animated marker trace in the map"
     start = page.evaluate(COORDINATES, [MAP_SELECTOR, markers])
-    page.locator(f"{MAP_SELECTOR} .updatemenu-button", has_text="Play").first.click()
+    assert page.locator(READOUT).inner_text().startswith("step 0 of ")
+    page.locator(PLAY).click()
     playback = page.wait_for_function(
         WATCH_PLAYBACK, arg=[MAP_SELECTOR, markers, start], polling="raf", timeout=15_000
     ).json_value()
@@ -164,6 +172,30 @@ def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> Non
     )
     assert page.evaluate(CONTOUR_DRAWN, MAP_SELECTOR)["width"] > 200, "the contour is gone"
     assert_no_exception(page, server)
+
+    # Pause holds the step; the step slider scrubs; a new η keeps the step on screen.
+    page.locator(PLAY).click()
+    assert page.locator(PLAY).inner_text().endswith("Play")
+    paused = page.locator(READOUT).inner_text()
+    page.wait_for_timeout(300)
+    assert page.locator(READOUT).inner_text() == paused
+    page.locator(".st-key-map .pg-step").fill("10")  # the eleventh frame
+    tenth = page.evaluate(
+        "(sel) => document.querySelector(sel)._transitionData._frames[10].name", MAP_SELECTOR
+    )
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel).textContent.startsWith(text)",
+        arg=[READOUT, f"step {tenth} of"],
+    )
+    assert page.evaluate(COORDINATES, [MAP_SELECTOR, markers]) != start
+    thumb.press("ArrowLeft")
+    page.wait_for_function(
+        f"([sel, before]) => ({PATHS_SIGNATURE})(sel) !== before",
+        arg=[MAP_SELECTOR, page.evaluate(PATHS_SIGNATURE, MAP_SELECTOR)],
+    )
+    wait_until_idle(page)
+    assert page.locator(READOUT).inner_text().startswith(f"step {tenth} of")
+    assert page.evaluate(COORDINATES, [MAP_SELECTOR, markers]) != start
 
 
 def test_a_click_on_the_map_moves_the_start_point(page, server) -> None:
@@ -186,7 +218,14 @@ def test_a_click_on_the_map_moves_the_start_point(page, server) -> None:
     x0 = float(page.locator(".st-key-x0 input").input_value())
     y0 = float(page.locator(".st-key-y0 input").input_value())
     assert (x0, y0) != tuple(map(float, start))
-    assert x0 > 0 and y0 > 0, f"the click landed at ({x0}, {y0})"
+    # the point under the pointer: three quarters along x's range, a quarter down y's
+    (xlo, xhi), (ylo, yhi) = page.evaluate(
+        "(sel) => { const l = document.querySelector(sel)._fullLayout;"
+        " return [l.xaxis.range, l.yaxis.range]; }",
+        MAP_SELECTOR,
+    )
+    assert x0 == pytest.approx(xlo + 0.75 * (xhi - xlo), abs=0.01 * (xhi - xlo))
+    assert y0 == pytest.approx(yhi - 0.25 * (yhi - ylo), abs=0.01 * (yhi - ylo))
     query = parse_qs(urlparse(page.url).query)
     assert float(query["x0"][0]) == x0 and float(query["y0"][0]) == y0  # the link follows
 

@@ -53,6 +53,34 @@ def test_frames_animate_only_trails_and_markers():
     ]
 
 
+def test_plotly_player_is_optional_and_plays_every_frame():
+    paths = [Path("gd", "GD", spiral(51), np.logspace(0, -6, 51))]
+    bare = figures.race_figure(
+        figures.contour_png(grid().z), paths, WINDOW, np.zeros((0, 2)), steps=50, player=False
+    )
+    assert "sliders" not in bare["layout"] and "updatemenus" not in bare["layout"]
+    fig = build(paths, steps=50, minima=np.zeros((0, 2)))
+    play, fast, pause = fig["layout"]["updatemenus"][0]["buttons"]
+    assert play["args"][1]["frame"] == {"duration": figures.FRAME_MS, "redraw": False}
+    assert fast["args"][1]["frame"]["duration"] < figures.FRAME_MS
+    assert pause["args"][0] == [None]
+    # the same frames either way: the app's element plays them with its own controls
+    assert bare["frames"] == fig["frames"] and bare["data"] == fig["data"]
+
+
+def test_click_grid_covers_the_window_only_when_asked():
+    paths = [Path("gd", "GD", spiral(11), np.ones(11))]
+    assert not any(t.get("meta") == "click-grid" for t in build(paths, steps=10)["data"])
+    fig = figures.race_figure(
+        figures.contour_png(grid().z), paths, WINDOW, np.zeros((0, 2)), steps=10, click_targets=5
+    )
+    (targets,) = [t for t in fig["data"] if t.get("meta") == "click-grid"]
+    xs, ys = decode(targets["x"]), decode(targets["y"])
+    assert len(xs) == len(ys) == 25
+    assert (xs.min(), xs.max(), ys.min(), ys.max()) == (-2.0, 2.0, -1.0, 3.0)
+    assert targets["marker"]["opacity"] == 0
+
+
 def test_short_runs_get_one_frame_per_step():
     fig = build([Path("gd", "GD", spiral(11), np.ones(11))], steps=10)
     assert [f["name"] for f in fig["frames"]] == [str(k) for k in range(11)]

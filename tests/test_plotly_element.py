@@ -9,7 +9,7 @@ import plotly
 from figure_checks import element_figure
 from streamlit.testing.v1 import AppTest
 
-from ui import plotly_element
+from ui import figures, plotly_element
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
@@ -21,15 +21,28 @@ def test_plotly_js_is_served_from_the_installed_package():
     assert served.read_bytes() == shipped.read_bytes()
 
 
-def test_the_map_is_drawn_by_the_element_with_clicks_on_the_targets():
+def test_the_map_is_drawn_by_the_element_with_its_player_and_clicks_anywhere():
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
     (element,) = at.get("bidi_component")
     data = json.loads(element.proto.json)
     assert data["src"] == plotly_element.PLOTLY_URL
-    assert data["clickable"] == "click-grid"
-    assert any(t.get("meta") == "click-grid" for t in element_figure(element)["data"])
+    assert data["clickAnywhere"] is True and data["clickable"] is None
+    assert data["player"] is True and data["frameMs"] == figures.FRAME_MS
+    figure = element_figure(element)
+    # the element draws the player and reads clicks itself: no plotly controls, no targets
+    assert "sliders" not in figure["layout"] and "updatemenus" not in figure["layout"]
+    assert not any(t.get("meta") == "click-grid" for t in figure["data"])
+    assert len(figure["frames"]) > 1
     assert not at.get("plotly_chart")
+
+
+def test_a_locked_start_point_turns_map_clicks_off():
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["hide"] = "start"
+    at.run()
+    (element,) = at.get("bidi_component")
+    assert json.loads(element.proto.json)["clickAnywhere"] is False
 
 
 def test_without_static_serving_the_map_falls_back_to_plotly_chart(monkeypatch):
@@ -38,4 +51,6 @@ def test_without_static_serving_the_map_falls_back_to_plotly_chart(monkeypatch):
     assert not at.exception
     assert not at.get("bidi_component")
     (chart,) = at.get("plotly_chart")
-    assert json.loads(chart.proto.spec)["frames"]
+    spec = json.loads(chart.proto.spec)
+    assert spec["frames"] and spec["layout"]["sliders"]  # plotly's own player
+    assert any(t.get("meta") == "click-grid" for t in spec["data"])  # it reports point clicks

@@ -114,6 +114,7 @@ def test_hyperparameters_carry_over_from_the_playground() -> None:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     at.session_state["open_adam"] = True  # Adam's lazy expander, opened
     at.run().select_slider(key="hp_adam_lr").set_value(0.002).run()
+    at.run()  # the slider reran the race only, and AppTest then holds only its elements
     at.switch_page("pages/train.py").run()
     assert not at.exception
     assert "adam" in at.session_state["train_optimizers"]

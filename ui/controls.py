@@ -35,19 +35,39 @@ def fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
-def param_slider(param: Param, key: str, *, label: str | None = None) -> float:
-    """A slider for ``param``; its label shows the symbol, its help the one-line meaning."""
+def param_slider(
+    param: Param,
+    key: str,
+    *,
+    label: str | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> float:
+    """A slider for ``param``; its label shows the symbol, its help the one-line meaning.
+
+    ``on_change`` runs when the learner moves it (e.g. to rerun only what depends on it).
+    """
     text = label or f"{param.symbol} · {param.name}"
     if key in st.session_state:
         st.session_state[key] = snap(param, float(st.session_state[key]))
     if param.log:
         return st.select_slider(
-            text, options=log_grid(param), key=key, format_func=fmt, help=param.help
+            text,
+            options=log_grid(param),
+            key=key,
+            format_func=fmt,
+            help=param.help,
+            on_change=on_change,
         )
     step = linear_step(param)
     if isinstance(param.default, int) and float(step).is_integer():
         return st.slider(
-            text, int(param.low), int(param.high), key=key, step=int(step), help=param.help
+            text,
+            int(param.low),
+            int(param.high),
+            key=key,
+            step=int(step),
+            help=param.help,
+            on_change=on_change,
         )
     decimals = max(0, -math.floor(math.log10(step)))
     return st.slider(
@@ -58,15 +78,24 @@ def param_slider(param: Param, key: str, *, label: str | None = None) -> float:
         step=step,
         format=f"%.{decimals}f",
         help=param.help,
+        on_change=on_change,
     )
 
 
-def choice_input(choice: Choice, key: str, *, label: str | None = None) -> object:
+def choice_input(
+    choice: Choice,
+    key: str,
+    *,
+    label: str | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> object:
     """A toggle for a yes/no option, a segmented control otherwise."""
     text = label or choice.name.replace("_", " ")
     if set(choice.choices) == {True, False}:
-        return st.toggle(text, key=key, help=choice.help)
-    return st.radio(text, choice.choices, key=key, help=choice.help, horizontal=True)
+        return st.toggle(text, key=key, help=choice.help, on_change=on_change)
+    return st.radio(
+        text, choice.choices, key=key, help=choice.help, horizontal=True, on_change=on_change
+    )
 
 
 # --- control groups shared by the pages ---------------------------------------------------------
@@ -102,34 +131,41 @@ def landscape_controls(formula_error: str | None) -> None:
 
 
 def hyperparameter_controls(
-    name: str, key: Callable[[str], str], shows: Callable[[str], bool] = lambda _: True
+    name: str,
+    key: Callable[[str], str],
+    shows: Callable[[str], bool] = lambda _: True,
+    on_change: Callable[[], None] | None = None,
 ) -> None:
     """Optimizer ``name``'s summary, sliders and options; ``key(hyperparameter)`` names each.
 
     ``shows("<optimizer>.<hyperparameter>")`` says which to draw (a teacher's link may hide
-    some); a hidden one keeps its value.
+    some); a hidden one keeps its value. ``on_change`` is every widget's callback.
     """
     spec = optim_core.OPTIMIZERS[name]
     st.caption(spec.summary)
     for param in spec.hyperparams:
         if shows(f"{name}.{param.name}"):
-            param_slider(param, key(param.name))
+            param_slider(param, key(param.name), on_change=on_change)
     for choice in spec.options:
         if shows(f"{name}.{choice.name}"):
-            choice_input(choice, key(choice.name))
+            choice_input(choice, key(choice.name), on_change=on_change)
 
 
-def run_controls(shows: Callable[[str], bool] = lambda _: True) -> None:
+def run_controls(
+    shows: Callable[[str], bool] = lambda _: True, on_change: Callable[[], None] | None = None
+) -> None:
     """Start point, steps, gradient noise and its seed, learning-rate schedule.
 
     ``shows(name)`` says which of "start", "steps", "noise", "schedule" to draw.
+    ``on_change`` is the callback of the controls that change nothing else on the page:
+    the start point and the number of steps.
     """
     if shows("start"):
         left, right = st.columns(2)
-        left.number_input("start x", key="x0", step=0.1, format="%.3f")
-        right.number_input("start y", key="y0", step=0.1, format="%.3f")
+        left.number_input("start x", key="x0", step=0.1, format="%.3f", on_change=on_change)
+        right.number_input("start y", key="y0", step=0.1, format="%.3f", on_change=on_change)
     if shows("steps"):
-        param_slider(state.STEPS, "steps", label="steps")
+        param_slider(state.STEPS, "steps", label="steps", on_change=on_change)
     if shows("noise"):
         param_slider(state.NOISE, "noise", label="gradient noise σ")
         if st.session_state["noise"] > 0:
@@ -154,13 +190,17 @@ def link_warnings(problems: list[str]) -> None:
 
 
 def optimizer_controls(
-    label: str, key: str, shows: Callable[[str], bool] = lambda _: True
+    label: str,
+    key: str,
+    shows: Callable[[str], bool] = lambda _: True,
+    on_change: Callable[[], None] | None = None,
 ) -> list[str]:
     """A multiselect of optimizers (widget ``key``) and, for each chosen one, its sliders.
 
     The sliders are the playground's (``state.hp_key``), so a value set on one page holds on
     every page. ``shows`` takes "optimizers" (the multiselect), an optimizer's name (its
-    sliders) or "<optimizer>.<hyperparameter>". Returns the chosen names.
+    sliders) or "<optimizer>.<hyperparameter>". ``on_change`` is the callback of every
+    hyperparameter's widget (not the multiselect's). Returns the chosen names.
     """
     if shows("optimizers"):
         chosen = st.multiselect(
@@ -184,7 +224,9 @@ def optimizer_controls(
         )
         if box.open:
             with box:
-                hyperparameter_controls(name, functools.partial(state.hp_key, name), shows)
+                hyperparameter_controls(
+                    name, functools.partial(state.hp_key, name), shows, on_change
+                )
     return chosen
 
 

@@ -284,35 +284,26 @@ def race_figure(
     steps: int,
     loss_title: str = "f − f*",
     log_loss: bool = True,
-    click_targets: int = 20,
+    player: bool = True,
+    click_targets: int = 0,
     height: int = RACE_HEIGHT,
 ) -> dict:
     """The playground's main figure: contour map on the left, loss on the right, animated.
 
     ``contour`` is the landscape over ``window`` as an image (see :func:`contour_png`),
-    drawn behind everything. Static traces: an invisible
-    grid of click targets (a click sets the start point), the known minima, and per
-    optimizer its whole path (faint) and loss curve. Animated traces, one of each per
-    optimizer: a short trail and a marker on the map, and a marker on the loss curve. Frames
+    drawn behind everything. Static traces: the known minima, and per optimizer its whole
+    path (faint) and loss curve. Animated traces, one of each per optimizer: a short trail
+    and a marker on the map, and a marker on the loss curve. Frames, named by their step,
     name only those (``traces=[...]``) and never redraw (``redraw: false``).
+
+    ``player`` adds plotly's own Play / Pause buttons and step slider (:func:`player`),
+    for a figure shown on its own; the app's element draws lighter controls of its own.
+    ``click_targets`` adds a grid of that many invisible points a side (:func:`click_grid`),
+    for a chart that can only report clicks on points.
     """
-    (xlo, xhi), (ylo, yhi) = window
     data: list[dict] = []
-    cx = np.linspace(xlo, xhi, click_targets)
-    cy = np.linspace(ylo, yhi, click_targets)
-    gx, gy = np.meshgrid(cx, cy)
-    data.append(
-        {
-            "type": "scatter",
-            "meta": "click-grid",
-            "x": typed(gx.ravel()),
-            "y": typed(gy.ravel()),
-            "mode": "markers",
-            "marker": {"size": 9, "opacity": 0},
-            "hovertemplate": "click to start here<br>(%{x:.2f}, %{y:.2f})<extra></extra>",
-            "showlegend": False,
-        }
-    )
+    if click_targets:
+        data.append(click_grid(window, click_targets))
     if len(minima):
         data.append(minima_trace(minima))
     for p in paths:
@@ -413,19 +404,10 @@ def race_figure(
         {"name": str(int(step)), "data": frame(k), "traces": animated}
         for k, step in enumerate(shown)
     ]
-
-    def animate(duration: int) -> dict:
-        return {
-            "frame": {"duration": duration, "redraw": False},
-            "transition": {"duration": 0},
-            "fromcurrent": True,
-            "mode": "immediate",
-        }
-
     layout = {
         "images": [contour_image(contour, window)],
         "height": height,
-        "margin": {"l": 50, "r": 10, "t": 30, "b": 110},
+        "margin": {"l": 50, "r": 10, "t": 30, "b": 110 if player else 45},
         "hovermode": "closest",
         "uirevision": "race",
         "plot_bgcolor": "white",
@@ -445,6 +427,30 @@ def race_figure(
             "title": {"text": loss_title},
             "exponentformat": "power",
         },
+        **(player_controls(shown) if player else {}),
+    }
+    return {"data": data, "layout": layout, "frames": frames}
+
+
+FRAME_MS = 60  # a frame's duration at normal speed, the element's player's as well
+
+
+def player_controls(shown: np.ndarray) -> dict:
+    """Plotly's own Play / Fast / Pause buttons and step slider over the frames of ``shown``.
+
+    Layout entries (``updatemenus``, ``sliders``) for a figure shown on its own, as in the
+    HTML download; they cost every redraw a third of its time, so the app draws its own.
+    """
+
+    def animate(duration: int) -> dict:
+        return {
+            "frame": {"duration": duration, "redraw": False},
+            "transition": {"duration": 0},
+            "fromcurrent": True,
+            "mode": "immediate",
+        }
+
+    return {
         "updatemenus": [
             {
                 "type": "buttons",
@@ -456,8 +462,12 @@ def race_figure(
                 "pad": {"t": 0, "r": 8},
                 "showactive": False,
                 "buttons": [
-                    {"label": "▶ Play", "method": "animate", "args": [None, animate(60)]},
-                    {"label": "▶▶ Fast", "method": "animate", "args": [None, animate(15)]},
+                    {"label": "▶ Play", "method": "animate", "args": [None, animate(FRAME_MS)]},
+                    {
+                        "label": "▶▶ Fast",
+                        "method": "animate",
+                        "args": [None, animate(FRAME_MS // 4)],
+                    },
                     {
                         "label": "❚❚ Pause",
                         "method": "animate",
@@ -488,7 +498,26 @@ def race_figure(
             }
         ],
     }
-    return {"data": data, "layout": layout, "frames": frames}
+
+
+def click_grid(window, n: int) -> dict:
+    """An ``n`` × ``n`` grid of invisible points over ``window``, named ``click-grid``.
+
+    For ``st.plotly_chart``, which reports clicks on points only: a click on one sets the
+    start point there. The app's own element reads a click's position without them.
+    """
+    (xlo, xhi), (ylo, yhi) = window
+    gx, gy = np.meshgrid(np.linspace(xlo, xhi, n), np.linspace(ylo, yhi, n))
+    return {
+        "type": "scatter",
+        "meta": "click-grid",
+        "x": typed(gx.ravel()),
+        "y": typed(gy.ravel()),
+        "mode": "markers",
+        "marker": {"size": 9, "opacity": 0},
+        "hovertemplate": "click to start here<br>(%{x:.2f}, %{y:.2f})<extra></extra>",
+        "showlegend": False,
+    }
 
 
 def surface_figure(grid: Grid, paths: Sequence[Path], path_z: Sequence[np.ndarray]) -> dict:

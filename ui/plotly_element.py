@@ -27,6 +27,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 PLOTLY_JS = "plotly.min.js"
 # Relative, so it also resolves under a server.baseUrlPath and from any page's URL.
 PLOTLY_URL = f"app/static/{PLOTLY_JS}"
+PLAYER_HEIGHT = 44  # px, the player's bar under the chart
 
 _JS = """
 let plotlyLoading = null;
@@ -43,29 +44,151 @@ function loadPlotly(src) {
   return plotlyLoading;
 }
 
+const SPEEDS = [["0.25", "¼×"], ["0.5", "½×"], ["1", "1×"], ["2", "2×"], ["4", "4×"]];
+
+// Play / Pause, speed and a step slider under the chart, driving its frames (named by step)
+// with Plotly.animate. Plotly's own slider and buttons cost every redraw a third of its time.
+function makePlayer(root, gd, frameMs) {
+  const bar = document.createElement("div");
+  bar.className = "pg-player";
+  bar.innerHTML = `
+    <button type="button" class="pg-play" aria-label="Play the race">▶ Play</button>
+    <select class="pg-speed" aria-label="Speed" title="Speed">
+      ${SPEEDS.map(([v, t]) => `<option value="${v}">${t}</option>`).join("")}
+    </select>
+    <input class="pg-step" type="range" min="0" max="0" step="1" value="0" aria-label="Step">
+    <span class="pg-readout" aria-live="off"></span>`;
+  root.appendChild(bar);
+  const button = bar.querySelector(".pg-play");
+  const speed = bar.querySelector(".pg-speed");
+  const slider = bar.querySelector(".pg-step");
+  const readout = bar.querySelector(".pg-readout");
+  const player = { names: [], index: 0, playing: false, hint: "" };
+  // Plotly rejects an animation that a newer one interrupts: that is how pausing works.
+  const animate = (frames, options) => window.Plotly.animate(gd, frames, options).catch(() => {});
+
+  const show = () => {
+    const last = player.names.length ? player.names[player.names.length - 1] : "0";
+    slider.max = String(Math.max(0, player.names.length - 1));
+    slider.value = String(player.index);
+    readout.textContent = player.hint || `step ${player.names[player.index] ?? 0} of ${last}`;
+    button.textContent = player.playing ? "❚❚ Pause" : "▶ Play";
+    button.setAttribute("aria-label", player.playing ? "Pause the race" : "Play the race");
+  };
+  speed.value = "1";
+  const still = {
+    frame: { duration: 0, redraw: false }, transition: { duration: 0 }, mode: "immediate",
+  };
+  player.goTo = (index) => {
+    player.index = Math.max(0, Math.min(index, player.names.length - 1));
+    show();
+    if (player.names.length) animate([player.names[player.index]], still);
+  };
+  player.pause = () => {
+    if (!player.playing) return;
+    player.playing = false;
+    animate([null], still);
+    show();
+  };
+  player.play = () => {
+    if (!player.names.length) return;
+    if (player.index >= player.names.length - 1) player.index = 0;
+    player.playing = true;
+    show();
+    const duration = frameMs / Number(speed.value);
+    animate(player.names.slice(player.index), {
+      frame: { duration, redraw: false }, transition: { duration: 0 }, mode: "immediate",
+    });
+  };
+  // A new figure: keep the step the learner was at (and keep playing if it was playing).
+  player.load = (names) => {
+    const step = Number(player.names[player.index] ?? 0);
+    player.names = names;
+    let index = 0;
+    while (index + 1 < names.length && Number(names[index + 1]) <= step) index += 1;
+    player.index = index;
+    show();
+  };
+  player.setHint = (text) => { player.hint = text; show(); };
+
+  button.addEventListener("click", () => (player.playing ? player.pause() : player.play()));
+  speed.addEventListener("change", () => {
+    if (player.playing) { player.pause(); player.play(); }
+  });
+  slider.addEventListener("input", () => { player.pause(); player.goTo(Number(slider.value)); });
+  gd.on("plotly_animatingframe", (event) => {
+    const index = player.names.indexOf(event.name);
+    if (index >= 0) { player.index = index; show(); }
+  });
+  gd.on("plotly_animated", () => {
+    if (player.playing && player.index >= player.names.length - 1) {
+      player.playing = false;
+      show();
+    }
+  });
+  return player;
+}
+
+// The data coordinates of a pointer event over the x/y subplot, or null outside it.
+function mapPoint(gd, event) {
+  const layout = gd._fullLayout;
+  const xa = layout && layout.xaxis, ya = layout && layout.yaxis;
+  if (!xa || !ya) return null;
+  const box = gd.getBoundingClientRect();
+  const px = event.clientX - box.left - xa._offset, py = event.clientY - box.top - ya._offset;
+  if (px < 0 || py < 0 || px > xa._length || py > ya._length) return null;
+  return { x: xa.p2l(px), y: ya.p2l(py) };
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
-  let gd = parentElement.querySelector(":scope > .pg-plot");
-  if (!gd) {
-    gd = document.createElement("div");
-    gd.className = "pg-plot";
-    gd.style.width = "100%";
-    parentElement.appendChild(gd);
+  let root = parentElement.querySelector(":scope > .pg-root");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "pg-root";
+    root.innerHTML = '<div class="pg-plot" style="width:100%"></div>';
+    parentElement.appendChild(root);
   }
+  const gd = root.querySelector(".pg-plot");
   loadPlotly(data.src).then((Plotly) => {
     const { config } = data;
     const figure = JSON.parse(data.figure);
     const frames = figure.frames ?? [];
+    const wasPlaying = root.player?.playing;
+    root.player?.pause();
     return Plotly.react(gd, { data: figure.data, layout: figure.layout, frames, config })
       .then(() => {
+        if (data.player) {
+          root.player ??= makePlayer(root, gd, data.frameMs);
+          root.player.load(frames.map((f) => f.name));
+          if (wasPlaying) root.player.play();
+          else if (root.player.index > 0) root.player.goTo(root.player.index);
+        }
+        root.clickAnywhere = data.clickAnywhere;
         if (gd.dataset.clicks) return;
         gd.dataset.clicks = "on";
         gd.on("plotly_click", (event) => {
           const point = event.points && event.points[0];
-          if (point && point.data.meta === data.clickable) {
+          if (data.clickable && point && point.data.meta === data.clickable) {
             setTriggerValue("click", { x: point.x, y: point.y });
           }
         });
+        // A click (not a drag: Plotly zooms on drags) anywhere on the map.
+        let down = null;
+        gd.addEventListener("pointerdown", (event) => {
+          down = [event.clientX, event.clientY];
+        }, true);
+        gd.addEventListener("click", (event) => {
+          const moved = down && Math.hypot(event.clientX - down[0], event.clientY - down[1]) > 4;
+          const point = root.clickAnywhere && !moved && mapPoint(gd, event);
+          if (point) setTriggerValue("click", point);
+        }, true);
+        gd.addEventListener("pointermove", (event) => {
+          const point = root.clickAnywhere && mapPoint(gd, event);
+          root.player?.setHint(point
+            ? `click to start at (${point.x.toFixed(2)}, ${point.y.toFixed(2)})` : "");
+        });
+        gd.addEventListener("pointerleave", () => root.player?.setHint(""));
       });
   });
 }
@@ -73,6 +196,21 @@ export default function (component) {
 
 _CSS = """
 .pg-plot .modebar { top: 0; }
+.pg-player {
+  display: flex; align-items: center; gap: 0.6rem; padding: 0.25rem 0 0 50px;
+  font-family: "Source Sans", "Source Sans Pro", sans-serif; font-size: 0.95rem; color: #1b2733;
+}
+.pg-player button, .pg-player select {
+  font: inherit; color: inherit; background: #ffffff; cursor: pointer;
+  border: 1px solid rgba(27, 39, 51, 0.2); border-radius: 0.5rem; padding: 0.3rem 0.75rem;
+}
+.pg-player button { min-width: 6.5rem; }
+.pg-player button:hover, .pg-player select:hover { border-color: #0072B2; color: #0072B2; }
+.pg-player button:focus-visible, .pg-player select:focus-visible, .pg-player input:focus-visible {
+  outline: 2px solid #0072B2; outline-offset: 2px;
+}
+.pg-player .pg-step { flex: 1 1 auto; max-width: 40rem; accent-color: #0072B2; cursor: pointer; }
+.pg-player .pg-readout { min-width: 14rem; font-variant-numeric: tabular-nums; color: #4a5866; }
 """
 
 
@@ -112,6 +250,8 @@ def plotly_element(
     height: int | None = None,
     config: dict | None = None,
     clickable: str | None = None,
+    click_anywhere: bool = False,
+    player_frame_ms: int | None = None,
     on_click: Callable[[], None] | None = None,
 ):
     """Draw ``figure`` in a chart that updates in place across reruns.
@@ -120,9 +260,15 @@ def plotly_element(
     Streamlit encodes the element's data twice per rerun (for its identity and to send it),
     and a ready string costs a copy where a dict of a few hundred kB costs a full JSON
     encoding each time.
-    A click on a point of the trace whose ``meta`` is ``clickable`` sets the trigger value
-    ``click`` (``{"x": …, "y": …}``) and calls ``on_click``; read it from
-    ``st.session_state[key].click`` inside the callback.
+
+    A click on a point of the trace whose ``meta`` is ``clickable``, or with
+    ``click_anywhere`` a click anywhere on the x/y subplot (not a drag, which zooms), sets
+    the trigger value ``click`` (``{"x": …, "y": …}``, data coordinates) and calls
+    ``on_click``; read it from ``st.session_state[key].click`` inside the callback.
+
+    ``player_frame_ms`` draws Play / Pause, a speed and a step slider under the chart for
+    the figure's frames (named by step, each that long at 1×). A new figure keeps the step
+    on screen, and keeps playing if it was.
     """
     if isinstance(figure, dict):
         height = height or figure.get("layout", {}).get("height")
@@ -132,7 +278,12 @@ def plotly_element(
         "config": {"displaylogo": False, "responsive": True, **(config or {})},
         "src": PLOTLY_URL,
         "clickable": clickable,
+        "clickAnywhere": click_anywhere,
+        "player": player_frame_ms is not None,
+        "frameMs": player_frame_ms,
     }
+    if player_frame_ms is not None and height:
+        height += PLAYER_HEIGHT
     return _element()(
         key=key,
         data=data,

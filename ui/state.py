@@ -601,4 +601,5 @@ def on_map_click(key: str = "map") -> None:
         if isinstance(x, int | float) and isinstance(y, int | float):
             st.session_state["x0"], st.session_state["y0"] = round(float(x), 3), round(float(y), 3)
             st.session_state["preset"] = ""
-            return
+            # The whole page: the map sits in a fragment, the start's inputs in the sidebar.
+            st.rerun()
