@@ -132,15 +132,6 @@ def race(land_key: tuple) -> None:
             ),
         )
 
-    if shows("view"):
-        st.radio(
-            "View",
-            list(state.VIEWS),
-            key="view",
-            format_func=state.VIEWS.get,
-            horizontal=True,
-            label_visibility="collapsed",
-        )
     if scene.view == "race":
         if plotly_element.available():
             plotly_element.plotly_element(
@@ -160,11 +151,6 @@ def race(land_key: tuple) -> None:
                 selection_mode="points",
                 config={"displaylogo": False, "scrollZoom": False},
             )
-        st.caption(
-            "Press ▶ Play to race; drag the step slider to scrub."
-            + (" Click anywhere on the map to start the race there." if shows("start") else "")
-            + " Faint lines are each optimizer's whole path."
-        )
     else:
         surf_grid = cache.grid(land_key, window, cache.SURFACE_RESOLUTION)
         path_z = [cache.display_z(land, land.f(p.xy))[0] for p in shown]
@@ -177,59 +163,90 @@ def race(land_key: tuple) -> None:
             st.error(note, icon=":material/error:")
 
     if revealed and shows("table"):
-        st.subheader("Who converges fastest?")
-        # A static table: the interactive data grid costs every rerun far more to redraw.
-        st.table(report.as_text(report.comparison_rows(labels, trajectories, land, scene.tol)))
+        # One static element: the data grid, or st.table's Markdown cells, cost every slider
+        # move far more to redraw.
+        rows = report.as_text(report.comparison_rows(labels, trajectories, land, scene.tol))
+        st.html(report.as_html_table(rows, "Who converges fastest?"))
 
-    # Sharing and export
-    state.finish_run(scene)
-    share, csv_col, html_col, gif_col = st.columns([2, 1, 1, 1])
-    share.caption("The address bar holds every setting: copy it to share this exact scene.")
-    if revealed and shows("downloads"):
-        csv_col.download_button(
-            "Trajectories (CSV)",
-            data=lambda: report.trajectories_csv(labels, trajectories),
-            file_name="trajectories.csv",
-            mime="text/csv",
-            on_click="ignore",
-        )
-        html_col.download_button(
-            "Animation (HTML)",
-            data=lambda: pio.to_html(
-                json.loads(race_figure_json()),
-                include_plotlyjs=True,
-                full_html=True,
-                validate=False,
-            ),
-            file_name="optimizer-race.html",
-            mime="text/html",
-            on_click="ignore",
-        )
-        gif_col.download_button(
-            "Animation (GIF)",
-            data=lambda: gif.race_gif(
-                cache.grid(land_key, window, cache.CONTOUR_RESOLUTION).z,
-                window,
-                paths,
-                minima,
-                steps=scene.steps,
-                title=land.label,
-            ),
-            file_name="optimizer-race.gif",
-            mime="image/gif",
-            on_click="ignore",
-            help="For slides: the race as an animated picture that loops.",
-        )
+    state.finish_run(scene)  # the link in the address bar follows every move
+    # What the downloads, drawn by the full run below, export when clicked.
+    exports.update(
+        revealed=revealed,
+        csv=lambda: report.trajectories_csv(labels, trajectories),
+        html=lambda: pio.to_html(
+            json.loads(race_figure_json()), include_plotlyjs=True, full_html=True, validate=False
+        ),
+        gif=lambda: gif.race_gif(
+            cache.grid(land_key, window, cache.CONTOUR_RESOLUTION).z,
+            window,
+            paths,
+            minima,
+            steps=scene.steps,
+            title=land.label,
+        ),
+    )
+    if not exports["full_run"] and revealed != exports.get("drawn_revealed", revealed):
+        st.rerun()  # a challenge was revealed or begun: the downloads must show or hide
     if not classroom.hidden:
         controls.exercise_link(scene)
 
 
+def downloads() -> None:
+    """The race as CSV, HTML and GIF, made when clicked from what the race last drew."""
+    share, csv_col, html_col, gif_col = st.columns([2, 1, 1, 1])
+    share.caption("The address bar holds every setting: copy it to share this exact scene.")
+    exports["drawn_revealed"], exports["full_run"] = exports["revealed"], False
+    if not (exports["revealed"] and shows("downloads")):
+        return
+    csv_col.download_button(
+        "Trajectories (CSV)",
+        data=lambda: exports["csv"](),
+        file_name="trajectories.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+    html_col.download_button(
+        "Animation (HTML)",
+        data=lambda: exports["html"](),
+        file_name="optimizer-race.html",
+        mime="text/html",
+        on_click="ignore",
+    )
+    gif_col.download_button(
+        "Animation (GIF)",
+        data=lambda: exports["gif"](),
+        file_name="optimizer-race.gif",
+        mime="image/gif",
+        on_click="ignore",
+        help="For slides: the race as an animated picture that loops.",
+    )
+
+
 # --- The page ----------------------------------------------------------------------------------
 land_key, formula_error = state.landscape_key()  # the error shows under the formula box
+# This session's latest race, for the downloads: the race's fragment reruns without them.
+exports: dict = st.session_state.setdefault("race_exports", {})
+exports["full_run"] = True  # until downloads() is drawn: a fragment's run leaves it False
 st.title("Optimizer Playground")
 controls.link_warnings(problems)
 preset = presets.PRESETS.get(st.session_state.get("preset", ""))
 if preset is not None:
     st.info(f"**{preset.title}.** {preset.text}", icon=":material/visibility:")
+if shows("view"):
+    st.radio(
+        "View",
+        list(state.VIEWS),
+        key="view",
+        format_func=state.VIEWS.get,
+        horizontal=True,
+        label_visibility="collapsed",
+    )
+if st.session_state.get("view", "race") == "race":
+    st.caption(
+        "Press ▶ Play to race; drag the step slider to scrub."
+        + (" Click anywhere on the map to start the race there." if shows("start") else "")
+        + " Faint lines are each optimizer's whole path."
+    )
 race(land_key)
+downloads()
 sidebar_controls(formula_error)

@@ -1,9 +1,10 @@
-"""Checks shared by the tests that inspect figure JSON."""
+"""Checks shared by the tests that inspect what the app draws: figure JSON, the race's table."""
 
 from __future__ import annotations
 
 import base64
 import json
+from html.parser import HTMLParser
 
 import numpy as np
 
@@ -28,3 +29,50 @@ def element_figure(element) -> dict:
     """The figure a ``ui.plotly_element`` element (AppTest's ``bidi_component``) draws."""
     figure = json.loads(element.proto.json)["figure"]
     return json.loads(figure) if isinstance(figure, str) else figure
+
+
+class _Table(HTMLParser):
+    """The caption, header and body cells of the first ``<table>`` in a piece of HTML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.caption, self.header, self.rows = "", [], []
+        self._cell: list[str] | None = None
+        self._in_caption = False
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag == "caption":
+            self._in_caption = True
+        elif tag == "tr":
+            self.rows.append([])
+        elif tag in ("th", "td"):
+            self._cell = []
+
+    def handle_endtag(self, tag) -> None:
+        if tag == "caption":
+            self._in_caption = False
+        elif tag in ("th", "td") and self._cell is not None:
+            (self.header if tag == "th" else self.rows[-1]).append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data) -> None:
+        if self._in_caption:
+            self.caption += data
+        elif self._cell is not None:
+            self._cell.append(data)
+
+
+def html_table(markup: str) -> tuple[str, list[dict[str, str]]]:
+    """The caption and the rows (column → cell text) of the table in ``markup``."""
+    parser = _Table()
+    parser.feed(markup)
+    return parser.caption, [dict(zip(parser.header, r, strict=True)) for r in parser.rows if r]
+
+
+def race_table(at) -> list[dict[str, str]] | None:
+    """The playground's comparison table (an ``st.html`` element) as rows, or None if not drawn."""
+    for element in at.get("html"):
+        caption, rows = html_table(element.proto.body)
+        if caption == "Who converges fastest?":
+            return rows
+    return None

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from figure_checks import assert_all_finite, element_figure
+from figure_checks import assert_all_finite, element_figure, race_table
 from streamlit.testing.v1 import AppTest
 
 from ui import state
@@ -75,9 +75,15 @@ def test_default_scene_renders_the_race():
     assert not at.exception
     assert figure(at, "surface")["data"][0]["type"] == "surface"
     assert at.query_params["view"] == "surface"
-    table = at.table[0].value
-    assert list(table["optimizer"]) == ["Gradient descent", "Momentum", "RMSprop", "Adam"]
-    assert sorted(map(int, table["rank"])) == list(range(1, len(state.DEFAULT_OPTIMIZERS) + 1))
+    table = race_table(at)
+    assert [row["optimizer"] for row in table] == [
+        "Gradient descent",
+        "Momentum",
+        "RMSprop",
+        "Adam",
+    ]
+    ranks = sorted(int(row["rank"]) for row in table)
+    assert ranks == list(range(1, len(state.DEFAULT_OPTIMIZERS) + 1))
 
 
 @pytest.mark.parametrize("slug", list(PRESETS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
+from figure_checks import race_table
 from streamlit.testing.v1 import AppTest
 from test_app import APP, TIMEOUT, figure, open_expander, render
 
@@ -86,7 +87,7 @@ def test_hidden_controls_are_not_drawn_and_keep_the_links_values():
     keys = keys_on_page(at)
     assert "landscape" not in keys and "land_kappa" not in keys and "steps" not in keys
     assert "hp_momentum_beta" not in keys and "hp_momentum_lr" in keys and "hp_gd_lr" in keys
-    assert not at.table  # the table is hidden
+    assert race_table(at) is None  # the table is hidden
     assert at.query_params["steps"] == "150" and at.query_params["land.kappa"] == "50"
     assert at.query_params["hide"] == "landscape,steps,table,momentum.beta"
     spec = figure(at)
@@ -130,7 +131,7 @@ def test_the_exercise_link_builder_writes_a_link_that_hides_what_was_picked():
 def test_a_challenge_hides_the_race_until_the_guess_is_revealed():
     at = render({"preset": "narrow-valley", "challenge": "1"})
     assert not at.exception
-    assert not at.table and "Challenge: predict the winner" not in labels_on_page(at)
+    assert race_table(at) is None and "Challenge: predict the winner" not in labels_on_page(at)
     hidden = figure(at)
     for trace in hidden["data"]:
         if str(trace.get("meta", "")).startswith("path-"):
@@ -141,7 +142,7 @@ def test_a_challenge_hides_the_race_until_the_guess_is_revealed():
     next(b for b in at.button if b.label == "Reveal the race").click().run()
     assert not at.exception
     assert [e.value for e in at.error if e.value.startswith("Not this time")]
-    assert "Momentum" in at.error[0].value and at.table
+    assert "Momentum" in at.error[0].value and race_table(at)
     assert len(figure(at)["frames"]) >= 2
 
 
@@ -151,7 +152,7 @@ def test_changing_the_scene_makes_a_new_challenge():
     next(b for b in at.button if b.label == "Reveal the race").click().run()
     assert at.success and at.success[0].value.startswith("Right!")
     at.select_slider(key="hp_momentum_lr").set_value(0.02).run()
-    assert not at.success and not at.table
+    assert not at.success and race_table(at) is None
     assert at.radio(key="guess").value is None
 
 

@@ -8,6 +8,7 @@ import io
 import numpy as np
 import plotly.io as pio
 import pytest
+from figure_checks import html_table
 
 import optim_core
 from ui import figures, report
@@ -76,3 +77,16 @@ def test_the_html_download_is_a_standalone_animation():
     assert html.lstrip().lower().startswith("<!doctype html>") and "Plotly.newPlot" in html
     assert "<script src=" not in html  # plotly.js inline: works offline, in any classroom
     assert '"frames"' in html or "addFrames" in html
+
+
+def test_the_html_table_holds_every_cell_escaped_under_its_caption():
+    rows = [
+        {"optimizer": "Adam <b>", "final f − f*": "1e-06"},
+        {"optimizer": "GD", "final f − f*": "—"},
+    ]
+    markup = report.as_html_table(rows, "Who converges fastest?")
+    assert "<b>" not in markup.split("</style>", 1)[1]  # cell text is escaped, not markup
+    caption, parsed = html_table(markup)
+    assert caption == "Who converges fastest?"
+    assert parsed == rows
+    assert report.as_html_table([], "empty") == ""
