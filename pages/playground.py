@@ -141,6 +141,7 @@ def race(land_key: tuple) -> None:
                 config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
                 click_anywhere=shows("start"),
                 player_frame_ms=figures.FRAME_MS,
+                html_legend=True,
                 on_click=state.on_map_click,
             )
         else:

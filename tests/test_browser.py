@@ -179,14 +179,13 @@ def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> Non
     paused = page.locator(READOUT).inner_text()
     page.wait_for_timeout(300)
     assert page.locator(READOUT).inner_text() == paused
-    page.locator(".st-key-map .pg-step").fill("10")  # the eleventh frame
-    tenth = page.evaluate(
-        "(sel) => document.querySelector(sel)._transitionData._frames[10].name", MAP_SELECTOR
-    )
+    page.locator(".st-key-map .pg-step").fill("100")  # far past where it paused
     page.wait_for_function(
-        "([sel, text]) => document.querySelector(sel).textContent.startsWith(text)",
-        arg=[READOUT, f"step {tenth} of"],
+        "([sel, before]) => document.querySelector(sel).textContent !== before",
+        arg=[READOUT, paused],
     )
+    tenth = page.locator(READOUT).inner_text().split()[1]
+    assert 0 < int(tenth) < 200
     assert page.evaluate(COORDINATES, [MAP_SELECTOR, markers]) != start
     thumb.press("ArrowLeft")
     page.wait_for_function(
@@ -196,6 +195,41 @@ def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> Non
     wait_until_idle(page)
     assert page.locator(READOUT).inner_text().startswith(f"step {tenth} of")
     assert page.evaluate(COORDINATES, [MAP_SELECTOR, markers]) != start
+
+
+# Per legend group of the map's traces: whether Plotly draws it ("legendonly" hides it).
+VISIBILITY = """(sel) => {
+  const gd = document.querySelector(sel);
+  const out = {};
+  gd._fullData.forEach((t) => { if (t.legendgroup) out[t.legendgroup] = t.visible; });
+  return out;
+}"""
+
+
+def test_the_legend_hides_an_optimizer_until_clicked_again(page, server) -> None:
+    page.wait_for_selector(f"{CONTOUR_IMAGE}, {EXCEPTION}", state="attached")
+    wait_until_idle(page)
+    entry = page.locator(".st-key-map .pg-legend button", has_text="Momentum (η = 0.05)")
+    assert entry.get_attribute("aria-pressed") == "true"
+    assert not page.locator(f"{MAP_SELECTOR} .legend").count()  # drawn in HTML, not by Plotly
+    entry.click()
+    page.wait_for_function(
+        f"(sel) => ({VISIBILITY})(sel).momentum === 'legendonly'", arg=MAP_SELECTOR
+    )
+    assert page.evaluate(VISIBILITY, MAP_SELECTOR)["adam"] is True
+    # it stays hidden when the race is redrawn
+    thumb = slider_thumb(page, LR_SLIDER_KEY)
+    before = page.evaluate(PATHS_SIGNATURE, MAP_SELECTOR)
+    thumb.press("ArrowRight")
+    page.wait_for_function(
+        f"([sel, before]) => ({PATHS_SIGNATURE})(sel) !== before", arg=[MAP_SELECTOR, before]
+    )
+    wait_until_idle(page)
+    assert page.evaluate(VISIBILITY, MAP_SELECTOR)["momentum"] == "legendonly"
+    assert entry.get_attribute("aria-pressed") == "false"
+    entry.click()
+    page.wait_for_function(f"(sel) => ({VISIBILITY})(sel).momentum === true", arg=MAP_SELECTOR)
+    assert_no_exception(page, server)
 
 
 def test_a_click_on_the_map_moves_the_start_point(page, server) -> None:

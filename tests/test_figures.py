@@ -68,6 +68,13 @@ def test_plotly_player_is_optional_and_plays_every_frame():
     assert bare["frames"] == fig["frames"] and bare["data"] == fig["data"]
 
 
+def test_tick_labels_are_drawn_without_measuring_each_on_every_redraw():
+    layout = build([Path("gd", "GD", spiral(11), np.ones(11))], steps=10)["layout"]
+    for axis in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
+        assert layout[axis]["ticklabeloverflow"] == "allow", axis
+    assert layout["margin"]["r"] >= 20  # room for the loss panel's last tick label
+
+
 def test_click_grid_covers_the_window_only_when_asked():
     paths = [Path("gd", "GD", spiral(11), np.ones(11))]
     assert not any(t.get("meta") == "click-grid" for t in build(paths, steps=10)["data"])

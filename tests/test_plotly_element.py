@@ -29,6 +29,7 @@ def test_the_map_is_drawn_by_the_element_with_its_player_and_clicks_anywhere():
     assert data["src"] == plotly_element.PLOTLY_URL
     assert data["clickAnywhere"] is True and data["clickable"] is None
     assert data["player"] is True and data["frameMs"] == figures.FRAME_MS
+    assert data["htmlLegend"] is True  # the element draws the legend; the figure keeps it
     figure = element_figure(element)
     # the element draws the player and reads clicks itself: no plotly controls, no targets
     assert "sliders" not in figure["layout"] and "updatemenus" not in figure["layout"]

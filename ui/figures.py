@@ -404,21 +404,28 @@ def race_figure(
         {"name": str(int(step)), "data": frame(k), "traces": animated}
         for k, step in enumerate(shown)
     ]
+    # Tick labels drawn as they fall: plotly otherwise measures each one on every redraw to
+    # hide those that overflow, a tenth of the redraw.
+    axes = map_axes(window, domain=[0, 0.6])
+    for axis in axes.values():
+        axis["ticklabeloverflow"] = "allow"
     layout = {
         "images": [contour_image(contour, window)],
         "height": height,
-        "margin": {"l": 50, "r": 10, "t": 30, "b": 110 if player else 45},
+        # r: room for the last tick label of the loss panel (labels may overflow, below)
+        "margin": {"l": 50, "r": 25, "t": 30, "b": 110 if player else 45},
         "hovermode": "closest",
         "uirevision": "race",
         "plot_bgcolor": "white",
         "font": FONT,
         "legend": {"orientation": "h", "x": 0, "y": 1.06, "yanchor": "bottom"},
-        **map_axes(window, domain=[0, 0.6]),
+        **axes,
         "xaxis2": {
             "domain": [0.7, 1.0],
             "anchor": "y2",
             "title": {"text": "step"},
             "range": [0, steps],
+            "ticklabeloverflow": "allow",
         },
         "yaxis2": {
             "anchor": "x2",
@@ -426,6 +433,7 @@ def race_figure(
             "range": loss_range(paths, log_loss),
             "title": {"text": loss_title},
             "exponentformat": "power",
+            "ticklabeloverflow": "allow",
         },
         **(player_controls(shown) if player else {}),
     }

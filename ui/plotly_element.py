@@ -28,6 +28,7 @@ PLOTLY_JS = "plotly.min.js"
 # Relative, so it also resolves under a server.baseUrlPath and from any page's URL.
 PLOTLY_URL = f"app/static/{PLOTLY_JS}"
 PLAYER_HEIGHT = 44  # px, the player's bar under the chart
+LEGEND_HEIGHT = 26  # px, a row of the HTML legend above it
 
 _JS = """
 let plotlyLoading = null;
@@ -63,7 +64,7 @@ function makePlayer(root, gd, frameMs) {
   const speed = bar.querySelector(".pg-speed");
   const slider = bar.querySelector(".pg-step");
   const readout = bar.querySelector(".pg-readout");
-  const player = { names: [], index: 0, playing: false, hint: "" };
+  const player = { frames: [], names: [], index: 0, playing: false, hint: "" };
   // Plotly rejects an animation that a newer one interrupts: that is how pausing works.
   const animate = (frames, options) => window.Plotly.animate(gd, frames, options).catch(() => {});
 
@@ -82,7 +83,7 @@ function makePlayer(root, gd, frameMs) {
   player.goTo = (index) => {
     player.index = Math.max(0, Math.min(index, player.names.length - 1));
     show();
-    if (player.names.length) animate([player.names[player.index]], still);
+    if (player.frames.length) animate([player.frames[player.index]], still);
   };
   player.pause = () => {
     if (!player.playing) return;
@@ -94,15 +95,20 @@ function makePlayer(root, gd, frameMs) {
     if (!player.names.length) return;
     if (player.index >= player.names.length - 1) player.index = 0;
     player.playing = true;
+    player.next = player.index;  // the frame the next "animatingframe" event is about
     show();
     const duration = frameMs / Number(speed.value);
-    animate(player.names.slice(player.index), {
+    animate(player.frames.slice(player.index), {
       frame: { duration, redraw: false }, transition: { duration: 0 }, mode: "immediate",
     });
   };
   // A new figure: keep the step the learner was at (and keep playing if it was playing).
-  player.load = (names) => {
+  // The frames stay here, not in the chart: Plotly.react would check and store 150 of them
+  // on every redraw, and Plotly.animate plays frame objects as well as names.
+  player.load = (frames) => {
     const step = Number(player.names[player.index] ?? 0);
+    const names = frames.map((f) => f.name);
+    player.frames = frames;
     player.names = names;
     let index = 0;
     while (index + 1 < names.length && Number(names[index + 1]) <= step) index += 1;
@@ -116,9 +122,12 @@ function makePlayer(root, gd, frameMs) {
     if (player.playing) { player.pause(); player.play(); }
   });
   slider.addEventListener("input", () => { player.pause(); player.goTo(Number(slider.value)); });
-  gd.on("plotly_animatingframe", (event) => {
-    const index = player.names.indexOf(event.name);
-    if (index >= 0) { player.index = index; show(); }
+  // Frames played as objects come without their names: they play in order, so count them.
+  gd.on("plotly_animatingframe", () => {
+    if (!player.playing) return;
+    player.index = Math.min(player.next, player.frames.length - 1);
+    player.next += 1;
+    show();
   });
   gd.on("plotly_animated", () => {
     if (player.playing && player.index >= player.names.length - 1) {
@@ -140,6 +149,53 @@ function mapPoint(gd, event) {
   return { x: xa.p2l(px), y: ya.p2l(py) };
 }
 
+// The legend as a row of HTML above the chart: Plotly lays its own legend out anew on every
+// redraw. A click on an entry hides or shows its traces (its legend group), across redraws.
+function drawLegend(root, gd, figure) {
+  let bar = root.querySelector(":scope > .pg-legend");
+  if (!bar) {
+    bar = document.createElement("div");
+    bar.className = "pg-legend";
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", "Legend: click an entry to hide or show it");
+    root.insertBefore(bar, root.firstChild);
+    bar.addEventListener("click", (event) => {
+      const entry = event.target.closest("button[data-group]");
+      if (!entry) return;
+      const group = entry.dataset.group;
+      const hidden = root.hiddenGroups;
+      hidden.has(group) ? hidden.delete(group) : hidden.add(group);
+      entry.classList.toggle("pg-off", hidden.has(group));
+      entry.setAttribute("aria-pressed", String(!hidden.has(group)));
+      const traces = gd.data.flatMap((t, i) => ((t.legendgroup ?? t.name) === group ? [i] : []));
+      window.Plotly.restyle(gd, { visible: hidden.has(group) ? "legendonly" : true }, traces);
+    });
+  }
+  const seen = new Set();
+  const entries = [];
+  for (const trace of figure.data) {
+    const group = trace.legendgroup ?? trace.name;
+    if (trace.showlegend === false || !trace.name || seen.has(group)) continue;
+    seen.add(group);
+    const colour = trace.line?.color ?? trace.marker?.color ?? "#1b2733";
+    const lines = (trace.mode ?? "lines").includes("lines");
+    const swatch = lines
+      ? `<svg width="26" height="10" aria-hidden="true"><line x1="1" y1="5" x2="25" y2="5"` +
+        ` stroke="${escapeHtml(colour)}" stroke-width="2.5"/></svg>`
+      : `<span class="pg-glyph" style="color:${escapeHtml(colour)}" aria-hidden="true">✕</span>`;
+    const off = root.hiddenGroups.has(group);
+    entries.push(
+      `<button type="button" data-group="${escapeHtml(group)}" aria-pressed="${!off}"` +
+      `${off ? ' class="pg-off"' : ""}>${swatch}${escapeHtml(trace.name)}</button>`,
+    );
+  }
+  bar.innerHTML = entries.join("");
+}
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   let root = parentElement.querySelector(":scope > .pg-root");
@@ -147,6 +203,7 @@ export default function (component) {
     root = document.createElement("div");
     root.className = "pg-root";
     root.innerHTML = '<div class="pg-plot" style="width:100%"></div>';
+    root.hiddenGroups = new Set();
     parentElement.appendChild(root);
   }
   const gd = root.querySelector(".pg-plot");
@@ -154,13 +211,21 @@ export default function (component) {
     const { config } = data;
     const figure = JSON.parse(data.figure);
     const frames = figure.frames ?? [];
+    if (data.htmlLegend) {
+      figure.layout.showlegend = false;
+      for (const trace of figure.data) {
+        if (root.hiddenGroups.has(trace.legendgroup ?? trace.name)) trace.visible = "legendonly";
+      }
+      drawLegend(root, gd, figure);
+    }
     const wasPlaying = root.player?.playing;
     root.player?.pause();
-    return Plotly.react(gd, { data: figure.data, layout: figure.layout, frames, config })
+    const shown = { data: figure.data, layout: figure.layout, config };
+    return Plotly.react(gd, data.player ? shown : { ...shown, frames })
       .then(() => {
         if (data.player) {
           root.player ??= makePlayer(root, gd, data.frameMs);
-          root.player.load(frames.map((f) => f.name));
+          root.player.load(frames);
           if (wasPlaying) root.player.play();
           else if (root.player.index > 0) root.player.goTo(root.player.index);
         }
@@ -211,6 +276,17 @@ _CSS = """
 }
 .pg-player .pg-step { flex: 1 1 auto; max-width: 40rem; accent-color: #0072B2; cursor: pointer; }
 .pg-player .pg-readout { min-width: 14rem; font-variant-numeric: tabular-nums; color: #4a5866; }
+.pg-legend {
+  display: flex; flex-wrap: wrap; gap: 0.15rem 1rem; padding: 0 0 0 50px; min-height: 1.6rem;
+  font-family: "Source Sans", "Source Sans Pro", sans-serif; font-size: 13px; color: #1b2733;
+}
+.pg-legend button {
+  display: inline-flex; align-items: center; gap: 0.35rem; font: inherit; color: inherit;
+  background: none; border: none; padding: 0.1rem 0; cursor: pointer;
+}
+.pg-legend button.pg-off { opacity: 0.4; text-decoration: line-through; }
+.pg-legend button:focus-visible { outline: 2px solid #0072B2; outline-offset: 2px; }
+.pg-legend .pg-glyph { font-size: 14px; line-height: 1; }
 """
 
 
@@ -252,6 +328,7 @@ def plotly_element(
     clickable: str | None = None,
     click_anywhere: bool = False,
     player_frame_ms: int | None = None,
+    html_legend: bool = False,
     on_click: Callable[[], None] | None = None,
 ):
     """Draw ``figure`` in a chart that updates in place across reruns.
@@ -268,7 +345,9 @@ def plotly_element(
 
     ``player_frame_ms`` draws Play / Pause, a speed and a step slider under the chart for
     the figure's frames (named by step, each that long at 1×). A new figure keeps the step
-    on screen, and keeps playing if it was.
+    on screen, and keeps playing if it was. ``html_legend`` draws the legend as a row of
+    HTML above the chart (Plotly lays its own out anew on every redraw); a click on an entry
+    hides or shows its legend group.
     """
     if isinstance(figure, dict):
         height = height or figure.get("layout", {}).get("height")
@@ -281,9 +360,12 @@ def plotly_element(
         "clickAnywhere": click_anywhere,
         "player": player_frame_ms is not None,
         "frameMs": player_frame_ms,
+        "htmlLegend": html_legend,
     }
     if player_frame_ms is not None and height:
         height += PLAYER_HEIGHT
+    if html_legend and height:
+        height += LEGEND_HEIGHT
     return _element()(
         key=key,
         data=data,
