@@ -133,7 +133,9 @@ PAGE_HOOKS = """
     },
     figureBytes(selector) {
       const gd = document.querySelector(selector);
-      const frames = (gd._transitionData && gd._transitionData._frames) || [];
+      // The playground's element keeps its frames in its player, out of the chart.
+      const player = gd.closest(".pg-root")?.player;
+      const frames = player?.frames ?? (gd._transitionData && gd._transitionData._frames) ?? [];
       return utf8Bytes({ data: gd.data, layout: gd.layout, frames });
     },
   };

@@ -330,6 +330,7 @@ class Page:
         self.sliders: dict[str, SliderChoice] = {}
         self.expanders: dict[str, str] = {}
         self._seen: set[str] = set()  # ids of the widgets and keyed elements drawn this run
+        self.fragment_of: dict[str, str] = {}  # element id -> the fragment that drew it, or ""
         self._drawn_open: dict[str, bool] = {}  # stateful expander id -> drawn open
         self._run_started = False
         self._fragment_run = False  # the current run reruns a fragment, not the page
@@ -383,7 +384,8 @@ class Page:
         state = WidgetState(id=self.expanders[key], bool_value=True)
         self.widgets[state.id] = state
         started = time.monotonic()
-        await self.rerun(timeout_s)
+        # As the frontend does: a widget drawn by a fragment reruns that fragment only.
+        await self.rerun(timeout_s, fragment_id=self.fragment_of.get(state.id, ""))
         elapsed = time.monotonic() - started
         if not self._drawn_open.get(state.id):
             self.errors.append(f"expander {key} did not open")
@@ -396,7 +398,8 @@ class Page:
         """
         self.widgets[state.id] = state
         started = time.monotonic()
-        await self.rerun(timeout_s)
+        # As the frontend does: a widget drawn by a fragment reruns that fragment only.
+        await self.rerun(timeout_s, fragment_id=self.fragment_of.get(state.id, ""))
         elapsed = time.monotonic() - started
         shown = self.widgets.get(state.id)
         if shown is None:
@@ -405,10 +408,16 @@ class Page:
             self.errors.append(f"slider {key}: sent {_value(state)}, the run drew {_value(shown)}")
         return elapsed
 
-    async def rerun(self, timeout_s: float = 30.0, *, first: bool = False) -> None:
-        """Send ``rerun_script`` with every widget's state and wait for the run to finish."""
+    async def rerun(
+        self, timeout_s: float = 30.0, *, first: bool = False, fragment_id: str = ""
+    ) -> None:
+        """Send ``rerun_script`` with every widget's state and wait for the run to finish.
+
+        With ``fragment_id``, the server reruns that fragment only.
+        """
         msg = BackMsg()
         client: ClientState = msg.rerun_script
+        client.fragment_id = fragment_id
         client.query_string = self.query_string
         client.page_script_hash = self.page_script_hash
         client.page_name = ""  # the app's root page; the server picks its default page
@@ -475,9 +484,9 @@ class Page:
         if kind == "delta":
             delta = msg.delta.WhichOneof("type")
             if delta == "new_element":
-                self._on_element(msg.delta.new_element)
+                self._on_element(msg.delta.new_element, msg.delta.fragment_id)
             elif delta == "add_block" and msg.delta.add_block.WhichOneof("type") == "expandable":
-                self._on_expander(msg.delta.add_block.expandable)
+                self._on_expander(msg.delta.add_block.expandable, msg.delta.fragment_id)
         elif kind == "new_session":
             self._run_started = True
             self._seen = set()
@@ -503,7 +512,7 @@ class Page:
         elif kind in ("ref_hash", "auth_redirect"):
             self.errors.append(f"unexpected ForwardMsg {kind}")
 
-    def _on_element(self, element: Element) -> None:
+    def _on_element(self, element: Element, fragment_id: str = "") -> None:
         kind = element.WhichOneof("type")
         if kind == "exception":
             exc = element.exception
@@ -518,6 +527,7 @@ class Page:
         if key is not None:
             self.keys[key] = element_id
             self._seen.add(element_id)
+        self.fragment_of[element_id] = fragment_id
         state = widget_state(kind, proto, self.widgets.get(element_id))
         if state is None:
             return
@@ -526,9 +536,10 @@ class Page:
         if kind == "slider" and key is not None and key.startswith(SLIDER_KEY_PREFIX):
             self.sliders[key] = SliderChoice(element_id, proto)
 
-    def _on_expander(self, block) -> None:
+    def _on_expander(self, block, fragment_id: str = "") -> None:
         if not block.HasField("id"):
             return  # a plain expander: the browser keeps its state to itself
+        self.fragment_of[block.id] = fragment_id
         expanded = block.expanded if block.HasField("expanded") else block.default_expanded
         # The frontend holds a stateful expander's state once the learner toggled it, or
         # once a run draws it other than the run before; not when it is first drawn.
