@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -69,17 +70,57 @@ def sidebar_controls(formula_error: str | None) -> None:
 
 
 # --- The race --------------------------------------------------------------------------------
-@st.fragment(key=RACE)
-def race(land_key: tuple) -> None:
-    """The race of the scene the widgets show: map and loss, notes, table, downloads, link.
+@dataclasses.dataclass(frozen=True)
+class Race:
+    """A scene's runs and what the page draws of them (``shown``: only the start, in a
+    challenge not yet revealed)."""
 
-    A fragment: a slider that calls ``rerun_race`` reruns only this. ``land_key`` comes
-    from the full run, as only controls outside the fragment change the landscape.
-    """
-    scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("preset", ""))
-    scene_key = state.challenge_key(scene)  # names the race: its figure's cache key, its challenge
+    scene: state.Scene
+    land_key: tuple
+    land: optim_core.Landscape
+    labels: list[str]
+    hyper: list[dict]
+    trajectories: list[optim_core.Trajectory]
+    paths: list[figures.Path]
+    revealed: bool
+
+    @property
+    def window(self) -> tuple:
+        return tuple(tuple(map(float, w)) for w in self.land.window)
+
+    @property
+    def minima(self) -> np.ndarray:
+        return np.asarray(self.land.minima, dtype=float).reshape(-1, 2)
+
+    def figure_json(self, *, player: bool = True, click_targets: int = 0) -> str:
+        """The animated map-and-loss figure as JSON, cached across sessions.
+
+        With plotly's own player for the HTML download and the fallback chart; the app's
+        element draws its own (see ``ui.plotly_element``).
+        """
+        log_loss = self.land.f_min is not None and np.isfinite(self.land.f_min)
+        shown = self.paths if self.revealed else [report.start_only(p) for p in self.paths]
+        key = state.challenge_key(self.scene)
+        return cache.figure_json(
+            ("race", key, self.land_key, self.revealed, player, click_targets),
+            lambda: figures.race_figure(
+                cache.contour(self.land_key, self.window),
+                shown,
+                self.window,
+                self.minima,
+                steps=self.scene.steps,
+                loss_title="f − f*" if log_loss else "f",
+                log_loss=log_loss,
+                player=player,
+                click_targets=click_targets,
+            ),
+        )
+
+
+def run_race(scene: state.Scene, land_key: tuple, revealed: bool = True) -> Race:
+    """Every optimizer of ``scene`` on the landscape ``land_key``, through the caches."""
     land = cache.landscape(land_key)
-    start = (float(st.session_state["x0"]), float(st.session_state["y0"]))
+    start = scene.start if scene.start is not None else land.start
     labels = [optim_core.OPTIMIZERS[n].label for n in scene.optimizers]
     hyper = [scene.hyperparams(n) for n in scene.optimizers]
     trajectories = [
@@ -93,49 +134,36 @@ def race(land_key: tuple) -> None:
             scene.optimizers, labels, hyper, trajectories, strict=True
         )
     ]
-    log_loss = land.f_min is not None and np.isfinite(land.f_min)
-    window = tuple(tuple(map(float, w)) for w in land.window)
-    minima = np.asarray(land.minima, dtype=float).reshape(-1, 2)
+    return Race(scene, land_key, land, labels, hyper, trajectories, paths, revealed)
+
+
+@st.fragment(key=RACE)
+def race(land_key: tuple) -> None:
+    """The race of the scene the widgets show: map and loss, notes, table, exercise link.
+
+    A fragment: a slider that calls ``rerun_race`` reruns only this. ``land_key`` comes
+    from the full run, as only controls outside the fragment change the landscape.
+    """
+    scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("preset", ""))
+    this = run_race(scene, land_key)
 
     # In a challenge the race stays hidden (only the start is drawn) until the learner guessed.
-    revealed = True
     if st.session_state.get("challenge"):
-        revealed, guess = controls.challenge_card(scene, labels, scene_key)
+        revealed, guess = controls.challenge_card(scene, this.labels, state.challenge_key(scene))
+        this = dataclasses.replace(this, revealed=revealed)
         if revealed:
             right, sentence = report.challenge_verdict(
-                scene.optimizers, labels, trajectories, scene.tol, guess
+                scene.optimizers, this.labels, this.trajectories, scene.tol, guess
             )
             if right:
                 st.success(f"Right! {sentence}", icon=":material/check_circle:")
             else:
                 st.error(f"Not this time. {sentence}", icon=":material/cancel:")
-    shown = paths if revealed else [report.start_only(p) for p in paths]
-
-    def race_figure_json(*, player: bool = True, click_targets: int = 0) -> str:
-        """The animated map-and-loss figure of this scene as JSON.
-
-        With plotly's own player for the HTML download and the fallback chart; the app's
-        element draws its own (see ``ui.plotly_element``).
-        """
-        return cache.figure_json(
-            ("race", scene_key, land_key, revealed, player, click_targets),
-            lambda: figures.race_figure(
-                cache.contour(land_key, window),
-                shown,
-                window,
-                minima,
-                steps=scene.steps,
-                loss_title="f − f*" if log_loss else "f",
-                log_loss=log_loss,
-                player=player,
-                click_targets=click_targets,
-            ),
-        )
 
     if scene.view == "race":
         if plotly_element.available():
             plotly_element.plotly_element(
-                race_figure_json(player=False),
+                this.figure_json(player=False),
                 key="map",
                 height=figures.RACE_HEIGHT,
                 config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
@@ -146,88 +174,91 @@ def race(land_key: tuple) -> None:
             )
         else:
             st.plotly_chart(
-                figures.DictFigure(json.loads(race_figure_json(click_targets=20))),
+                figures.DictFigure(json.loads(this.figure_json(click_targets=20))),
                 key="map",
                 on_select=state.on_map_click if shows("start") else "ignore",
                 selection_mode="points",
                 config={"displaylogo": False, "scrollZoom": False},
             )
     else:
-        surf_grid = cache.grid(land_key, window, cache.SURFACE_RESOLUTION)
-        path_z = [cache.display_z(land, land.f(p.xy))[0] for p in shown]
+        surf_grid = cache.grid(land_key, this.window, cache.SURFACE_RESOLUTION)
+        shown = this.paths if this.revealed else [report.start_only(p) for p in this.paths]
+        path_z = [cache.display_z(this.land, this.land.f(p.xy))[0] for p in shown]
         st.plotly_chart(
             figures.DictFigure(figures.surface_figure(surf_grid, shown, path_z)), key="surface"
         )
 
-    if revealed:
-        for note in report.divergence_notes(labels, trajectories, hyper):
+    if this.revealed:
+        for note in report.divergence_notes(this.labels, this.trajectories, this.hyper):
             st.error(note, icon=":material/error:")
 
-    if revealed and shows("table"):
+    if this.revealed and shows("table"):
         # One static element: the data grid, or st.table's Markdown cells, cost every slider
         # move far more to redraw.
-        rows = report.as_text(report.comparison_rows(labels, trajectories, land, scene.tol))
-        st.html(report.as_html_table(rows, "Who converges fastest?"))
+        rows = report.comparison_rows(this.labels, this.trajectories, this.land, scene.tol)
+        st.html(report.as_html_table(report.as_text(rows), "Who converges fastest?"))
 
+    if this.revealed and shows("downloads"):
+        downloads(this)
     state.finish_run(scene)  # the link in the address bar follows every move
-    # What the downloads, drawn by the full run below, export when clicked.
-    exports.update(
-        revealed=revealed,
-        csv=lambda: report.trajectories_csv(labels, trajectories),
-        html=lambda: pio.to_html(
-            json.loads(race_figure_json()), include_plotlyjs=True, full_html=True, validate=False
-        ),
-        gif=lambda: gif.race_gif(
-            cache.grid(land_key, window, cache.CONTOUR_RESOLUTION).z,
-            window,
-            paths,
-            minima,
-            steps=scene.steps,
-            title=land.label,
-        ),
-    )
-    if not exports["full_run"] and revealed != exports.get("drawn_revealed", revealed):
-        st.rerun()  # a challenge was revealed or begun: the downloads must show or hide
     if not classroom.hidden:
         controls.exercise_link(scene)
 
 
-def downloads() -> None:
-    """The race as CSV, HTML and GIF, made when clicked from what the race last drew."""
-    share, csv_col, html_col, gif_col = st.columns([2, 1, 1, 1])
-    share.caption("The address bar holds every setting: copy it to share this exact scene.")
-    exports["drawn_revealed"], exports["full_run"] = exports["revealed"], False
-    if not (exports["revealed"] and shows("downloads")):
+def downloads(this: Race) -> None:
+    """The race as CSV, HTML and GIF, behind one button.
+
+    Lazy: the three download buttons are drawn only while it is open, so a slider move
+    redraws one element here, not four. Each file is made when clicked.
+    """
+    box = st.popover(
+        "Download the race",
+        icon=":material/download:",
+        key="open_downloads",
+        on_change="rerun",
+        help="The trajectories as CSV; the animation as a standalone HTML page or as a GIF.",
+    )
+    if not box.open:
         return
-    csv_col.download_button(
-        "Trajectories (CSV)",
-        data=lambda: exports["csv"](),
-        file_name="trajectories.csv",
-        mime="text/csv",
-        on_click="ignore",
-    )
-    html_col.download_button(
-        "Animation (HTML)",
-        data=lambda: exports["html"](),
-        file_name="optimizer-race.html",
-        mime="text/html",
-        on_click="ignore",
-    )
-    gif_col.download_button(
-        "Animation (GIF)",
-        data=lambda: exports["gif"](),
-        file_name="optimizer-race.gif",
-        mime="image/gif",
-        on_click="ignore",
-        help="For slides: the race as an animated picture that loops.",
-    )
+    with box:
+        st.download_button(
+            "Trajectories (CSV)",
+            data=lambda: report.trajectories_csv(this.labels, this.trajectories),
+            file_name="trajectories.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+        st.download_button(
+            "Animation (HTML)",
+            data=lambda: pio.to_html(
+                json.loads(this.figure_json()),
+                include_plotlyjs=True,
+                full_html=True,
+                validate=False,
+            ),
+            file_name="optimizer-race.html",
+            mime="text/html",
+            on_click="ignore",
+        )
+        st.download_button(
+            "Animation (GIF)",
+            data=lambda: gif.race_gif(
+                cache.grid(this.land_key, this.window, cache.CONTOUR_RESOLUTION).z,
+                this.window,
+                this.paths,
+                this.minima,
+                steps=this.scene.steps,
+                title=this.land.label,
+            ),
+            file_name="optimizer-race.gif",
+            mime="image/gif",
+            on_click="ignore",
+            help="For slides: the race as an animated picture that loops.",
+        )
 
 
 # --- The page ----------------------------------------------------------------------------------
 land_key, formula_error = state.landscape_key()  # the error shows under the formula box
-# This session's latest race, for the downloads: the race's fragment reruns without them.
-exports: dict = st.session_state.setdefault("race_exports", {})
-exports["full_run"] = True  # until downloads() is drawn: a fragment's run leaves it False
 st.title("Optimizer Playground")
 controls.link_warnings(problems)
 preset = presets.PRESETS.get(st.session_state.get("preset", ""))
@@ -246,8 +277,8 @@ if st.session_state.get("view", "race") == "race":
     st.caption(
         "Press ▶ Play to race; drag the step slider to scrub."
         + (" Click anywhere on the map to start the race there." if shows("start") else "")
-        + " Faint lines are each optimizer's whole path."
+        + " Faint lines are each optimizer's whole path. The address bar holds every setting:"
+        " copy it to share this exact scene."
     )
 race(land_key)
-downloads()
 sidebar_controls(formula_error)

@@ -6,6 +6,7 @@ Screenshots go to bench/out/ (git-ignored).
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -264,17 +265,49 @@ def test_a_click_on_the_map_moves_the_start_point(page, server) -> None:
     assert float(query["x0"][0]) == x0 and float(query["y0"][0]) == y0  # the link follows
 
 
-def test_the_gif_download_is_the_race_as_an_animated_picture(page, server) -> None:
+DOWNLOADS = "Download the race"  # the popover that holds the three download buttons
+
+
+def download(page, button: str):
+    """Open the downloads popover if need be, click ``button``; the download."""
+    if not page.get_by_role("button", name=button).count():
+        page.get_by_role("button", name=DOWNLOADS).click()
+    page.get_by_role("button", name=button).wait_for()
+    wait_until_idle(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name=button).click()
+    return download.value
+
+
+def test_the_downloads_export_the_race_on_screen(page, server) -> None:
+    import csv
+    import io
+
     from PIL import Image
 
     page.wait_for_selector(MAP_SELECTOR)
     wait_until_idle(page)
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Animation (GIF)").click()
-    assert download.value.suggested_filename == "optimizer-race.gif"
-    picture = Image.open(download.value.path())
+    gif = download(page, "Animation (GIF)")
+    assert gif.suggested_filename == "optimizer-race.gif"
+    picture = Image.open(gif.path())
     assert picture.format == "GIF" and picture.size == (640, 480)
     assert picture.n_frames > 50  # the default scene's 200 steps, thinned to ≤ 100 frames
+
+    # After an η move (which reruns the race alone) the files follow the new race.
+    thumb = slider_thumb(page, LR_SLIDER_KEY)
+    before = page.evaluate(PATHS_SIGNATURE, MAP_SELECTOR)
+    thumb.press("ArrowLeft")
+    page.wait_for_function(
+        f"([sel, before]) => ({PATHS_SIGNATURE})(sel) !== before", arg=[MAP_SELECTOR, before]
+    )
+    wait_until_idle(page)
+    lr = float(thumb.get_attribute("aria-valuetext"))
+    table = download(page, "Trajectories (CSV)")
+    rows = list(csv.DictReader(io.StringIO(Path(table.path()).read_text(encoding="utf-8"))))
+    gd = {float(r["lr"]) for r in rows if r["optimizer"] == "Gradient descent" and r["lr"]}
+    assert gd == {lr}
+    html = Path(download(page, "Animation (HTML)").path()).read_text(encoding="utf-8")
+    assert "Plotly.newPlot" in html and f" = {lr:g})" in html  # the legend names η (escaped)
     assert_no_exception(page, server)
 
 
@@ -285,13 +318,13 @@ def test_a_locked_challenge_link_reveals_the_race_after_a_guess(page, server) ->
     assert page.locator(".st-key-landscape").count() == 0  # locked: no landscape picker
     reveal = page.get_by_role("button", name="Reveal the race")
     assert reveal.is_disabled()
-    assert page.get_by_role("button", name="Animation (GIF)").count() == 0  # no peeking
+    assert page.get_by_role("button", name=DOWNLOADS).count() == 0  # no peeking
     page.locator(".st-key-guess").get_by_text("Momentum", exact=True).click()
     wait_until_idle(page)
     reveal.click()
     page.get_by_text("Right! Momentum gets there first").wait_for()
     page.get_by_text("Who converges fastest?").wait_for()
-    page.get_by_role("button", name="Animation (GIF)").wait_for()  # the race may be downloaded
+    page.get_by_role("button", name=DOWNLOADS).wait_for()  # the race may be downloaded
     wait_until_idle(page)
     assert page.get_by_text("Who converges fastest?").count() == 1
     assert_no_exception(page, server)

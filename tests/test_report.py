@@ -77,6 +77,8 @@ def test_the_html_download_is_a_standalone_animation():
     assert html.lstrip().lower().startswith("<!doctype html>") and "Plotly.newPlot" in html
     assert "<script src=" not in html  # plotly.js inline: works offline, in any classroom
     assert '"frames"' in html or "addFrames" in html
+    # on its own, the file plays with plotly's own buttons and step slider
+    assert '"updatemenus"' in html and '"sliders"' in html
 
 
 def test_the_html_table_holds_every_cell_escaped_under_its_caption():
