@@ -72,8 +72,7 @@ def sidebar_controls(formula_error: str | None) -> None:
 # --- The race --------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class Race:
-    """A scene's runs and what the page draws of them (``shown``: only the start, in a
-    challenge not yet revealed)."""
+    """A scene's runs on its landscape, as the map, the table and the downloads use them."""
 
     scene: state.Scene
     land_key: tuple
@@ -92,6 +91,11 @@ class Race:
     def minima(self) -> np.ndarray:
         return np.asarray(self.land.minima, dtype=float).reshape(-1, 2)
 
+    @property
+    def shown(self) -> list[figures.Path]:
+        """The paths as drawn: only their start while a challenge is not yet revealed."""
+        return self.paths if self.revealed else [report.start_only(p) for p in self.paths]
+
     def figure_json(self, *, player: bool = True, click_targets: int = 0) -> str:
         """The animated map-and-loss figure as JSON, cached across sessions.
 
@@ -99,13 +103,12 @@ class Race:
         element draws its own (see ``ui.plotly_element``).
         """
         log_loss = self.land.f_min is not None and np.isfinite(self.land.f_min)
-        shown = self.paths if self.revealed else [report.start_only(p) for p in self.paths]
         key = state.challenge_key(self.scene)
         return cache.figure_json(
             ("race", key, self.land_key, self.revealed, player, click_targets),
             lambda: figures.race_figure(
                 cache.contour(self.land_key, self.window),
-                shown,
+                self.shown,
                 self.window,
                 self.minima,
                 steps=self.scene.steps,
@@ -139,7 +142,7 @@ def run_race(scene: state.Scene, land_key: tuple, revealed: bool = True) -> Race
 
 @st.fragment(key=RACE)
 def race(land_key: tuple) -> None:
-    """The race of the scene the widgets show: map and loss, notes, table, exercise link.
+    """The race of the scene the widgets show: map and loss, notes, table, downloads, link.
 
     A fragment: a slider that calls ``rerun_race`` reruns only this. ``land_key`` comes
     from the full run, as only controls outside the fragment change the landscape.
@@ -182,10 +185,10 @@ def race(land_key: tuple) -> None:
             )
     else:
         surf_grid = cache.grid(land_key, this.window, cache.SURFACE_RESOLUTION)
-        shown = this.paths if this.revealed else [report.start_only(p) for p in this.paths]
-        path_z = [cache.display_z(this.land, this.land.f(p.xy))[0] for p in shown]
+        path_z = [cache.display_z(this.land, this.land.f(p.xy))[0] for p in this.shown]
         st.plotly_chart(
-            figures.DictFigure(figures.surface_figure(surf_grid, shown, path_z)), key="surface"
+            figures.DictFigure(figures.surface_figure(surf_grid, this.shown, path_z)),
+            key="surface",
         )
 
     if this.revealed:

@@ -123,6 +123,16 @@ def assert_no_exception(page, server) -> None:
         )
 
 
+def move_and_wait(page, thumb, key: str) -> None:
+    """Press ``key`` on a slider's ``thumb``; return once the map's paths are redrawn."""
+    before = page.evaluate(PATHS_SIGNATURE, MAP_SELECTOR)
+    thumb.press(key)
+    page.wait_for_function(
+        f"([sel, before]) => ({PATHS_SIGNATURE})(sel) !== before", arg=[MAP_SELECTOR, before]
+    )
+    wait_until_idle(page)
+
+
 def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     page.wait_for_selector(f"{CONTOUR_IMAGE}, {EXCEPTION}", state="attached")
@@ -188,12 +198,7 @@ def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> Non
     tenth = page.locator(READOUT).inner_text().split()[1]
     assert 0 < int(tenth) < 200
     assert page.evaluate(COORDINATES, [MAP_SELECTOR, markers]) != start
-    thumb.press("ArrowLeft")
-    page.wait_for_function(
-        f"([sel, before]) => ({PATHS_SIGNATURE})(sel) !== before",
-        arg=[MAP_SELECTOR, page.evaluate(PATHS_SIGNATURE, MAP_SELECTOR)],
-    )
-    wait_until_idle(page)
+    move_and_wait(page, thumb, "ArrowLeft")
     assert page.locator(READOUT).inner_text().startswith(f"step {tenth} of")
     assert page.evaluate(COORDINATES, [MAP_SELECTOR, markers]) != start
 
@@ -219,13 +224,7 @@ def test_the_legend_hides_an_optimizer_until_clicked_again(page, server) -> None
     )
     assert page.evaluate(VISIBILITY, MAP_SELECTOR)["adam"] is True
     # it stays hidden when the race is redrawn
-    thumb = slider_thumb(page, LR_SLIDER_KEY)
-    before = page.evaluate(PATHS_SIGNATURE, MAP_SELECTOR)
-    thumb.press("ArrowRight")
-    page.wait_for_function(
-        f"([sel, before]) => ({PATHS_SIGNATURE})(sel) !== before", arg=[MAP_SELECTOR, before]
-    )
-    wait_until_idle(page)
+    move_and_wait(page, slider_thumb(page, LR_SLIDER_KEY), "ArrowRight")
     assert page.evaluate(VISIBILITY, MAP_SELECTOR)["momentum"] == "legendonly"
     assert entry.get_attribute("aria-pressed") == "false"
     entry.click()
@@ -295,12 +294,7 @@ def test_the_downloads_export_the_race_on_screen(page, server) -> None:
 
     # After an η move (which reruns the race alone) the files follow the new race.
     thumb = slider_thumb(page, LR_SLIDER_KEY)
-    before = page.evaluate(PATHS_SIGNATURE, MAP_SELECTOR)
-    thumb.press("ArrowLeft")
-    page.wait_for_function(
-        f"([sel, before]) => ({PATHS_SIGNATURE})(sel) !== before", arg=[MAP_SELECTOR, before]
-    )
-    wait_until_idle(page)
+    move_and_wait(page, thumb, "ArrowLeft")
     lr = float(thumb.get_attribute("aria-valuetext"))
     table = download(page, "Trajectories (CSV)")
     rows = list(csv.DictReader(io.StringIO(Path(table.path()).read_text(encoding="utf-8"))))
