@@ -564,6 +564,7 @@ class Page:
                 self.keys = {k: i for k, i in self.keys.items() if i in seen}
                 self.sliders = {k: c for k, c in self.sliders.items() if c.id in seen}
                 self.expanders = {k: i for k, i in self.expanders.items() if i in seen}
+                self.fragment_of = {i: f for i, f in self.fragment_of.items() if i in seen}
             self._finish()
         elif status == ForwardMsg.ScriptFinishedStatus.FINISHED_WITH_COMPILE_ERROR:
             self._finish("script finished with a compile error")

@@ -75,6 +75,7 @@ class Race:
     """A scene's runs on its landscape, as the map, the table and the downloads use them."""
 
     scene: state.Scene
+    key: str  # names the race: its figure's cache key, its challenge
     land_key: tuple
     land: optim_core.Landscape
     labels: list[str]
@@ -103,9 +104,8 @@ class Race:
         element draws its own (see ``ui.plotly_element``).
         """
         log_loss = self.land.f_min is not None and np.isfinite(self.land.f_min)
-        key = state.challenge_key(self.scene)
         return cache.figure_json(
-            ("race", key, self.land_key, self.revealed, player, click_targets),
+            ("race", self.key, self.land_key, self.revealed, player, click_targets),
             lambda: figures.race_figure(
                 cache.contour(self.land_key, self.window),
                 self.shown,
@@ -120,7 +120,7 @@ class Race:
         )
 
 
-def run_race(scene: state.Scene, land_key: tuple, revealed: bool = True) -> Race:
+def run_race(scene: state.Scene, land_key: tuple) -> Race:
     """Every optimizer of ``scene`` on the landscape ``land_key``, through the caches."""
     land = cache.landscape(land_key)
     start = scene.start if scene.start is not None else land.start
@@ -137,7 +137,8 @@ def run_race(scene: state.Scene, land_key: tuple, revealed: bool = True) -> Race
             scene.optimizers, labels, hyper, trajectories, strict=True
         )
     ]
-    return Race(scene, land_key, land, labels, hyper, trajectories, paths, revealed)
+    key = state.challenge_key(scene)
+    return Race(scene, key, land_key, land, labels, hyper, trajectories, paths, revealed=True)
 
 
 @st.fragment(key=RACE)
@@ -152,7 +153,7 @@ def race(land_key: tuple) -> None:
 
     # In a challenge the race stays hidden (only the start is drawn) until the learner guessed.
     if st.session_state.get("challenge"):
-        revealed, guess = controls.challenge_card(scene, this.labels, state.challenge_key(scene))
+        revealed, guess = controls.challenge_card(scene, this.labels, this.key)
         this = dataclasses.replace(this, revealed=revealed)
         if revealed:
             right, sentence = report.challenge_verdict(

@@ -64,15 +64,16 @@ function makePlayer(root, gd, frameMs) {
   const speed = bar.querySelector(".pg-speed");
   const slider = bar.querySelector(".pg-step");
   const readout = bar.querySelector(".pg-readout");
-  const player = { frames: [], names: [], index: 0, playing: false, hint: "" };
+  const player = { frames: [], index: 0, playing: false, hint: "" };
+  const stepOf = (index) => player.frames[index]?.name ?? "0";  // frames are named by step
   // Plotly rejects an animation that a newer one interrupts: that is how pausing works.
   const animate = (frames, options) => window.Plotly.animate(gd, frames, options).catch(() => {});
 
   const show = () => {
-    const last = player.names.length ? player.names[player.names.length - 1] : "0";
-    slider.max = String(Math.max(0, player.names.length - 1));
+    const last = stepOf(player.frames.length - 1);
+    slider.max = String(Math.max(0, player.frames.length - 1));
     slider.value = String(player.index);
-    readout.textContent = player.hint || `step ${player.names[player.index] ?? 0} of ${last}`;
+    readout.textContent = player.hint || `step ${stepOf(player.index)} of ${last}`;
     button.textContent = player.playing ? "❚❚ Pause" : "▶ Play";
     button.setAttribute("aria-label", player.playing ? "Pause the race" : "Play the race");
   };
@@ -81,7 +82,7 @@ function makePlayer(root, gd, frameMs) {
     frame: { duration: 0, redraw: false }, transition: { duration: 0 }, mode: "immediate",
   };
   player.goTo = (index) => {
-    player.index = Math.max(0, Math.min(index, player.names.length - 1));
+    player.index = Math.max(0, Math.min(index, player.frames.length - 1));
     show();
     if (player.frames.length) animate([player.frames[player.index]], still);
   };
@@ -92,8 +93,8 @@ function makePlayer(root, gd, frameMs) {
     show();
   };
   player.play = () => {
-    if (!player.names.length) return;
-    if (player.index >= player.names.length - 1) player.index = 0;
+    if (!player.frames.length) return;
+    if (player.index >= player.frames.length - 1) player.index = 0;
     player.playing = true;
     player.next = player.index;  // the frame the next "animatingframe" event is about
     show();
@@ -106,12 +107,10 @@ function makePlayer(root, gd, frameMs) {
   // The frames stay here, not in the chart: Plotly.react would check and store 150 of them
   // on every redraw, and Plotly.animate plays frame objects as well as names.
   player.load = (frames) => {
-    const step = Number(player.names[player.index] ?? 0);
-    const names = frames.map((f) => f.name);
+    const step = Number(stepOf(player.index));
     player.frames = frames;
-    player.names = names;
     let index = 0;
-    while (index + 1 < names.length && Number(names[index + 1]) <= step) index += 1;
+    while (index + 1 < frames.length && Number(frames[index + 1].name) <= step) index += 1;
     player.index = index;
     show();
   };
@@ -130,7 +129,7 @@ function makePlayer(root, gd, frameMs) {
     show();
   });
   gd.on("plotly_animated", () => {
-    if (player.playing && player.index >= player.names.length - 1) {
+    if (player.playing && player.index >= player.frames.length - 1) {
       player.playing = false;
       show();
     }
