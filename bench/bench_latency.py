@@ -3,9 +3,13 @@
 Usage: python bench/bench_latency.py [--moves 15] [--app app.py]
 
 Both apps (bench/bare_app.py, and app.py in its default scene) get a Streamlit server and a
-page in headless Chromium. Their learning-rate sliders are then moved ``--moves`` times each
-with ArrowRight / ArrowLeft alternately, so the values stay in range; the apps take turns
-move by move, so both see the same load on the machine.
+page in headless Chromium. Their learning-rate sliders are then moved ``--moves`` times each;
+the apps take turns move by move, so both see the same load on the machine. Each slider
+first goes to its lowest value (Home), then every move is one ArrowRight: a value neither
+the server nor the page has seen, as when a learner explores η, so no cache answers for it
+(trajectory, figure, or Streamlit's cache of large messages in the browser). ``--revisit``
+moves ArrowRight / ArrowLeft alternately instead: after the first two moves every value is
+one seen before, the cheapest case.
 
 Everything is timed in the page, with ``performance.now()``:
 
@@ -168,9 +172,15 @@ class Session:
         self.samples: list[dict] = []
         self.notes: list[str] = []
 
-    def move(self, i: int, *, record: bool) -> None:
-        """Press ArrowRight (even ``i``) or ArrowLeft (odd ``i``) and time the chart's update."""
-        key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
+    def lowest(self) -> None:
+        """Put the slider at its lowest value, so every ArrowRight after it is a new value."""
+        self.thumb.press("Home")
+        wait_until_idle(self.page, LOAD_TIMEOUT_MS)
+        time.sleep(1.0)
+
+    def move(self, i: int, *, record: bool, revisit: bool = False) -> None:
+        """Press ArrowRight (with ``revisit``: ArrowLeft when ``i`` is odd) and time the update."""
+        key = "ArrowLeft" if revisit and i % 2 else "ArrowRight"
         before = self.thumb.get_attribute("aria-valuetext")
         self.page.evaluate(
             "([sel, ms]) => window.__bench.arm(sel, ms)", [self.chart, MOVE_TIMEOUT_MS]
@@ -201,7 +211,7 @@ class Session:
         }
 
 
-def measure(browser, targets: list[Target], moves: int) -> list[dict]:
+def measure(browser, targets: list[Target], moves: int, *, revisit: bool) -> list[dict]:
     """Move every target's slider ``moves`` times, the apps taking turns move by move.
 
     Taking turns (in alternating order) exposes both apps to the same background load,
@@ -210,10 +220,13 @@ def measure(browser, targets: list[Target], moves: int) -> list[dict]:
     with contextlib.ExitStack() as stack:
         servers = [stack.enter_context(streamlit_server(t.script)) for t in targets]
         sessions = [Session(browser, t, s.url) for t, s in zip(targets, servers, strict=True)]
-        # One unmeasured move there and back first: the first rerun warms caches on both ends.
+        if not revisit:
+            for session in sessions:
+                session.lowest()
+        # Two unmeasured moves first: the first reruns warm the code paths on both ends.
         for i in range(-2, moves):
             for session in sessions if i % 2 == 0 else reversed(sessions):
-                session.move(i, record=i >= 0)
+                session.move(i, record=i >= 0, revisit=revisit)
         return [session.close() for session in sessions]
 
 
@@ -266,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--moves", type=int, default=15, help="measured slider moves per app")
     parser.add_argument("--app", type=Path, default=ROOT / "app.py", help="the playground script")
+    parser.add_argument(
+        "--revisit", action="store_true", help="alternate between two values (cached) instead"
+    )
     args = parser.parse_args(argv)
 
     chromium = find_chromium()
@@ -284,11 +300,12 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright, chromium)
         try:
-            runs = measure(browser, targets, args.moves)
+            runs = measure(browser, targets, args.moves, revisit=args.revisit)
         finally:
             browser.close()
     print(report(runs))
-    print(f"\n({args.moves} moves per app, {time.monotonic() - started:.0f} s in all)")
+    walk = "two values, revisited" if args.revisit else "a new value every move"
+    print(f"\n({args.moves} moves per app, {walk}; {time.monotonic() - started:.0f} s in all)")
     return 0
 
 

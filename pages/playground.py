@@ -97,15 +97,16 @@ class Race:
         """The paths as drawn: only their start while a challenge is not yet revealed."""
         return self.paths if self.revealed else [report.start_only(p) for p in self.paths]
 
-    def figure_json(self, *, player: bool = True, click_targets: int = 0) -> str:
+    def figure_json(self, *, element: bool = False, click_targets: int = 0) -> str:
         """The animated map-and-loss figure as JSON, cached across sessions.
 
-        With plotly's own player for the HTML download and the fallback chart; the app's
-        element draws its own (see ``ui.plotly_element``).
+        With plotly's own player and frames for the HTML download and the fallback chart;
+        for the app's ``element``, which draws its own player and builds the frames from
+        the figure's ``motion`` (see ``ui.plotly_element``), neither.
         """
         log_loss = self.land.f_min is not None and np.isfinite(self.land.f_min)
         return cache.figure_json(
-            ("race", self.key, self.land_key, self.revealed, player, click_targets),
+            ("race", self.key, self.land_key, self.revealed, element, click_targets),
             lambda: figures.race_figure(
                 cache.contour(self.land_key, self.window),
                 self.shown,
@@ -114,7 +115,8 @@ class Race:
                 steps=self.scene.steps,
                 loss_title="f − f*" if log_loss else "f",
                 log_loss=log_loss,
-                player=player,
+                player=not element,
+                motion=element,
                 click_targets=click_targets,
             ),
         )
@@ -167,7 +169,7 @@ def race(land_key: tuple) -> None:
     if scene.view == "race":
         if plotly_element.available():
             plotly_element.plotly_element(
-                this.figure_json(player=False),
+                this.figure_json(element=True),
                 key="map",
                 height=figures.RACE_HEIGHT,
                 config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},

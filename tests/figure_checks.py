@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 
 import numpy as np
 
+from ui import figures
+
 
 def assert_all_finite(node, where: str = "figure") -> None:
     """No NaN or Infinity anywhere in a figure, base64 typed arrays included."""
@@ -26,9 +28,15 @@ def assert_all_finite(node, where: str = "figure") -> None:
 
 
 def element_figure(element) -> dict:
-    """The figure a ``ui.plotly_element`` element (AppTest's ``bidi_component``) draws."""
+    """The figure a ``ui.plotly_element`` element (AppTest's ``bidi_component``) draws.
+
+    A figure sent with ``motion`` gets the frames the element builds from it.
+    """
     figure = json.loads(element.proto.json)["figure"]
-    return json.loads(figure) if isinstance(figure, str) else figure
+    figure = json.loads(figure) if isinstance(figure, str) else figure
+    if "motion" in figure:
+        figure["frames"] = figures.motion_frames(figure)
+    return figure
 
 
 class _Table(HTMLParser):

@@ -6,6 +6,7 @@ Screenshots go to bench/out/ (git-ignored).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -20,6 +21,8 @@ from e2e_support import (
     streamlit_server,
     wait_until_idle,
 )
+
+from ui import figures
 
 pytestmark = pytest.mark.browser
 
@@ -302,6 +305,42 @@ def test_the_downloads_export_the_race_on_screen(page, server) -> None:
     assert gd == {lr}
     html = Path(download(page, "Animation (HTML)").path()).read_text(encoding="utf-8")
     assert "Plotly.newPlot" in html and f" = {lr:g})" in html  # the legend names η (escaped)
+    assert_no_exception(page, server)
+
+
+def html_frames(html: str) -> list[dict]:
+    """The animation frames written into a standalone HTML download (``plotly.io.to_html``)."""
+    start = html.index("[", html.index("Plotly.addFrames("))
+    frames, _ = json.JSONDecoder().raw_decode(html, start)
+    return frames
+
+
+def test_the_map_builds_the_frames_the_html_download_writes_out(page, server) -> None:
+    """The element gets the frames' arrays (``motion``) and builds the frames in JavaScript;
+    the HTML download has them written out in Python. Both must show the same animation:
+    here with trails thinned (1,000 steps) and a run that leaves the map (pinned, a cross)."""
+    page.goto(server.url + "?preset=too-large-lr&steps=1000")
+    page.wait_for_selector(CONTOUR_IMAGE, state="attached")
+    wait_until_idle(page)
+    built = page.evaluate(
+        "(sel) => document.querySelector(sel).closest('.pg-root').player.frames", MAP_SELECTOR
+    )
+    written = html_frames(
+        Path(download(page, "Animation (HTML)").path()).read_text(encoding="utf-8")
+    )
+    assert [f["name"] for f in built] == [f["name"] for f in written]
+    assert len(written) == 150 and written[-1]["name"] == "1000"
+    symbols = set()
+    for ours, theirs in zip(built, written, strict=True):
+        assert ours["traces"] == theirs["traces"]
+        for a, b in zip(ours["data"], theirs["data"], strict=True):
+            assert a.get("marker") == b.get("marker")
+            symbols.add((a.get("marker") or {}).get("symbol"))
+            assert a["x"] == pytest.approx(b["x"], rel=1e-5, abs=1e-3)
+            assert a["y"] == pytest.approx(b["y"], rel=1e-5, abs=1e-3)
+    assert "x" in symbols and len(symbols) > 2  # a crossed marker, and the runs' own symbols
+    longest = max(len(d["x"]) for f in written for d in f["data"])
+    assert longest == figures.TRAIL_POINTS  # trails were thinned
     assert_no_exception(page, server)
 
 

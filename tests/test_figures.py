@@ -68,6 +68,31 @@ def test_plotly_player_is_optional_and_plays_every_frame():
     assert bare["frames"] == fig["frames"] and bare["data"] == fig["data"]
 
 
+@pytest.mark.parametrize("steps", [10, 200, 2000])
+def test_motion_stands_for_the_frames_in_a_fraction_of_the_bytes(steps):
+    paths = [
+        Path("gd", "GD", spiral(steps + 1), np.logspace(0, -6, steps + 1)),
+        Path("adam", "Adam", 3 * spiral(steps // 2), np.logspace(0, 3, steps // 2), steps // 2),
+    ]
+    args = (figures.contour_png(grid().z), paths, WINDOW, np.zeros((0, 2)))
+    framed = figures.race_figure(*args, steps=steps, player=False)
+    moving = figures.race_figure(*args, steps=steps, player=False, motion=True)
+    assert "frames" not in moving and moving["data"] == framed["data"]
+    assert figures.motion_frames(moving) == framed["frames"]
+    assert moving["motion"]["paths"] == [0, 1]  # the faint whole paths the trails are cut from
+    size = len(json.dumps(moving["motion"]))
+    assert size < len(json.dumps(framed["frames"])) / (2 if steps == 10 else 4)
+
+
+@pytest.mark.parametrize(("lo", "hi", "most"), [(0, 0, 16), (3, 18, 16), (0, 16, 16), (5, 96, 16)])
+def test_thinned_trails_keep_both_ends_evenly_spread(lo, hi, most):
+    kept = figures.thin_indices(lo, hi, most)
+    assert kept[0] == lo and kept[-1] == hi and len(kept) == min(most, hi - lo + 1)
+    gaps = np.diff(kept)
+    assert (gaps >= 1).all()  # no point twice
+    assert gaps.size == 0 or gaps.max() - gaps.min() <= 1  # evenly spread
+
+
 def test_tick_labels_are_drawn_without_measuring_each_on_every_redraw():
     layout = build([Path("gd", "GD", spiral(11), np.ones(11))], steps=10)["layout"]
     for axis in ("xaxis", "yaxis", "xaxis2", "yaxis2"):

@@ -30,6 +30,8 @@ def test_the_map_is_drawn_by_the_element_with_its_player_and_clicks_anywhere():
     assert data["clickAnywhere"] is True and data["clickable"] is None
     assert data["player"] is True and data["frameMs"] == figures.FRAME_MS
     assert data["htmlLegend"] is True  # the element draws the legend; the figure keeps it
+    sent = json.loads(data["figure"])
+    assert "frames" not in sent and sent["motion"]  # the element builds the frames itself
     figure = element_figure(element)
     # the element draws the player and reads clicks itself: no plotly controls, no targets
     assert "sliders" not in figure["layout"] and "updatemenus" not in figure["layout"]

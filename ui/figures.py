@@ -91,6 +91,11 @@ def typed(a: np.ndarray, dtype: str = "f4") -> dict:
     return spec
 
 
+def untyped(spec: dict) -> np.ndarray:
+    """The array of a one-dimensional :func:`typed` spec."""
+    return np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<" + spec["dtype"])
+
+
 class DictFigure(go.Figure):
     """A figure that hands Streamlit a prepared dict without validating it again.
 
@@ -214,11 +219,17 @@ def _window_margin(window) -> tuple[tuple[float, float], tuple[float, float]]:
     return (x0 + mx, x1 - mx), (y0 + my, y1 - my)
 
 
-def _moving(path: Path, shown: np.ndarray, window, log_loss: bool) -> list[list[dict]]:
-    """For each shown step: the run's trail, its marker and its loss marker, as frame data.
+# The arrays of a run's motion (see _motion) and the typed-array dtype each is sent as.
+MOTION_DTYPES = {"stop": "i4", "since": "i4", "x": "f4", "y": "f4", "crossed": "u1", "loss": "f8"}
 
-    A run that stopped (diverged) stays where it left; a marker that left the map is pinned
-    to the map's edge; both are drawn as a cross.
+
+def _motion(path: Path, shown: np.ndarray, window, log_loss: bool) -> dict[str, np.ndarray]:
+    """What a run's animated traces show in each frame, as arrays (one entry per frame).
+
+    Frame ``k`` shows step ``shown[k]``: the run's point ``stop[k]`` (a run that stopped,
+    having diverged, stays where it left), its trail from point ``since[k]`` to ``stop[k]``,
+    its marker at ``(x[k], y[k])``, the point pinned to the map's edge, drawn as a cross where
+    ``crossed[k]``, and its loss marker at ``(stop[k], loss[k])``.
     """
     last = len(path.xy) - 1
     stops = np.minimum(shown, last)
@@ -226,32 +237,84 @@ def _moving(path: Path, shown: np.ndarray, window, log_loss: bool) -> list[list[
     at = path.xy[stops]
     pinned = np.column_stack([np.clip(at[:, 0], x0, x1), np.clip(at[:, 1], y0, y1)])
     crossed = (pinned != at).any(axis=1) | ((path.diverged_at is not None) & (shown >= last))
-    symbols = np.where(crossed, "x", symbol(path.name)).tolist()
     loss = path.loss[stops]
-    loss = np.maximum(loss, 1e-300) if log_loss else loss
-    xs, ys = _r(pinned[:, 0]), _r(pinned[:, 1])
-    rounded = np.round(path.xy, 4)  # once, not once per frame: a figure has hundreds
+    since = np.minimum(shown[np.maximum(0, np.arange(len(shown)) - TRAIL_FRAMES)], stops)
+    return {
+        "stop": stops,
+        "since": since,
+        "x": pinned[:, 0],
+        "y": pinned[:, 1],
+        "crossed": crossed,
+        "loss": np.maximum(loss, 1e-300) if log_loss else loss,
+    }
+
+
+def thin_indices(lo: int, hi: int, most: int = TRAIL_POINTS) -> list[int]:
+    """At most ``most`` of the indices ``lo`` … ``hi``, evenly spread, always keeping ``hi``.
+
+    Integer arithmetic only, so that the app's element picks the same points in JavaScript.
+    """
+    n = hi - lo + 1
+    if n <= most:
+        return list(range(lo, hi + 1))
+    return [lo + i * (n - 1) // (most - 1) for i in range(most)]
+
+
+def _frame_data(
+    runs: Sequence[dict[str, np.ndarray]],
+    sources: Sequence[np.ndarray],
+    symbols: Sequence[str],
+    k: int,
+    trail_points: int = TRAIL_POINTS,
+) -> list[dict]:
+    """Frame ``k``'s animated traces: every run's trail, then markers, then loss markers.
+
+    ``sources`` are the runs' whole paths as drawn (float32, as the figure sends them), the
+    points the trails are cut from.
+    """
     trails, markers, loss_markers = [], [], []
-    for k, stop in enumerate(stops.tolist()):
-        since = min(int(shown[max(0, k - TRAIL_FRAMES)]), stop)
-        trail = _thinned(rounded[since : stop + 1])
-        trails.append({"x": trail[:, 0].tolist(), "y": trail[:, 1].tolist()})
-        markers.append({"x": [xs[k]], "y": [ys[k]], "marker": {"symbol": symbols[k]}})
-        loss_markers.append({"x": [stop], "y": [float(f"{loss[k]:.6g}")]})
-    return [trails, markers, loss_markers]
+    for run, xy, base in zip(runs, sources, symbols, strict=True):
+        stop = int(run["stop"][k])
+        trail = xy[thin_indices(int(run["since"][k]), stop, trail_points)]
+        trails.append({"x": _r(trail[:, 0]), "y": _r(trail[:, 1])})
+        markers.append(
+            {
+                "x": _r(run["x"][k : k + 1]),
+                "y": _r(run["y"][k : k + 1]),
+                "marker": {"symbol": "x" if run["crossed"][k] else base},
+            }
+        )
+        loss_markers.append({"x": [stop], "y": [float(f"{run['loss'][k]:.6g}")]})
+    return trails + markers + loss_markers
+
+
+def motion_frames(figure: dict) -> list[dict]:
+    """The animation frames a figure's ``motion`` stands for (see :func:`race_figure`).
+
+    The app's element builds the same frames in the browser (``buildFrames`` in
+    ui/plotly_element.py); tests/test_browser.py checks that the two agree.
+    """
+    motion = figure["motion"]
+    runs = [{name: untyped(run[name]) for name in MOTION_DTYPES} for run in motion["runs"]]
+    sources = [
+        np.column_stack([untyped(figure["data"][i]["x"]), untyped(figure["data"][i]["y"])])
+        for i in motion["paths"]
+    ]
+    symbols = [run["symbol"] for run in motion["runs"]]
+    trail_points = motion["trailPoints"]
+    return [
+        {
+            "name": str(step),
+            "data": _frame_data(runs, sources, symbols, k, trail_points),
+            "traces": motion["traces"],
+        }
+        for k, step in enumerate(motion["steps"])
+    ]
 
 
 def _r(values) -> list[float]:
     """Coordinates for the JSON of frames: four decimals are finer than a pixel."""
     return np.round(np.asarray(values, dtype=float), 4).tolist()
-
-
-def _thinned(points: np.ndarray, most: int = TRAIL_POINTS) -> np.ndarray:
-    """At most ``most`` of ``points``, evenly spread, always keeping the last one."""
-    if len(points) <= most:
-        return points
-    keep = np.unique(np.round(np.linspace(0, len(points) - 1, most)).astype(int))
-    return points[keep]
 
 
 def loss_range(paths: Sequence[Path], log: bool) -> list[float] | None:
@@ -285,6 +348,7 @@ def race_figure(
     loss_title: str = "f − f*",
     log_loss: bool = True,
     player: bool = True,
+    motion: bool = False,
     click_targets: int = 0,
     height: int = RACE_HEIGHT,
 ) -> dict:
@@ -298,6 +362,10 @@ def race_figure(
 
     ``player`` adds plotly's own Play / Pause buttons and step slider (:func:`player`),
     for a figure shown on its own; the app's element draws lighter controls of its own.
+    ``motion`` leaves the frames out and sends, in their place, the arrays they are cut from
+    (``motion``: per run, its step, marker and loss per frame, see :func:`_motion`), a
+    tenth of their size; the app's element builds the frames in the browser
+    (:func:`motion_frames` is the same in Python).
     ``click_targets`` adds a grid of that many invisible points a side (:func:`click_grid`),
     for a chart that can only report clicks on points.
     """
@@ -306,6 +374,7 @@ def race_figure(
         data.append(click_grid(window, click_targets))
     if len(minima):
         data.append(minima_trace(minima))
+    path_traces = list(range(len(data), len(data) + len(paths)))
     for p in paths:
         data.append(
             {
@@ -343,14 +412,10 @@ def race_figure(
     shown = frame_steps(steps)
     first_animated = len(data)
     animated = list(range(first_animated, first_animated + 3 * len(paths)))
-
-    moving = [_moving(p, shown, window, log_loss) for p in paths]  # per path, per frame
-
-    def frame(k: int) -> list[dict]:
-        """Frame ``k``'s animated traces, in ``animated`` order."""
-        return [m[part][k] for part in range(3) for m in moving]
-
-    first = frame(0)
+    runs = [_motion(p, shown, window, log_loss) for p in paths]
+    sources = [p.xy.astype(np.float32) for p in paths]  # the paths as their traces send them
+    symbols = [symbol(p.name) for p in paths]
+    first = _frame_data(runs, sources, symbols, 0)
     n = len(paths)
     for p, trail in zip(paths, first[:n], strict=True):
         data.append(
@@ -400,10 +465,6 @@ def race_figure(
                 **loss_marker,
             }
         )
-    frames = [
-        {"name": str(int(step)), "data": frame(k), "traces": animated}
-        for k, step in enumerate(shown)
-    ]
     # Tick labels drawn as they fall: plotly otherwise measures each one on every redraw to
     # hide those that overflow, a tenth of the redraw.
     axes = map_axes(window, domain=[0, 0.6])
@@ -437,6 +498,25 @@ def race_figure(
         },
         **(player_controls(shown) if player else {}),
     }
+    if motion:
+        return {
+            "data": data,
+            "layout": layout,
+            "motion": {
+                "steps": shown.tolist(),
+                "traces": animated,
+                "paths": path_traces,
+                "trailPoints": TRAIL_POINTS,
+                "runs": [
+                    {"symbol": base, **{k: typed(run[k], t) for k, t in MOTION_DTYPES.items()}}
+                    for run, base in zip(runs, symbols, strict=True)
+                ],
+            },
+        }
+    frames = [
+        {"name": str(int(step)), "data": _frame_data(runs, sources, symbols, k), "traces": animated}
+        for k, step in enumerate(shown)
+    ]
     return {"data": data, "layout": layout, "frames": frames}
 
 

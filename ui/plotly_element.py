@@ -45,6 +45,49 @@ function loadPlotly(src) {
   return plotlyLoading;
 }
 
+const TYPED = { f4: Float32Array, f8: Float64Array, i4: Int32Array, u1: Uint8Array };
+
+// A plotly typed-array spec ({dtype, bdata}: little-endian bytes in base64) as its array.
+function untyped(spec) {
+  if (Array.isArray(spec) || ArrayBuffer.isView(spec)) return spec;
+  const bytes = Uint8Array.from(atob(spec.bdata), (c) => c.charCodeAt(0));
+  return new TYPED[spec.dtype](bytes.buffer);
+}
+
+// At most `most` of the indices lo … hi, evenly spread, hi kept (figures.thin_indices).
+function thinIndices(lo, hi, most) {
+  const n = hi - lo + 1;
+  if (n <= most) return Array.from({ length: n }, (_, i) => lo + i);
+  return Array.from({ length: most }, (_, i) => lo + Math.floor((i * (n - 1)) / (most - 1)));
+}
+
+// The animation frames of a figure's `motion`, the arrays they are cut from: a tenth of
+// the bytes of the frames themselves (figures.motion_frames builds the same in Python).
+function buildFrames(figure) {
+  const motion = figure.motion;
+  if (!motion) return figure.frames ?? [];
+  const runs = motion.runs.map((run, r) => {
+    const path = figure.data[motion.paths[r]];
+    const arrays = Object.fromEntries(
+      ["stop", "since", "x", "y", "crossed", "loss"].map((name) => [name, untyped(run[name])]),
+    );
+    return { ...arrays, symbol: run.symbol, px: untyped(path.x), py: untyped(path.y) };
+  });
+  return motion.steps.map((step, k) => {
+    const trails = [], markers = [], losses = [];
+    for (const run of runs) {
+      const stop = run.stop[k];
+      const kept = thinIndices(run.since[k], stop, motion.trailPoints);
+      trails.push({ x: kept.map((i) => run.px[i]), y: kept.map((i) => run.py[i]) });
+      markers.push({
+        x: [run.x[k]], y: [run.y[k]], marker: { symbol: run.crossed[k] ? "x" : run.symbol },
+      });
+      losses.push({ x: [stop], y: [run.loss[k]] });
+    }
+    return { name: String(step), data: [...trails, ...markers, ...losses], traces: motion.traces };
+  });
+}
+
 const SPEEDS = [["0.25", "¼×"], ["0.5", "½×"], ["1", "1×"], ["2", "2×"], ["4", "4×"]];
 
 // Play / Pause, speed and a step slider under the chart, driving its frames (named by step)
@@ -209,7 +252,6 @@ export default function (component) {
   loadPlotly(data.src).then((Plotly) => {
     const { config } = data;
     const figure = JSON.parse(data.figure);
-    const frames = figure.frames ?? [];
     if (data.htmlLegend) {
       figure.layout.showlegend = false;
       for (const trace of figure.data) {
@@ -220,13 +262,18 @@ export default function (component) {
     const wasPlaying = root.player?.playing;
     root.player?.pause();
     const shown = { data: figure.data, layout: figure.layout, config };
-    return Plotly.react(gd, data.player ? shown : { ...shown, frames })
+    return Plotly.react(gd, data.player ? shown : { ...shown, frames: buildFrames(figure) })
       .then(() => {
         if (data.player) {
-          root.player ??= makePlayer(root, gd, data.frameMs);
-          root.player.load(frames);
-          if (wasPlaying) root.player.play();
-          else if (root.player.index > 0) root.player.goTo(root.player.index);
+          const player = (root.player ??= makePlayer(root, gd, data.frameMs));
+          const figureNo = (player.figureNo = (player.figureNo ?? 0) + 1);
+          // The player's frames are built once the new chart is on screen: it shows sooner.
+          requestAnimationFrame(() => setTimeout(() => {
+            if (player.figureNo !== figureNo) return;  // a newer figure came meanwhile
+            player.load(buildFrames(figure));
+            if (wasPlaying) player.play();
+            else if (player.index > 0) player.goTo(player.index);
+          }));
         }
         root.clickAnywhere = data.clickAnywhere;
         if (gd.dataset.clicks) return;
