@@ -24,6 +24,10 @@ seconds between levels. After the last one, no student for ``--settle`` seconds;
 drops a disconnected session's state after ``server.disconnectedSessionTTL`` (120 s), so
 the settle should be longer than that.
 
+With a server of its own, it also quotes the janitor's last report from the server's log
+at idle and after settling: the resident size beside the heap's bytes in use, which tells
+live memory (what a leak would grow) from free pages the allocator keeps.
+
 Prints a markdown table, writes it to bench/out/load.md, and states the issue's targets
 (p95 rerun ≤ 1.5 s and no errors at ``--target`` students, RSS back within 10 % of idle)
 as text; it asserts nothing.
@@ -160,6 +164,22 @@ def cache_memory(url: str) -> float | None:
     )
 
 
+def janitor_line(server: StreamlitServer | None) -> str | None:
+    """The janitor's last report in the server's log (ui/janitor.py: resident size, heap).
+
+    ``None`` for a server this benchmark did not start, or before the janitor's first pass.
+    """
+    if server is None:
+        return None
+    try:
+        log = server.log_path.read_text(errors="replace")
+    except OSError:
+        return None
+    marker = "memory released: "
+    lines = [line.split(marker, 1)[1] for line in log.splitlines() if marker in line]
+    return lines[-1].strip() if lines else None
+
+
 def _mib(value: float | None, digits: int = 0) -> str:
     return "–" if value is None else f"{value / MIB:.{digits}f}"
 
@@ -291,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     levels: list[Level] = []
     idle = settled = idle_cache = settled_cache = first_page = None
+    idle_heap = settled_heap = None
     settle_trace: list[str] = []
     try:
         with Sampler(pid) if pid else contextlib.nullcontext() as sampler:
@@ -302,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(args.idle)
             idle = sampler.rss_now() if sampler else None
             idle_cache = cache_memory(url)
+            idle_heap = janitor_line(server)
             for i, n in enumerate(args.students):
                 if i:
                     time.sleep(args.gap)
@@ -321,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
                     settle_trace.append(f"{min(mark, args.settle):.0f} s: {rss / MIB:.0f} MiB")
                 settled = sampler.rss_now()
                 settled_cache = cache_memory(url)
+                settled_heap = janitor_line(server)
     finally:
         if server is not None:
             server.stop()
@@ -344,6 +367,11 @@ def main(argv: list[str] | None = None) -> int:
     if settle_trace:
         lines.append("RSS while settling: " + ", ".join(settle_trace))
         lines.append(f"st.cache after settling: {_mib(settled_cache, 1)} MiB")
+    if idle_heap or settled_heap:
+        # Live allocations against what the process holds: the difference is free space
+        # that the heap cannot hand back (pages that still hold a live allocation).
+        lines.append(f"Janitor's report at idle: {idle_heap or '–'}")
+        lines.append(f"Janitor's report after settling: {settled_heap or '–'}")
     lines += ["", *verdicts(levels, args.target, idle, settled)]
     if errors := error_summary(levels):
         lines += ["", "Errors:", *errors]

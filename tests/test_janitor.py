@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import streamlit as st
 
 from ui import janitor
@@ -46,3 +47,50 @@ def test_release_memory_clears_the_data_caches():
     janitor.release_memory()
     assert square(3) == 9
     assert runs == [3, 3]
+
+
+def test_the_heap_report_counts_live_memory():
+    import numpy as np
+
+    def in_use(report: str) -> float:
+        return float(report.split("heap in use ")[1].split(" MiB")[0])
+
+    before = janitor.heap_report()
+    assert before.startswith("resident ") and " MiB" in before
+    if "heap in use" not in before:
+        pytest.skip("not glibc: no mallinfo2, the report gives the resident size only")
+    block = np.ones(64 * 1024 * 1024 // 8)  # 64 MiB, touched
+    during = janitor.heap_report()
+    del block
+    after = janitor.heap_report()
+    assert in_use(during) - in_use(before) >= 60
+    assert in_use(during) - in_use(after) >= 60
+
+
+def test_each_release_logs_what_is_left(monkeypatch):
+    lines = []
+    monkeypatch.setattr(janitor._LOG, "info", lambda text, *args: lines.append(text % args))
+    janitor.release_memory()
+    (line,) = lines
+    assert line.startswith("memory released: resident ")
+
+
+def test_the_load_benchmark_reads_the_janitors_last_report(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from e2e_support import ROOT
+
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))  # as when it runs as a script
+    from bench_load import janitor_line
+
+    log = tmp_path / "server.log"
+    prefix = "2026-11-28 18:00:00 INFO ui.janitor: memory released: "
+    log.write_text(
+        f"{prefix}resident 170 MiB; heap in use 100.0 MiB\n"
+        "something else\n"
+        f"{prefix}resident 180 MiB; heap in use 100.2 MiB\n"
+    )
+    server = SimpleNamespace(log_path=log)
+    assert janitor_line(server) == "resident 180 MiB; heap in use 100.2 MiB"
+    assert janitor_line(SimpleNamespace(log_path=tmp_path / "missing.log")) is None
+    assert janitor_line(None) is None

@@ -15,8 +15,13 @@ import functools
 import gc
 import threading
 import time
+from pathlib import Path
 
 import streamlit as st
+from streamlit.logger import get_logger
+
+_LOG = get_logger(__name__)
+MIB = 1024 * 1024
 
 # No rerun for this long: the class has left (or is listening). Longer than Streamlit's
 # server.disconnectedSessionTTL (120 s), so the sessions the class left are gone by then
@@ -51,14 +56,54 @@ def _forget_expired_sessions() -> None:
         return
 
 
+class _MallInfo2(ctypes.Structure):
+    """glibc's ``struct mallinfo2`` (glibc 2.33 and later), in bytes."""
+
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd",
+            "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",
+        )
+    ]  # fmt: skip
+
+
+def heap_report() -> str:
+    """The process's memory in one line: resident, and the heap's bytes in use and free.
+
+    The heap's part needs glibc's ``mallinfo2``; elsewhere only the resident size is given.
+    "In use" counts live allocations: after a class has left it comes back to the idle
+    level, while the resident size may stay higher by the free pages the heap cannot return
+    (free space between live allocations).
+    """
+    try:
+        status = Path("/proc/self/status").read_text()
+        rss = next(
+            int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")
+        )
+        report = f"resident {rss / MIB:.0f} MiB"
+    except (OSError, StopIteration, ValueError):
+        report = "resident size unknown"
+    libc = _libc()
+    if libc is not None and hasattr(libc, "mallinfo2"):
+        libc.mallinfo2.restype = _MallInfo2
+        info = libc.mallinfo2()
+        report += (
+            f"; heap in use {(info.uordblks + info.hblkhd) / MIB:.1f} MiB,"
+            f" free in the heap {info.fordblks / MIB:.1f} MiB"
+        )
+    return report
+
+
 def release_memory() -> None:
-    """Drop every cached computation and hand free memory back to the system."""
+    """Drop every cached computation, hand free memory back to the system, log what is left."""
     st.cache_data.clear()
     _forget_expired_sessions()
     gc.collect()
     libc = _libc()
     if libc is not None:  # glibc only; elsewhere the allocator keeps what it has
         libc.malloc_trim(0)
+    _LOG.info("memory released: %s", heap_report())
 
 
 class Janitor:
