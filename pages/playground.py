@@ -10,7 +10,18 @@ import plotly.io as pio
 import streamlit as st
 
 import optim_core
-from ui import cache, controls, figures, gif, plotly_element, presets, report, routing, state
+from ui import (
+    cache,
+    controls,
+    figures,
+    gif,
+    janitor,
+    plotly_element,
+    presets,
+    report,
+    routing,
+    state,
+)
 
 routing.require_app_navigation()
 problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
@@ -150,6 +161,7 @@ def race(land_key: tuple) -> None:
     A fragment: a slider that calls ``rerun_race`` reruns only this. ``land_key`` comes
     from the full run, as only controls outside the fragment change the landscape.
     """
+    janitor.note_activity()  # a slider move runs this alone, not app.py: the class is here
     scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("preset", ""))
     this = run_race(scene, land_key)
 

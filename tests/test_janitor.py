@@ -94,3 +94,21 @@ def test_the_load_benchmark_reads_the_janitors_last_report(tmp_path, monkeypatch
     assert janitor_line(server) == "resident 180 MiB; heap in use 100.2 MiB"
     assert janitor_line(SimpleNamespace(log_path=tmp_path / "missing.log")) is None
     assert janitor_line(None) is None
+
+
+def test_a_slider_move_that_reruns_only_the_race_counts_as_activity():
+    """A class moves sliders for an hour after loading the page once: those moves rerun
+    only the race (a fragment, not app.py), and the janitor must not take the class for gone."""
+    from streamlit.testing.v1 import AppTest
+    from test_app import APP, open_expander
+
+    from ui import state
+
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    open_expander(at, "open_gd")
+    watcher = janitor._janitor()
+    watcher._last = before = time.monotonic() - 1000.0  # as if the last full run were long ago
+    at.select_slider(key=state.hp_key("gd", "lr")).set_value(0.05).run()
+    assert not at.exception
+    assert at.query_params["gd.lr"] == "0.05"
+    assert watcher._last > before + 999.0

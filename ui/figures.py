@@ -364,7 +364,7 @@ def race_figure(
     for a figure shown on its own; the app's element draws lighter controls of its own.
     ``motion`` leaves the frames out and sends, in their place, the arrays they are cut from
     (``motion``: per run, its step, marker and loss per frame, see :func:`_motion`), a
-    tenth of their size; the app's element builds the frames in the browser
+    seventh of their size; the app's element builds the frames in the browser
     (:func:`motion_frames` is the same in Python).
     ``click_targets`` adds a grid of that many invisible points a side (:func:`click_grid`),
     for a chart that can only report clicks on points.

@@ -61,7 +61,7 @@ function thinIndices(lo, hi, most) {
   return Array.from({ length: most }, (_, i) => lo + Math.floor((i * (n - 1)) / (most - 1)));
 }
 
-// The animation frames of a figure's `motion`, the arrays they are cut from: a tenth of
+// The animation frames of a figure's `motion`, the arrays they are cut from: a seventh of
 // the bytes of the frames themselves (figures.motion_frames builds the same in Python).
 function buildFrames(figure) {
   const motion = figure.motion;
@@ -390,7 +390,8 @@ def plotly_element(
     ``on_click``; read it from ``st.session_state[key].click`` inside the callback.
 
     ``player_frame_ms`` draws Play / Pause, a speed and a step slider under the chart for
-    the figure's frames (named by step, each that long at 1×). A new figure keeps the step
+    the figure's frames (named by step, each that long at 1×), or for those it builds from
+    the figure's ``motion`` (``figures.race_figure(motion=True)``). A new figure keeps the step
     on screen, and keeps playing if it was. ``html_legend`` draws the legend as a row of
     HTML above the chart (Plotly lays its own out anew on every redraw); a click on an entry
     hides or shows its legend group.
