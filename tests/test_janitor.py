@@ -10,21 +10,24 @@ import streamlit as st
 from ui import janitor
 
 
-def test_release_comes_once_after_the_idle_time_and_not_before():
+def test_releases_come_after_the_quiet_time_doubles_and_not_while_busy():
     calls = []
-    watcher = janitor.Janitor(idle_s=0.3, check_s=0.02, release=lambda: calls.append(1))
+    watcher = janitor.Janitor(
+        idle_s=0.2, check_s=0.01, release=lambda: calls.append(time.monotonic()), passes=3
+    )
     watcher.touch()
     for _ in range(5):  # busy: a rerun every 0.1 s
         time.sleep(0.1)
         watcher.touch()
     assert calls == []
-    time.sleep(0.6)
-    assert calls == [1]
-    time.sleep(0.4)
-    assert calls == [1]  # nothing new happened: no second release
-    watcher.touch()
-    time.sleep(0.6)
-    assert calls == [1, 1] and watcher.releases == 2
+    quiet = watcher._last
+    time.sleep(1.3)  # passes due after 0.2, 0.4 and 0.8 s of quiet, then none
+    assert len(calls) == 3 and watcher.releases == 3
+    for at, due in zip(calls, [0.2, 0.4, 0.8], strict=True):
+        assert due <= at - quiet < due + 0.2  # on time, give or take a loaded machine
+    watcher.touch()  # a new lesson: the schedule starts over
+    time.sleep(0.3)
+    assert len(calls) == 4
 
 
 def test_an_untouched_server_never_releases():

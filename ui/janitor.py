@@ -4,7 +4,8 @@
 freed memory in its arenas for reuse: after a class leaves, the server would stay at its
 peak size until the next lesson. One daemon thread per server process watches the reruns;
 after ``IDLE_S`` seconds without one it clears the data caches, collects garbage and asks
-glibc to return its free pages to the system (``malloc_trim``).
+glibc to return its free pages to the system (``malloc_trim``), and it does so again after
+twice, four and eight times as long, for what the first pass could not free yet.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ MIB = 1024 * 1024
 # and their memory is returned too.
 IDLE_S = 150.0
 CHECK_S = 15.0
+PASSES = 4  # at 150 s, 5, 10 and 20 min of quiet
 
 
 @functools.cache
@@ -107,27 +109,37 @@ def release_memory() -> None:
 
 
 class Janitor:
-    """Calls ``release`` once after ``idle_s`` seconds without ``touch()``, then waits again."""
+    """Calls ``release`` after ``idle_s`` seconds without ``touch()``, then again after twice,
+    four times … as long (``passes`` calls in all), then waits for the next ``touch()``.
 
-    def __init__(self, idle_s: float, check_s: float, release=release_memory) -> None:
+    The later passes free what the first could not: Streamlit keeps a session for
+    ``server.disconnectedSessionTTL`` after its student closes the tab, which may be long
+    after the student's last move.
+    """
+
+    def __init__(
+        self, idle_s: float, check_s: float, release=release_memory, passes: int = PASSES
+    ) -> None:
         self.idle_s = idle_s
         self.check_s = check_s
         self.release = release
+        self.last_due = idle_s * 2 ** (passes - 1)
         self.releases = 0
         self._last = time.monotonic()
-        self._busy = False  # touched since the last release
+        self._due: float | None = None  # quiet seconds after which the next pass is due
         threading.Thread(target=self._watch, name="playground-janitor", daemon=True).start()
 
     def touch(self) -> None:
         """Note a rerun."""
         self._last = time.monotonic()
-        self._busy = True
+        self._due = self.idle_s
 
     def _watch(self) -> None:
         while True:
             time.sleep(self.check_s)
-            if self._busy and time.monotonic() - self._last >= self.idle_s:
-                self._busy = False
+            due = self._due
+            if due is not None and time.monotonic() - self._last >= due:
+                self._due = 2 * due if 2 * due <= self.last_due else None
                 self.release()
                 self.releases += 1
 
@@ -138,5 +150,6 @@ def _janitor() -> Janitor:
 
 
 def note_activity() -> None:
-    """Call on every rerun; memory is released ``IDLE_S`` seconds after the last one."""
+    """Call on every rerun; memory is released ``IDLE_S`` seconds after the last one (and
+    ``PASSES - 1`` times more, each after twice the quiet time)."""
     _janitor().touch()
