@@ -66,12 +66,10 @@ function thinIndices(lo, hi, most) {
 function buildFrames(figure) {
   const motion = figure.motion;
   if (!motion) return figure.frames ?? [];
-  const runs = motion.runs.map((run, r) => {
+  const runs = motion.runs.map(({ symbol, ...arrays }, r) => {
     const path = figure.data[motion.paths[r]];
-    const arrays = Object.fromEntries(
-      ["stop", "since", "x", "y", "crossed", "loss"].map((name) => [name, untyped(run[name])]),
-    );
-    return { ...arrays, symbol: run.symbol, px: untyped(path.x), py: untyped(path.y) };
+    const run = Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, untyped(v)]));
+    return { ...run, symbol, px: untyped(path.x), py: untyped(path.y) };
   });
   return motion.steps.map((step, k) => {
     const trails = [], markers = [], losses = [];
