@@ -344,6 +344,36 @@ def test_the_map_builds_the_frames_the_html_download_writes_out(page, server) ->
     assert_no_exception(page, server)
 
 
+# Every trace of the map: what the element's cached PlotSchema.findArrayAttributes answers,
+# and what plotly's own finds (ui.plotly_element.cacheArrayAttributes).
+ARRAY_ATTRIBUTES = """(sel) => {
+  const schema = window.Plotly.PlotSchema;
+  const gd = document.querySelector(sel);
+  return {
+    cached: typeof schema.findArrayAttributes.uncached === "function",
+    traces: gd._fullData.map((t) => [
+      t.meta ?? t.name ?? "", schema.findArrayAttributes(t), schema.findArrayAttributes.uncached(t),
+    ]),
+  };
+}"""
+
+
+def test_the_map_remembers_where_traces_hold_arrays_as_plotly_finds_them(page, server) -> None:
+    """Plotly.react walks each trace's attribute schema to find its arrays; the element
+    remembers the answer by trace type and array paths. It must answer as plotly does, for
+    every kind of trace on the map, after a redraw too (the answers then come from memory)."""
+    page.wait_for_selector(CONTOUR_IMAGE, state="attached")
+    wait_until_idle(page)
+    move_and_wait(page, slider_thumb(page, LR_SLIDER_KEY), "ArrowRight")
+    seen = page.evaluate(ARRAY_ATTRIBUTES, MAP_SELECTOR)
+    assert seen["cached"]
+    assert len(seen["traces"]) >= 20
+    for name, cached, plotly_own in seen["traces"]:
+        assert sorted(cached) == sorted(plotly_own), name
+    assert any("x" in cached and "y" in cached for _, cached, _ in seen["traces"])
+    assert_no_exception(page, server)
+
+
 def test_a_locked_challenge_link_reveals_the_race_after_a_guess(page, server) -> None:
     page.goto(server.url + "?preset=narrow-valley&challenge=1&lock=1")
     page.wait_for_selector(MAP_SELECTOR)
