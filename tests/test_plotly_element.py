@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -21,12 +22,23 @@ def test_plotly_js_is_served_from_the_installed_package():
     assert served.read_bytes() == shipped.read_bytes()
 
 
+def test_the_element_code_is_served_under_a_name_that_changes_with_it():
+    assert plotly_element.available()
+    served = plotly_element.STATIC_DIR / plotly_element.ELEMENT_JS
+    assert served.read_bytes() == plotly_element.ELEMENT_SOURCE.read_bytes()
+    digest = hashlib.sha256(served.read_bytes()).hexdigest()
+    assert digest[:12] in plotly_element.ELEMENT_URL
+
+
 def test_the_map_is_drawn_by_the_element_with_its_player_and_clicks_anywhere():
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
     (element,) = at.get("bidi_component")
     data = json.loads(element.proto.json)
     assert data["src"] == plotly_element.PLOTLY_URL
+    # the component's own code only imports the element's module: it travels with every move
+    assert plotly_element.ELEMENT_URL in element.proto.js_content
+    assert len(element.proto.js_content) < 500
     assert data["clickAnywhere"] is True and data["clickable"] is None
     assert data["player"] is True and data["frameMs"] == figures.FRAME_MS
     assert data["htmlLegend"] is True  # the element draws the legend; the figure keeps it

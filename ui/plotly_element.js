@@ -1,0 +1,316 @@
+// The playground's in-place Plotly chart: a Streamlit component module (ui/plotly_element.py).
+
+let plotlyLoading = null;
+
+function loadPlotly(src) {
+  if (window.Plotly) return Promise.resolve(cacheArrayAttributes(window.Plotly));
+  plotlyLoading ??= new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.onload = () => resolve(cacheArrayAttributes(window.Plotly));
+    script.onerror = () => reject(new Error("could not load " + src));
+    document.head.appendChild(script);
+  });
+  return plotlyLoading;
+}
+
+const isPlain = (v) =>
+  v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype;
+
+// Where a trace holds arrays: its paths ("x", "marker.color", "dims[0].values"), a key for
+// what plotly's PlotSchema.findArrayAttributes finds in it.
+function arrayPaths(container, prefix, paths) {
+  for (const [name, value] of Object.entries(container)) {
+    if (name.startsWith("_")) continue;  // plotly's own bookkeeping (_input, _module, …)
+    if (Array.isArray(value) || ArrayBuffer.isView(value)) {
+      paths.push(prefix + name);
+      if (!Array.isArray(value)) continue;
+      const at = prefix + name;
+      value.forEach((item, i) => isPlain(item) && arrayPaths(item, `${at}[${i}].`, paths));
+    } else if (isPlain(value)) {
+      arrayPaths(value, `${prefix}${name}.`, paths);
+    }
+  }
+  return paths;
+}
+
+// Plotly.react recomputes every trace when any changed, and for each one walks the whole
+// attribute schema of its type (PlotSchema.findArrayAttributes): 40 % of a redraw of the
+// race's thirty traces. What it finds depends only on the trace's type and on which of its
+// attributes hold arrays, so it is remembered by those.
+function cacheArrayAttributes(Plotly) {
+  const schema = Plotly.PlotSchema;
+  const find = schema?.findArrayAttributes;
+  if (typeof find !== "function" || find.uncached) return Plotly;
+  const found = new Map();
+  const cached = (trace) => {
+    const key = `${trace.type}|${arrayPaths(trace, "", []).join(",")}`;
+    let paths = found.get(key);
+    if (!paths) {
+      if (found.size >= 256) found.clear();
+      paths = find(trace);
+      found.set(key, paths);
+    }
+    return paths.slice();
+  };
+  cached.uncached = find;
+  schema.findArrayAttributes = cached;
+  return Plotly;
+}
+
+const TYPED = { f4: Float32Array, f8: Float64Array, i4: Int32Array, u1: Uint8Array };
+
+// A plotly typed-array spec ({dtype, bdata}: little-endian bytes in base64) as its array.
+function untyped(spec) {
+  if (Array.isArray(spec) || ArrayBuffer.isView(spec)) return spec;
+  const bytes = Uint8Array.from(atob(spec.bdata), (c) => c.charCodeAt(0));
+  return new TYPED[spec.dtype](bytes.buffer);
+}
+
+// At most `most` of the indices lo … hi, evenly spread, hi kept (figures.thin_indices).
+function thinIndices(lo, hi, most) {
+  const n = hi - lo + 1;
+  if (n <= most) return Array.from({ length: n }, (_, i) => lo + i);
+  return Array.from({ length: most }, (_, i) => lo + Math.floor((i * (n - 1)) / (most - 1)));
+}
+
+// The animation frames of a figure's `motion`, the arrays they are cut from: a seventh of
+// the bytes of the frames themselves (figures.motion_frames builds the same in Python).
+function buildFrames(figure) {
+  const motion = figure.motion;
+  if (!motion) return figure.frames ?? [];
+  const runs = motion.runs.map(({ symbol, ...arrays }, r) => {
+    const path = figure.data[motion.paths[r]];
+    const run = Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, untyped(v)]));
+    return { ...run, symbol, px: untyped(path.x), py: untyped(path.y) };
+  });
+  return motion.steps.map((step, k) => {
+    const trails = [], markers = [], losses = [];
+    for (const run of runs) {
+      const stop = run.stop[k];
+      const kept = thinIndices(run.since[k], stop, motion.trailPoints);
+      trails.push({ x: kept.map((i) => run.px[i]), y: kept.map((i) => run.py[i]) });
+      markers.push({
+        x: [run.x[k]], y: [run.y[k]], marker: { symbol: run.crossed[k] ? "x" : run.symbol },
+      });
+      losses.push({ x: [stop], y: [run.loss[k]] });
+    }
+    return { name: String(step), data: [...trails, ...markers, ...losses], traces: motion.traces };
+  });
+}
+
+const SPEEDS = [["0.25", "¼×"], ["0.5", "½×"], ["1", "1×"], ["2", "2×"], ["4", "4×"]];
+
+// Play / Pause, speed and a step slider under the chart, driving its frames (named by step)
+// with Plotly.animate. Plotly's own slider and buttons cost every redraw a third of its time.
+function makePlayer(root, gd, frameMs) {
+  const bar = document.createElement("div");
+  bar.className = "pg-player";
+  bar.innerHTML = `
+    <button type="button" class="pg-play" aria-label="Play the race">▶ Play</button>
+    <select class="pg-speed" aria-label="Speed" title="Speed">
+      ${SPEEDS.map(([v, t]) => `<option value="${v}">${t}</option>`).join("")}
+    </select>
+    <input class="pg-step" type="range" min="0" max="0" step="1" value="0" aria-label="Step">
+    <span class="pg-readout" aria-live="off"></span>`;
+  root.appendChild(bar);
+  const button = bar.querySelector(".pg-play");
+  const speed = bar.querySelector(".pg-speed");
+  const slider = bar.querySelector(".pg-step");
+  const readout = bar.querySelector(".pg-readout");
+  const player = { frames: [], index: 0, playing: false, hint: "" };
+  const stepOf = (index) => player.frames[index]?.name ?? "0";  // frames are named by step
+  // Plotly rejects an animation that a newer one interrupts: that is how pausing works.
+  const animate = (frames, options) => window.Plotly.animate(gd, frames, options).catch(() => {});
+
+  const show = () => {
+    const last = stepOf(player.frames.length - 1);
+    slider.max = String(Math.max(0, player.frames.length - 1));
+    slider.value = String(player.index);
+    readout.textContent = player.hint || `step ${stepOf(player.index)} of ${last}`;
+    button.textContent = player.playing ? "❚❚ Pause" : "▶ Play";
+    button.setAttribute("aria-label", player.playing ? "Pause the race" : "Play the race");
+  };
+  speed.value = "1";
+  const still = {
+    frame: { duration: 0, redraw: false }, transition: { duration: 0 }, mode: "immediate",
+  };
+  player.goTo = (index) => {
+    player.index = Math.max(0, Math.min(index, player.frames.length - 1));
+    show();
+    if (player.frames.length) animate([player.frames[player.index]], still);
+  };
+  player.pause = () => {
+    if (!player.playing) return;
+    player.playing = false;
+    animate([null], still);
+    show();
+  };
+  player.play = () => {
+    if (!player.frames.length) return;
+    if (player.index >= player.frames.length - 1) player.index = 0;
+    player.playing = true;
+    player.next = player.index;  // the frame the next "animatingframe" event is about
+    show();
+    const duration = frameMs / Number(speed.value);
+    animate(player.frames.slice(player.index), {
+      frame: { duration, redraw: false }, transition: { duration: 0 }, mode: "immediate",
+    });
+  };
+  // A new figure: keep the step the learner was at (and keep playing if it was playing).
+  // The frames stay here, not in the chart: Plotly.react would check and store 150 of them
+  // on every redraw, and Plotly.animate plays frame objects as well as names.
+  player.load = (frames) => {
+    const step = Number(stepOf(player.index));
+    player.frames = frames;
+    let index = 0;
+    while (index + 1 < frames.length && Number(frames[index + 1].name) <= step) index += 1;
+    player.index = index;
+    show();
+  };
+  player.setHint = (text) => { player.hint = text; show(); };
+
+  button.addEventListener("click", () => (player.playing ? player.pause() : player.play()));
+  speed.addEventListener("change", () => {
+    if (player.playing) { player.pause(); player.play(); }
+  });
+  slider.addEventListener("input", () => { player.pause(); player.goTo(Number(slider.value)); });
+  // Frames played as objects come without their names: they play in order, so count them.
+  gd.on("plotly_animatingframe", () => {
+    if (!player.playing) return;
+    player.index = Math.min(player.next, player.frames.length - 1);
+    player.next += 1;
+    show();
+  });
+  gd.on("plotly_animated", () => {
+    if (player.playing && player.index >= player.frames.length - 1) {
+      player.playing = false;
+      show();
+    }
+  });
+  return player;
+}
+
+// The data coordinates of a pointer event over the x/y subplot, or null outside it.
+function mapPoint(gd, event) {
+  const layout = gd._fullLayout;
+  const xa = layout && layout.xaxis, ya = layout && layout.yaxis;
+  if (!xa || !ya) return null;
+  const box = gd.getBoundingClientRect();
+  const px = event.clientX - box.left - xa._offset, py = event.clientY - box.top - ya._offset;
+  if (px < 0 || py < 0 || px > xa._length || py > ya._length) return null;
+  return { x: xa.p2l(px), y: ya.p2l(py) };
+}
+
+// The legend as a row of HTML above the chart: Plotly lays its own legend out anew on every
+// redraw. A click on an entry hides or shows its traces (its legend group), across redraws.
+function drawLegend(root, gd, figure) {
+  let bar = root.querySelector(":scope > .pg-legend");
+  if (!bar) {
+    bar = document.createElement("div");
+    bar.className = "pg-legend";
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", "Legend: click an entry to hide or show it");
+    root.insertBefore(bar, root.firstChild);
+    bar.addEventListener("click", (event) => {
+      const entry = event.target.closest("button[data-group]");
+      if (!entry) return;
+      const group = entry.dataset.group;
+      const hidden = root.hiddenGroups;
+      hidden.has(group) ? hidden.delete(group) : hidden.add(group);
+      entry.classList.toggle("pg-off", hidden.has(group));
+      entry.setAttribute("aria-pressed", String(!hidden.has(group)));
+      const traces = gd.data.flatMap((t, i) => ((t.legendgroup ?? t.name) === group ? [i] : []));
+      window.Plotly.restyle(gd, { visible: hidden.has(group) ? "legendonly" : true }, traces);
+    });
+  }
+  const seen = new Set();
+  const entries = [];
+  for (const trace of figure.data) {
+    const group = trace.legendgroup ?? trace.name;
+    if (trace.showlegend === false || !trace.name || seen.has(group)) continue;
+    seen.add(group);
+    const colour = trace.line?.color ?? trace.marker?.color ?? "#1b2733";
+    const lines = (trace.mode ?? "lines").includes("lines");
+    const swatch = lines
+      ? `<svg width="26" height="10" aria-hidden="true"><line x1="1" y1="5" x2="25" y2="5"` +
+        ` stroke="${escapeHtml(colour)}" stroke-width="2.5"/></svg>`
+      : `<span class="pg-glyph" style="color:${escapeHtml(colour)}" aria-hidden="true">✕</span>`;
+    const off = root.hiddenGroups.has(group);
+    entries.push(
+      `<button type="button" data-group="${escapeHtml(group)}" aria-pressed="${!off}"` +
+      `${off ? ' class="pg-off"' : ""}>${swatch}${escapeHtml(trace.name)}</button>`,
+    );
+  }
+  bar.innerHTML = entries.join("");
+}
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let root = parentElement.querySelector(":scope > .pg-root");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "pg-root";
+    root.innerHTML = '<div class="pg-plot" style="width:100%"></div>';
+    root.hiddenGroups = new Set();
+    parentElement.appendChild(root);
+  }
+  const gd = root.querySelector(".pg-plot");
+  loadPlotly(data.src).then((Plotly) => {
+    const { config } = data;
+    const figure = JSON.parse(data.figure);
+    if (data.htmlLegend) {
+      figure.layout.showlegend = false;
+      for (const trace of figure.data) {
+        if (root.hiddenGroups.has(trace.legendgroup ?? trace.name)) trace.visible = "legendonly";
+      }
+      drawLegend(root, gd, figure);
+    }
+    const wasPlaying = root.player?.playing;
+    root.player?.pause();
+    const shown = { data: figure.data, layout: figure.layout, config };
+    return Plotly.react(gd, data.player ? shown : { ...shown, frames: buildFrames(figure) })
+      .then(() => {
+        if (data.player) {
+          const player = (root.player ??= makePlayer(root, gd, data.frameMs));
+          const figureNo = (player.figureNo = (player.figureNo ?? 0) + 1);
+          // The player's frames are built once the new chart is on screen: it shows sooner.
+          requestAnimationFrame(() => setTimeout(() => {
+            if (player.figureNo !== figureNo) return;  // a newer figure came meanwhile
+            player.load(buildFrames(figure));
+            if (wasPlaying) player.play();
+            else if (player.index > 0) player.goTo(player.index);
+          }));
+        }
+        root.clickAnywhere = data.clickAnywhere;
+        if (gd.dataset.clicks) return;
+        gd.dataset.clicks = "on";
+        gd.on("plotly_click", (event) => {
+          const point = event.points && event.points[0];
+          if (data.clickable && point && point.data.meta === data.clickable) {
+            setTriggerValue("click", { x: point.x, y: point.y });
+          }
+        });
+        // A click (not a drag: Plotly zooms on drags) anywhere on the map.
+        let down = null;
+        gd.addEventListener("pointerdown", (event) => {
+          down = [event.clientX, event.clientY];
+        }, true);
+        gd.addEventListener("click", (event) => {
+          const moved = down && Math.hypot(event.clientX - down[0], event.clientY - down[1]) > 4;
+          const point = root.clickAnywhere && !moved && mapPoint(gd, event);
+          if (point) setTriggerValue("click", point);
+        }, true);
+        gd.addEventListener("pointermove", (event) => {
+          const point = root.clickAnywhere && mapPoint(gd, event);
+          root.player?.setHint(point
+            ? `click to start at (${point.x.toFixed(2)}, ${point.y.toFixed(2)})` : "");
+        });
+        gd.addEventListener("pointerleave", () => root.player?.setHint(""));
+      });
+  });
+}
