@@ -36,8 +36,8 @@ function arrayPaths(container, prefix, paths) {
 
 // Plotly.react recomputes every trace when any changed, and for each one walks the whole
 // attribute schema of its type (PlotSchema.findArrayAttributes): 40 % of a redraw of the
-// race's thirty traces. What it finds depends only on the trace's type and on which of its
-// attributes hold arrays, so it is remembered by those.
+// default race's 21 traces. What it finds depends only on the trace's type and on which
+// of its attributes hold arrays, so it is remembered by those.
 function cacheArrayAttributes(Plotly) {
   const schema = Plotly.PlotSchema;
   const find = schema?.findArrayAttributes;
