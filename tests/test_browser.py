@@ -374,6 +374,29 @@ def test_the_map_remembers_where_traces_hold_arrays_as_plotly_finds_them(page, s
     assert_no_exception(page, server)
 
 
+@pytest.mark.parametrize("blocked", ["plotly_element.*.js", "plotly.min.js"])
+def test_a_map_whose_code_cannot_load_says_so(chromium_path, server, blocked) -> None:
+    """The element's module and plotly.js come from static/ (ui/plotly_element.py); when
+    either fails to load, the learner reads why where the map would be, not a blank."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, chromium_path)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.route(f"**/app/static/{blocked}", lambda route: route.abort())
+            page.goto(server.url)
+            note = page.locator(".st-key-map .pg-failed")
+            note.wait_for()
+            text = note.inner_text()
+            assert "The map could not be drawn" in text and "Reload the page" in text
+            assert not page.locator(MAP_SELECTOR).count()
+            assert_no_exception(page, server)
+        finally:
+            browser.close()
+
+
 def test_a_locked_challenge_link_reveals_the_race_after_a_guess(page, server) -> None:
     page.goto(server.url + "?preset=narrow-valley&challenge=1&lock=1")
     page.wait_for_selector(MAP_SELECTOR)

@@ -8,7 +8,11 @@ function loadPlotly(src) {
     const script = document.createElement("script");
     script.src = src;
     script.onload = () => resolve(cacheArrayAttributes(window.Plotly));
-    script.onerror = () => reject(new Error("could not load " + src));
+    script.onerror = () => {
+      plotlyLoading = null;  // the next render tries again
+      script.remove();
+      reject(new Error("could not load " + src));
+    };
     document.head.appendChild(script);
   });
   return plotlyLoading;
@@ -260,7 +264,7 @@ export default function (component) {
     parentElement.appendChild(root);
   }
   const gd = root.querySelector(".pg-plot");
-  loadPlotly(data.src).then((Plotly) => {
+  return loadPlotly(data.src).then((Plotly) => {
     const { config } = data;
     const figure = JSON.parse(data.figure);
     if (data.htmlLegend) {

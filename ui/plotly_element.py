@@ -67,16 +67,45 @@ _CSS = """
 .pg-legend button.pg-off { opacity: 0.4; text-decoration: line-through; }
 .pg-legend button:focus-visible { outline: 2px solid #0072B2; outline-offset: 2px; }
 .pg-legend .pg-glyph { font-size: 14px; line-height: 1; }
+.pg-failed {
+  padding: 0.75rem 1rem; border-radius: 0.5rem; background: #fdecea; color: #7d1f1f;
+  font-family: "Source Sans", "Source Sans Pro", sans-serif; font-size: 1rem;
+}
 """
 
 
 # The component's own code: import the element's module once per page, then hand it each
-# render. (A dynamic import resolves against the document, as a script's src does.)
+# render. (A dynamic import resolves against the document, as a script's src does.) If the
+# module or plotly.js cannot be loaded or the chart cannot be drawn, say so where the chart
+# would be, and try again at the next render.
 _LOADER = f"""
 let element = null;
+
+function say(parent, text) {{
+  let note = parent.querySelector(":scope > .pg-failed");
+  if (!text) return note?.remove();
+  if (!note) {{
+    note = document.createElement("div");
+    note.className = "pg-failed";
+    note.setAttribute("role", "alert");
+    parent.appendChild(note);
+  }}
+  note.textContent = text;
+}}
+
 export default function (component) {{
   element ??= import(new URL({json.dumps(ELEMENT_URL)}, document.baseURI).href);
-  return element.then((module) => module.default(component));
+  return element
+    .then((module) => {{
+      say(component.parentElement, "");
+      return module.default(component);
+    }})
+    .catch((error) => {{
+      element = null;
+      console.error(error);
+      say(component.parentElement,
+        `The map could not be drawn (${{error.message}}). Reload the page to try again.`);
+    }});
 }}
 """
 
