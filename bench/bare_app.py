@@ -6,8 +6,9 @@ measuring code drives both apps.
 
 import streamlit as st
 
-# log-spaced from 1e-4 to 1, like the playground's learning-rate slider
-LEARNING_RATES = [round(10 ** (k / 10), 6) for k in range(-40, 1)]
+# 71 values log-spaced from 1e-4 to 10, as many as the playground's learning-rate slider
+# has over the same span: the benchmark's moves run out on neither.
+LEARNING_RATES = [round(10 ** (k / 14), 6) for k in range(-56, 15)]
 STEPS = list(range(10))
 
 lr = st.select_slider("η", options=LEARNING_RATES, value=0.1, key="hp_gd_lr")
