@@ -31,15 +31,20 @@ classroom: state.Classroom = st.session_state[state.CLASSROOM_KEY]
 shows = classroom.shows
 
 RACE = "race"  # the fragment that draws the race (see race())
+DOWNLOADS_OPEN = "open_downloads"  # the state of the downloads' popover
+EXERCISE_OPEN = "open_exercise"  # the state of the exercise link builder (ui.controls)
 
 
 def rerun_race() -> None:
     """The callback of a slider that changes only the race: rerun the race, not the page.
 
     The learner's everyday move, η or β, then costs the server the race alone and the
-    browser the map and the table, not the thirty controls of the sidebar.
+    browser the map, not the thirty controls of the sidebar. While the downloads or the
+    exercise link builder is open the whole page reruns: the full run draws them, from the
+    scene the race leaves (see ``after_race``), and they follow the move.
     """
-    st.rerun(RACE)
+    if not any(st.session_state.get(k) for k in (DOWNLOADS_OPEN, EXERCISE_OPEN)):
+        st.rerun(RACE)
 
 
 # --- Controls (sidebar) ----------------------------------------------------------------------
@@ -156,10 +161,11 @@ def run_race(scene: state.Scene, land_key: tuple) -> Race:
 
 @st.fragment(key=RACE)
 def race(land_key: tuple) -> None:
-    """The race of the scene the widgets show: map and loss, notes, table, downloads, link.
+    """The race of the scene the widgets show: the map and loss with the table, and notes.
 
     A fragment: a slider that calls ``rerun_race`` reruns only this. ``land_key`` comes
-    from the full run, as only controls outside the fragment change the landscape.
+    from the full run, as only controls outside the fragment change the landscape. As few
+    elements as the race needs: every one costs each slider move time in the browser.
     """
     janitor.note_activity()  # a slider move runs this alone, not app.py: the class is here
     scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("preset", ""))
@@ -178,19 +184,26 @@ def race(land_key: tuple) -> None:
             else:
                 st.error(f"Not this time. {sentence}", icon=":material/cancel:")
 
-    if scene.view == "race":
-        if plotly_element.available():
-            plotly_element.plotly_element(
-                this.figure_json(element=True),
-                key="map",
-                height=figures.RACE_HEIGHT,
-                config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
-                click_anywhere=shows("start"),
-                player_frame_ms=figures.FRAME_MS,
-                html_legend=True,
-                on_click=state.on_map_click,
-            )
-        else:
+    table = ""
+    if this.revealed and shows("table"):
+        rows = report.comparison_rows(this.labels, this.trajectories, this.land, scene.tol)
+        table = report.as_html_table(report.as_text(rows), "Who converges fastest?")
+
+    if scene.view == "race" and plotly_element.available():
+        # The table comes with the map, in its element: one element to redraw, not two.
+        plotly_element.plotly_element(
+            this.figure_json(element=True),
+            key="map",
+            height=figures.RACE_HEIGHT,
+            config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
+            click_anywhere=shows("start"),
+            player_frame_ms=figures.FRAME_MS,
+            html_legend=True,
+            below_html=table,
+            on_click=state.on_map_click,
+        )
+    else:
+        if scene.view == "race":
             st.plotly_chart(
                 figures.DictFigure(json.loads(this.figure_json(click_targets=20))),
                 key="map",
@@ -198,46 +211,59 @@ def race(land_key: tuple) -> None:
                 selection_mode="points",
                 config={"displaylogo": False, "scrollZoom": False},
             )
-    else:
-        surf_grid = cache.grid(land_key, this.window, cache.SURFACE_RESOLUTION)
-        path_z = [cache.display_z(this.land, this.land.f(p.xy))[0] for p in this.shown]
-        st.plotly_chart(
-            figures.DictFigure(figures.surface_figure(surf_grid, this.shown, path_z)),
-            key="surface",
-        )
+        else:
+            surf_grid = cache.grid(land_key, this.window, cache.SURFACE_RESOLUTION)
+            path_z = [cache.display_z(this.land, this.land.f(p.xy))[0] for p in this.shown]
+            st.plotly_chart(
+                figures.DictFigure(figures.surface_figure(surf_grid, this.shown, path_z)),
+                key="surface",
+            )
+        if table:
+            st.html(f"<style>{plotly_element.TABLE_CSS}</style>{table}")
 
     if this.revealed:
         for note in report.divergence_notes(this.labels, this.trajectories, this.hyper):
             st.error(note, icon=":material/error:")
-
-    if this.revealed and shows("table"):
-        # One static element: the data grid, or st.table's Markdown cells, cost every slider
-        # move far more to redraw.
-        rows = report.comparison_rows(this.labels, this.trajectories, this.land, scene.tol)
-        st.html(report.as_html_table(report.as_text(rows), "Who converges fastest?"))
-
-    if this.revealed and shows("downloads"):
-        downloads(this)
     state.finish_run(scene)  # the link in the address bar follows every move
+
+
+def revealed(scene: state.Scene) -> bool:
+    """Whether the race of ``scene`` is on show: no challenge, or the learner has guessed."""
+    ss = st.session_state
+    if not ss.get("challenge"):
+        return True
+    return bool(ss.get("revealed")) and ss.get("challenge_scene") == state.challenge_key(scene)
+
+
+def after_race(land_key: tuple) -> None:
+    """The downloads and the exercise link builder, under the race: drawn by the full run.
+
+    Outside the fragment a slider move does not redraw them; while one is open, a move
+    reruns the whole page (``rerun_race``), so what they offer is the scene on screen.
+    """
+    scene = st.session_state[state.SCENE_KEY]  # the race just drawn left it there
+    if shows("downloads") and revealed(scene):
+        downloads(scene, land_key)
     if not classroom.hidden:
         controls.exercise_link(scene)
 
 
-def downloads(this: Race) -> None:
+def downloads(scene: state.Scene, land_key: tuple) -> None:
     """The race as CSV, HTML and GIF, behind one button.
 
-    Lazy: the three download buttons are drawn only while it is open, so a slider move
-    redraws one element here, not four. Each file is made when clicked.
+    Lazy: the three download buttons are drawn only while it is open, and each file is made
+    when clicked.
     """
     box = st.popover(
         "Download the race",
         icon=":material/download:",
-        key="open_downloads",
+        key=DOWNLOADS_OPEN,
         on_change="rerun",
         help="The trajectories as CSV; the animation as a standalone HTML page or as a GIF.",
     )
     if not box.open:
         return
+    this = run_race(scene, land_key)  # from the caches the race has just filled
     with box:
         st.download_button(
             "Trajectories (CSV)",
@@ -299,4 +325,5 @@ if st.session_state.get("view", "race") == "race":
         " copy it to share this exact scene."
     )
 race(land_key)
+after_race(land_key)
 sidebar_controls(formula_error)

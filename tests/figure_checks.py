@@ -78,9 +78,15 @@ def html_table(markup: str) -> tuple[str, list[dict[str, str]]]:
 
 
 def race_table(at) -> list[dict[str, str]] | None:
-    """The playground's comparison table (an ``st.html`` element) as rows, or None if not drawn."""
-    for element in at.get("html"):
-        caption, rows = html_table(element.proto.body)
+    """The playground's comparison table as rows, or None if not drawn.
+
+    It comes under the map in the map's element (``below_html``), or as an ``st.html``
+    element where the map is an ``st.plotly_chart`` (the 3D view, the fallback).
+    """
+    markups = [json.loads(e.proto.json).get("belowHtml") for e in at.get("bidi_component")]
+    markups += [e.proto.body for e in at.get("html")]
+    for markup in filter(None, markups):
+        caption, rows = html_table(markup)
         if caption == "Who converges fastest?":
             return rows
     return None

@@ -308,6 +308,42 @@ def test_the_downloads_export_the_race_on_screen(page, server) -> None:
     assert_no_exception(page, server)
 
 
+def test_the_exercise_link_builder_follows_a_move_while_open(page, server) -> None:
+    page.wait_for_selector(MAP_SELECTOR)
+    wait_until_idle(page)
+    page.get_by_text("Make an exercise link").click()
+    link = page.locator(".st-key-open_exercise code").filter(has_text="?")
+    link.wait_for()
+    thumb = slider_thumb(page, LR_SLIDER_KEY)
+    move_and_wait(page, thumb, "ArrowRight")
+    lr = thumb.get_attribute("aria-valuetext")
+    assert parse_qs(urlparse(link.inner_text()).query)["gd.lr"] == [lr]
+    assert_no_exception(page, server)
+
+
+# The rows of the race's table, drawn by the map's element under the chart.
+TABLE_ROWS = """(sel) => Array.from(
+  document.querySelectorAll(`${sel} .pg-below table.pg-table tbody tr`),
+  (tr) => Array.from(tr.cells, (td) => td.textContent))"""
+
+
+def test_the_table_under_the_map_follows_a_move(page, server) -> None:
+    page.wait_for_selector(".st-key-map .pg-below table")
+    wait_until_idle(page)
+    root = ".st-key-map .pg-root"
+    before = page.evaluate(TABLE_ROWS, root)
+    assert [row[0] for row in before] == ["Gradient descent", "Momentum", "RMSprop", "Adam"]
+    # under the player, inside the element: one element to redraw per move
+    order = page.evaluate(
+        "(sel) => Array.from(document.querySelector(sel).children, (c) => c.className)", root
+    )
+    assert order.index("pg-player") < order.index("pg-below")
+    move_and_wait(page, slider_thumb(page, LR_SLIDER_KEY), "ArrowLeft")
+    after = page.evaluate(TABLE_ROWS, root)
+    assert after[0] != before[0] and after[1:] == before[1:]  # only GD's row changed
+    assert page.get_by_text("Who converges fastest?").count() == 1
+
+
 def html_frames(html: str) -> list[dict]:
     """The animation frames written into a standalone HTML download (``plotly.io.to_html``)."""
     start = html.index("[", html.index("Plotly.addFrames("))

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import plotly
-from figure_checks import element_figure
+from figure_checks import element_figure, html_table
 from streamlit.testing.v1 import AppTest
 
 from ui import figures, plotly_element
@@ -69,3 +69,26 @@ def test_without_static_serving_the_map_falls_back_to_plotly_chart(monkeypatch):
     spec = json.loads(chart.proto.spec)
     assert spec["frames"] and spec["layout"]["sliders"]  # plotly's own player
     assert any(t.get("meta") == "click-grid" for t in spec["data"])  # it reports point clicks
+
+
+def test_the_race_table_comes_under_the_map_in_its_element():
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    (element,) = at.get("bidi_component")
+    data = json.loads(element.proto.json)
+    caption, rows = html_table(data["belowHtml"])
+    assert caption == "Who converges fastest?"
+    assert [r["optimizer"] for r in rows] == ["Gradient descent", "Momentum", "RMSprop", "Adam"]
+    assert not at.get("html")  # one element for the map and the table, not two
+    # The element grows with its table; the chart's own height is held from the first render.
+    assert data["minHeight"] == (
+        figures.RACE_HEIGHT + plotly_element.PLAYER_HEIGHT + plotly_element.LEGEND_HEIGHT
+    )
+    assert "pg-table" in plotly_element.TABLE_CSS
+
+
+def test_without_the_element_the_table_is_an_html_element_with_its_style(monkeypatch):
+    monkeypatch.setattr(plotly_element, "available", lambda: False)
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    (table,) = at.get("html")
+    assert plotly_element.TABLE_CSS in table.proto.body
+    assert html_table(table.proto.body)[0] == "Who converges fastest?"

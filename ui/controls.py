@@ -279,6 +279,11 @@ def exercise_link(scene: state.Scene) -> None:
         st.code(f"{base}?{urllib.parse.urlencode(query)}", language=None, wrap_lines=True)
 
 
+def _reveal() -> None:
+    st.session_state["revealed"] = True
+    st.rerun()  # the whole page, not only the race's fragment: the downloads come with it
+
+
 def challenge_card(
     scene: state.Scene, labels: list[str], fingerprint: str
 ) -> tuple[bool, str | None]:
@@ -314,6 +319,6 @@ def challenge_card(
                 "Reveal the race",
                 icon=":material/flag:",
                 disabled=guess is None,
-                on_click=lambda: ss.update(revealed=True),
+                on_click=_reveal,
             )
     return ss["revealed"], guess

@@ -249,6 +249,21 @@ function drawLegend(root, gd, figure) {
   bar.innerHTML = entries.join("");
 }
 
+// The app's markup under the chart (after the player), replaced only when it changed.
+function drawBelow(root, markup) {
+  let below = root.querySelector(":scope > .pg-below");
+  if (!markup) return below?.remove();
+  if (!below) {
+    below = document.createElement("div");
+    below.className = "pg-below";
+    root.appendChild(below);
+  }
+  if (below.markup !== markup) {
+    below.innerHTML = markup;
+    below.markup = markup;
+  }
+}
+
 function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -290,6 +305,7 @@ export default function (component) {
             else if (player.index > 0) player.goTo(player.index);
           }));
         }
+        drawBelow(root, data.belowHtml);
         root.clickAnywhere = data.clickAnywhere;
         if (gd.dataset.clicks) return;
         gd.dataset.clicks = "on";

@@ -39,6 +39,16 @@ ELEMENT_URL = f"app/static/{ELEMENT_JS}"
 PLAYER_HEIGHT = 44  # px, the player's bar under the chart
 LEGEND_HEIGHT = 26  # px, a row of the HTML legend above it
 
+# The look of the table a chart may carry under it (``below_html``, e.g. the race's ranking).
+TABLE_CSS = """
+.pg-table { border-collapse: collapse; width: 100%; font-size: 0.95rem; margin: 0.25rem 0 1rem; }
+.pg-table caption { caption-side: top; text-align: left; font-weight: 600; font-size: 1.5rem;
+  padding: 0.5rem 0 0.75rem; color: #1b2733; }
+.pg-table th, .pg-table td { border: 1px solid rgba(27, 39, 51, 0.12); padding: 0.35rem 0.75rem; }
+.pg-table th { font-weight: 400; color: #4a5866; text-align: left; background: #f3f6fa; }
+.pg-table td { font-variant-numeric: tabular-nums; }
+"""
+
 _CSS = """
 .pg-plot .modebar { top: 0; }
 .pg-player {
@@ -67,6 +77,7 @@ _CSS = """
 .pg-legend button.pg-off { opacity: 0.4; text-decoration: line-through; }
 .pg-legend button:focus-visible { outline: 2px solid #0072B2; outline-offset: 2px; }
 .pg-legend .pg-glyph { font-size: 14px; line-height: 1; }
+.pg-below { padding-top: 0.25rem; }
 .pg-failed {
   padding: 0.75rem 1rem; border-radius: 0.5rem; background: #fdecea; color: #7d1f1f;
   font-family: "Source Sans", "Source Sans Pro", sans-serif; font-size: 1rem;
@@ -94,6 +105,8 @@ function say(parent, text) {{
 }}
 
 export default function (component) {{
+  const {{ data, parentElement }} = component;
+  if (data.minHeight) parentElement.style.minHeight = `${{data.minHeight}}px`;
   element ??= import(new URL({json.dumps(ELEMENT_URL)}, document.baseURI).href);
   return element
     .then((module) => {{
@@ -140,7 +153,7 @@ def available() -> bool:
 @functools.cache
 def _element():
     return st.components.v2.component(
-        "optimizer_playground.plotly", js=_LOADER, css=_CSS, isolate_styles=False
+        "optimizer_playground.plotly", js=_LOADER, css=_CSS + TABLE_CSS, isolate_styles=False
     )
 
 
@@ -159,6 +172,7 @@ def plotly_element(
     click_anywhere: bool = False,
     player_frame_ms: int | None = None,
     html_legend: bool = False,
+    below_html: str | None = None,
     on_click: Callable[[], None] | None = None,
 ):
     """Draw ``figure`` in a chart that updates in place across reruns.
@@ -179,6 +193,12 @@ def plotly_element(
     on screen, and keeps playing if it was. ``html_legend`` draws the legend as a row of
     HTML above the chart (Plotly lays its own out anew on every redraw); a click on an entry
     hides or shows its legend group.
+
+    ``below_html`` is markup the app built (never the learner's text: it is not sanitised),
+    drawn under the chart and replaced only when it changes, e.g. a table that follows the
+    figure (styled by ``TABLE_CSS``). One element redrawn per rerun instead of two: each
+    Streamlit element on the page costs a slider move several milliseconds of React.
+    The element then takes the height of what it holds, at least ``height``.
     """
     if isinstance(figure, dict):
         height = height or figure.get("layout", {}).get("height")
@@ -192,11 +212,15 @@ def plotly_element(
         "player": player_frame_ms is not None,
         "frameMs": player_frame_ms,
         "htmlLegend": html_legend,
+        "belowHtml": below_html,
     }
     if player_frame_ms is not None and height:
         height += PLAYER_HEIGHT
     if html_legend and height:
         height += LEGEND_HEIGHT
+    if below_html is not None:
+        # Its own height follows the table; the chart's is held from the first render on.
+        data["minHeight"], height = height, "content"
     return _element()(
         key=key,
         data=data,

@@ -119,21 +119,11 @@ def as_text(rows: Sequence[dict[str, object]]) -> list[dict[str, str]]:
 NOBODY = "none"  # the challenge's answer "none of them gets there in time"
 
 
-# The look of st.table, for a table sent as one st.html element.
-TABLE_CSS = """
-.pg-table { border-collapse: collapse; width: 100%; font-size: 0.95rem; margin: 0.25rem 0 1rem; }
-.pg-table caption { caption-side: top; text-align: left; font-weight: 600; font-size: 1.5rem;
-  padding: 0.5rem 0 0.75rem; color: #1b2733; }
-.pg-table th, .pg-table td { border: 1px solid rgba(27, 39, 51, 0.12); padding: 0.35rem 0.75rem; }
-.pg-table th { font-weight: 400; color: #4a5866; text-align: left; background: #f3f6fa; }
-.pg-table td { font-variant-numeric: tabular-nums; }
-"""
-
-
 def as_html_table(rows: Sequence[dict[str, str]], caption: str) -> str:
     """``rows`` (text, as from :func:`as_text`) as an HTML table headed by ``caption``.
 
-    One element for the browser to draw: ``st.table`` renders every cell as Markdown, which
+    Every cell is escaped. Class ``pg-table``, styled by ``ui.plotly_element.TABLE_CSS``: the
+    race's map draws it under the chart. ``st.table`` renders every cell as Markdown, which
     costs each slider move more than the rest of the race around it.
     """
     if not rows:
@@ -145,7 +135,7 @@ def as_html_table(rows: Sequence[dict[str, str]], caption: str) -> str:
         for row in rows
     )
     return (
-        f"<style>{TABLE_CSS}</style><table class='pg-table'>"
+        "<table class='pg-table'>"
         f"<caption>{html.escape(caption)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
