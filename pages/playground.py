@@ -189,9 +189,10 @@ def race(land_key: tuple) -> None:
         rows = report.comparison_rows(this.labels, this.trajectories, this.land, scene.tol)
         table = report.as_html_table(report.as_text(rows), "Who converges fastest?")
 
+    url_kept = False  # whether the map's element keeps the address bar (see the end)
     if scene.view == "race" and plotly_element.available():
         # The table comes with the map, in its element: one element to redraw, not two.
-        plotly_element.plotly_element(
+        url_kept = plotly_element.plotly_element(
             this.figure_json(element=True),
             key="map",
             height=figures.RACE_HEIGHT,
@@ -200,6 +201,7 @@ def race(land_key: tuple) -> None:
             player_frame_ms=figures.FRAME_MS,
             html_legend=True,
             below_html=table,
+            url_query=state.url_query(scene),
             on_click=state.on_map_click,
         )
     else:
@@ -224,7 +226,9 @@ def race(land_key: tuple) -> None:
     if this.revealed:
         for note in report.divergence_notes(this.labels, this.trajectories, this.hyper):
             st.error(note, icon=":material/error:")
-    state.finish_run(scene)  # the link in the address bar follows every move
+    # The link in the address bar follows every move: the element puts it there, or else
+    # st.query_params (which costs a redraw of the whole page in the browser).
+    state.finish_run(scene, url=not url_kept)
 
 
 def revealed(scene: state.Scene) -> bool:
@@ -325,5 +329,7 @@ if st.session_state.get("view", "race") == "race":
         " copy it to share this exact scene."
     )
 race(land_key)
+# A full run also tells Streamlit the query, which it keeps for the host of a framed page.
+state.finish_run(st.session_state[state.SCENE_KEY])
 after_race(land_key)
 sidebar_controls(formula_error)

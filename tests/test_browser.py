@@ -321,6 +321,66 @@ def test_the_exercise_link_builder_follows_a_move_while_open(page, server) -> No
     assert_no_exception(page, server)
 
 
+def test_the_address_bar_follows_moves_without_a_history_entry_each(page, server) -> None:
+    """The map's element writes the scene's query (``history.replaceState``): Streamlit's
+    own ``st.query_params`` would redraw the whole page, and push an entry per move."""
+    page.wait_for_selector(MAP_SELECTOR)
+    wait_until_idle(page)
+    thumb = slider_thumb(page, LR_SLIDER_KEY)
+    move_and_wait(page, thumb, "ArrowRight")
+    entries = page.evaluate("history.length")
+    # What Streamlit tells a host page (itself, at the top) when st.query_params changes.
+    page.evaluate(
+        "window.told = []; window.addEventListener('message', (e) =>"
+        " e.data?.type === 'SET_QUERY_PARAM' && told.push(e.data.queryParams))"
+    )
+    for key in ("ArrowRight", "ArrowRight", "ArrowLeft"):
+        move_and_wait(page, thumb, key)
+        query = parse_qs(urlparse(page.url).query)
+        assert query["gd.lr"] == [thumb.get_attribute("aria-valuetext")]
+    assert page.evaluate("history.length") == entries
+    assert page.evaluate("window.told") == []  # the server left the address bar alone
+    # A reload opens the scene the address bar holds.
+    lr = thumb.get_attribute("aria-valuetext")
+    page.reload()
+    page.wait_for_selector(MAP_SELECTOR)
+    wait_until_idle(page)
+    assert slider_thumb(page, LR_SLIDER_KEY).get_attribute("aria-valuetext") == lr
+    assert_no_exception(page, server)
+
+
+def test_in_a_frame_the_link_still_follows_the_moves(page, server) -> None:
+    """In a frame (Community Cloud, an LMS) the address bar is the host's: only Streamlit
+    reaches it, so the app sets ``st.query_params`` on every move there."""
+    app = server.url.rstrip("/")
+    host = f"{app}/framehost"
+    page.route(
+        host,
+        lambda route: route.fulfill(
+            content_type="text/html",
+            body="<script>window.told = []; window.addEventListener('message', (e) =>"
+            " e.data?.type === 'SET_QUERY_PARAM' && told.push(e.data.queryParams));</script>"
+            f'<iframe src="{app}/?embed=true" width="1380" height="980"></iframe>',
+        ),
+    )
+    page.goto(host)
+    frame = page.locator("iframe").element_handle().content_frame()
+    frame.wait_for_selector(MAP_SELECTOR)
+    wait_until_idle(frame)
+    thumb = slider_thumb(frame, LR_SLIDER_KEY)
+    move_and_wait(frame, thumb, "ArrowRight")
+    lr = thumb.get_attribute("aria-valuetext")
+    frame.wait_for_function(
+        "(lr) => new URLSearchParams(location.search).get('gd.lr') === lr", arg=lr
+    )
+    query = parse_qs(urlparse(frame.url).query)
+    assert query["embed"] == ["true"]  # Streamlit's embed option is kept
+    # Streamlit told the host page the new query, for the address bar it holds.
+    told = [parse_qs(q.lstrip("?")) for q in page.evaluate("window.told")]
+    assert told and told[-1]["gd.lr"] == [lr]
+    assert_no_exception(frame, server)
+
+
 # The rows of the race's table, drawn by the map's element under the chart.
 TABLE_ROWS = """(sel) => Array.from(
   document.querySelectorAll(`${sel} .pg-below table.pg-table tbody tr`),

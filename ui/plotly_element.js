@@ -264,12 +264,32 @@ function drawBelow(root, markup) {
   }
 }
 
+// Streamlit's own query parameters, which say how the page is embedded: kept as they are.
+const EMBED_PARAMS = ["embed", "embed_options"];
+
+// The app's query string in the address bar, without a new history entry. Only in a page
+// of its own: in a frame the address bar is the host's, which only Streamlit reaches.
+// Returns whether it did.
+function keepUrl(query) {
+  if (query == null || window.top !== window) return false;
+  const params = new URLSearchParams(query);
+  for (const [name, value] of new URLSearchParams(window.location.search)) {
+    if (EMBED_PARAMS.includes(name)) params.append(name, value);
+  }
+  const search = params.toString() ? `?${params}` : "";
+  if (search !== window.location.search) {
+    const { pathname, hash } = window.location;
+    window.history.replaceState(window.history.state, "", pathname + search + hash);
+  }
+  return true;
+}
+
 function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
+  const { data, parentElement, setStateValue, setTriggerValue } = component;
   let root = parentElement.querySelector(":scope > .pg-root");
   if (!root) {
     root = document.createElement("div");
@@ -306,6 +326,7 @@ export default function (component) {
           }));
         }
         drawBelow(root, data.belowHtml);
+        if (keepUrl(data.urlQuery) && !data.urlKept) setStateValue("url_kept", true);
         root.clickAnywhere = data.clickAnywhere;
         if (gd.dataset.clicks) return;
         gd.dataset.clicks = "on";

@@ -38,6 +38,7 @@ ELEMENT_JS = f"plotly_element.{hashlib.sha256(ELEMENT_SOURCE.read_bytes()).hexdi
 ELEMENT_URL = f"app/static/{ELEMENT_JS}"
 PLAYER_HEIGHT = 44  # px, the player's bar under the chart
 LEGEND_HEIGHT = 26  # px, a row of the HTML legend above it
+URL_KEPT = "url_kept"  # the element's state: it keeps the address bar's query (url_query)
 
 # The look of the table a chart may carry under it (``below_html``, e.g. the race's ranking).
 TABLE_CSS = """
@@ -173,8 +174,9 @@ def plotly_element(
     player_frame_ms: int | None = None,
     html_legend: bool = False,
     below_html: str | None = None,
+    url_query: str | None = None,
     on_click: Callable[[], None] | None = None,
-):
+) -> bool:
     """Draw ``figure`` in a chart that updates in place across reruns.
 
     ``figure`` is a plain dict or, cheaper, its ``figure_json`` text (then pass ``height``):
@@ -199,6 +201,14 @@ def plotly_element(
     figure (styled by ``TABLE_CSS``). One element redrawn per rerun instead of two: each
     Streamlit element on the page costs a slider move several milliseconds of React.
     The element then takes the height of what it holds, at least ``height``.
+
+    ``url_query`` (a query string, as ``urllib.parse.urlencode`` writes it) goes into the
+    address bar (``history.replaceState``; Streamlit's ``embed`` options are kept) when the
+    page is not in a frame. Streamlit redraws its whole page whenever ``st.query_params``
+    changes: ~17 ms of every slider move. A page in a frame (Community Cloud, an LMS) has
+    its address bar outside, which only Streamlit reaches: there the element does nothing.
+    Returns whether the element keeps the address bar: it says so once it has drawn (a
+    rerun); until then, and in a frame, the app sets ``st.query_params`` itself.
     """
     if isinstance(figure, dict):
         height = height or figure.get("layout", {}).get("height")
@@ -213,6 +223,7 @@ def plotly_element(
         "frameMs": player_frame_ms,
         "htmlLegend": html_legend,
         "belowHtml": below_html,
+        "urlQuery": url_query,
     }
     if player_frame_ms is not None and height:
         height += PLAYER_HEIGHT
@@ -221,9 +232,13 @@ def plotly_element(
     if below_html is not None:
         # Its own height follows the table; the chart's is held from the first render on.
         data["minHeight"], height = height, "content"
-    return _element()(
+    previous = st.session_state.get(key) or {}
+    data["urlKept"] = bool(previous.get(URL_KEPT))
+    result = _element()(
         key=key,
         data=data,
         height=height,
         on_click_change=on_click or (lambda: None),
+        on_url_kept_change=lambda: None,
     )
+    return url_query is not None and bool(result.get(URL_KEPT))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import urllib.parse
 from collections.abc import Mapping
 
 import optim_core
@@ -527,18 +528,36 @@ def apply_scene(scene: Scene) -> None:
         st.session_state[key] = value
 
 
-def finish_run(scene: Scene) -> None:
-    """Remember ``scene`` for the next run and other pages; put it and the flags in the URL."""
+def scene_query(scene: Scene) -> dict[str, str]:
+    """The address bar's query for ``scene``: the scene, and the teacher's flags."""
     import streamlit as st
 
-    st.session_state[SCENE_KEY] = scene
     query = scene_to_query(scene)
     # The teacher's flags stay in the link, so a reload or a forwarded link keeps them.
     classroom = st.session_state.get(CLASSROOM_KEY, Classroom())
     challenge = bool(st.session_state.get("challenge", classroom.challenge))
     query.update(classroom_to_query(dataclasses.replace(classroom, challenge=challenge)))
-    if st.query_params.to_dict() != query:
-        st.query_params.from_dict(query)
+    return query
+
+
+def url_query(scene: Scene) -> str:
+    """``scene_query`` as the query string Streamlit would write for it (no leading "?")."""
+    return urllib.parse.urlencode(scene_query(scene), doseq=True)
+
+
+def finish_run(scene: Scene, *, url: bool = True) -> None:
+    """Remember ``scene`` for the next run and other pages; with ``url``, put it in the URL.
+
+    Without ``url`` something else keeps the address bar (the map's element, see
+    ``ui.plotly_element``): Streamlit redraws the whole page for a new query string.
+    """
+    import streamlit as st
+
+    st.session_state[SCENE_KEY] = scene
+    if url:
+        query = scene_query(scene)
+        if st.query_params.to_dict() != query:
+            st.query_params.from_dict(query)
 
 
 GOOD_LANDSCAPE_KEY = "last_good_landscape"
