@@ -166,7 +166,9 @@ def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> Non
     assert lr_after != lr_before
     page.wait_for_selector(CONTOUR_IMAGE, state="attached")
     # Only the race reran (a fragment), yet the link and the sidebar follow.
-    assert parse_qs(urlparse(page.url).query)["gd.lr"] == [lr_after]
+    page.wait_for_function(  # the map's element writes it a frame after the redraw
+        "(lr) => new URLSearchParams(location.search).get('gd.lr') === lr", arg=lr_after
+    )
     assert page.locator(".st-key-landscape").count() == 1
 
     # Press Play: the markers take several positions, over a contour drawn all along.
@@ -336,12 +338,13 @@ def test_the_address_bar_follows_moves_without_a_history_entry_each(page, server
     )
     for key in ("ArrowRight", "ArrowRight", "ArrowLeft"):
         move_and_wait(page, thumb, key)
-        query = parse_qs(urlparse(page.url).query)
-        assert query["gd.lr"] == [thumb.get_attribute("aria-valuetext")]
+        lr = thumb.get_attribute("aria-valuetext")
+        page.wait_for_function(  # written a frame after the redraw
+            "(lr) => new URLSearchParams(location.search).get('gd.lr') === lr", arg=lr
+        )
     assert page.evaluate("history.length") == entries
     assert page.evaluate("window.told") == []  # the server left the address bar alone
     # A reload opens the scene the address bar holds.
-    lr = thumb.get_attribute("aria-valuetext")
     page.reload()
     page.wait_for_selector(MAP_SELECTOR)
     wait_until_idle(page)

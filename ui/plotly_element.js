@@ -269,9 +269,23 @@ const EMBED_PARAMS = ["embed", "embed_options"];
 
 // The app's query string in the address bar, without a new history entry. Only in a page
 // of its own: in a frame the address bar is the host's, which only Streamlit reaches.
-// Returns whether it did.
+// Returns whether it does. Written after the next frame: history.replaceState takes a few
+// milliseconds, which the redraw need not wait for; the latest query wins.
+let queryToWrite = null;
+
 function keepUrl(query) {
   if (query == null || window.top !== window) return false;
+  if (queryToWrite === null) {
+    requestAnimationFrame(() => setTimeout(() => {
+      writeQuery(queryToWrite);
+      queryToWrite = null;
+    }));
+  }
+  queryToWrite = query;
+  return true;
+}
+
+function writeQuery(query) {
   const params = new URLSearchParams(query);
   for (const [name, value] of new URLSearchParams(window.location.search)) {
     if (EMBED_PARAMS.includes(name)) params.append(name, value);
@@ -281,7 +295,6 @@ function keepUrl(query) {
     const { pathname, hash } = window.location;
     window.history.replaceState(window.history.state, "", pathname + search + hash);
   }
-  return true;
 }
 
 function escapeHtml(text) {
