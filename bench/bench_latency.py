@@ -22,7 +22,10 @@ Everything is timed in the page, with ``performance.now()``:
   the part spent on the server and the wire; the rest is the browser (parse, Plotly, paint).
 
 Between moves the benchmark waits until no element is stale any more, then a short pause.
-It prints a markdown table; it asserts nothing about time.
+It prints a markdown table, the ratio of the medians, and how that ratio varies within the
+run (the median of the per-turn ratios, and the ratio of medians per 10 turns): the
+machine's load moves both apps, and one run's ratio is only as good as its spread. It
+asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -204,7 +207,7 @@ class Session:
         if not result["ok"]:
             self.notes.append(f"move {i}: no chart update within {MOVE_TIMEOUT_MS} ms")
         elif record:
-            self.samples.append(result)
+            self.samples.append({**result, "move": i})
 
     def close(self) -> dict:
         """The run's record; the page is closed."""
@@ -254,6 +257,26 @@ def summarize(run: dict) -> dict:
     }
 
 
+def ratio_spread(bare: list[dict], real: list[dict], block: int = 10) -> dict:
+    """How the real/bare ratio varies within one run, the two apps' moves paired by turn.
+
+    ``per_move``: the median of the ratios of moves made in the same turn. ``blocks``: the
+    ratio of medians over each run of ``block`` consecutive turns (the last, shorter block
+    dropped), so that a burst of load on the machine shows as one block, not as noise.
+    """
+    bare_at = {s["move"]: s["ms"] for s in bare}
+    pairs = [(bare_at[s["move"]], s["ms"]) for s in real if s["move"] in bare_at]
+    blocks = [
+        statistics.median(r for _, r in chunk) / statistics.median(b for b, _ in chunk)
+        for chunk in (pairs[k : k + block] for k in range(0, len(pairs), block))
+        if len(chunk) == block
+    ]
+    return {
+        "per_move": statistics.median(r / b for b, r in pairs) if pairs else float("nan"),
+        "blocks": blocks,
+    }
+
+
 def report(runs: list[dict]) -> str:
     """The runs as a markdown table, with the real/bare ratio and the figure's size."""
     lines = [
@@ -273,6 +296,18 @@ def report(runs: list[dict]) -> str:
     if {"bare", "playground"} <= stats.keys():
         ratio = stats["playground"]["median"] / stats["bare"]["median"]
         lines.append(f"Ratio playground / bare (medians): **{ratio:.2f}×** (target ≤ 1.5×)")
+        samples = {run["target"].name: run["samples"] for run in runs}
+        spread = ratio_spread(samples["bare"], samples["playground"])
+        blocks = spread["blocks"]
+        lines.append(
+            f"Median of the per-turn ratios: {spread['per_move']:.2f}×"
+            + (
+                f"; ratio of medians per 10 turns: {min(blocks):.2f}–{max(blocks):.2f}×"
+                f" over {len(blocks)} blocks"
+                if blocks
+                else ""
+            )
+        )
     for run in runs:
         size = run["figure_bytes"]
         lines.append(
