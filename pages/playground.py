@@ -43,8 +43,9 @@ def rerun_race() -> None:
     exercise link builder is open the whole page reruns: the full run draws them, from the
     scene the race leaves (see ``after_race``), and they follow the move.
     """
-    if not any(st.session_state.get(k) for k in (DOWNLOADS_OPEN, EXERCISE_OPEN)):
-        st.rerun(RACE)
+    if any(st.session_state.get(k) for k in (DOWNLOADS_OPEN, EXERCISE_OPEN)):
+        st.rerun()
+    st.rerun(RACE)
 
 
 # --- Controls (sidebar) ----------------------------------------------------------------------
@@ -67,7 +68,10 @@ def sidebar_controls(formula_error: str | None) -> None:
             controls.landscape_controls(formula_error)
 
         st.subheader("Optimizers")
-        controls.optimizer_controls("Race", "optimizers", shows, on_change=rerun_race)
+        # The sliders' own fragments start a move's run; rerun_race hands it to the race.
+        controls.optimizer_controls(
+            "Race", "optimizers", shows, on_change=rerun_race, own_runs=True
+        )
 
         if any(map(shows, ("start", "steps", "noise", "schedule", "tol"))):
             st.subheader("Run")

@@ -194,6 +194,8 @@ def optimizer_controls(
     key: str,
     shows: Callable[[str], bool] = lambda _: True,
     on_change: Callable[[], None] | None = None,
+    *,
+    own_runs: bool = False,
 ) -> list[str]:
     """A multiselect of optimizers (widget ``key``) and, for each chosen one, its sliders.
 
@@ -201,6 +203,12 @@ def optimizer_controls(
     every page. ``shows`` takes "optimizers" (the multiselect), an optimizer's name (its
     sliders) or "<optimizer>.<hyperparameter>". ``on_change`` is the callback of every
     hyperparameter's widget (not the multiselect's). Returns the chosen names.
+
+    With ``own_runs`` each optimizer's sliders are a fragment of their own, whose run a move
+    starts, and ``on_change`` must end in ``st.rerun``: a fragment's key (that fragment
+    reruns instead) or none (the page reruns). A fragment's run that starts and is handed
+    over costs the browser far less than a full run that does: Streamlit's page marks all
+    it holds as running for a full run.
     """
     if shows("optimizers"):
         chosen = st.multiselect(
@@ -224,10 +232,14 @@ def optimizer_controls(
         )
         if box.open:
             with box:
-                hyperparameter_controls(
+                (_hyperparameter_fragment if own_runs else hyperparameter_controls)(
                     name, functools.partial(state.hp_key, name), shows, on_change
                 )
     return chosen
+
+
+# hyperparameter_controls as a fragment (see optimizer_controls's ``own_runs``).
+_hyperparameter_fragment = st.fragment(hyperparameter_controls)
 
 
 # --- classroom ----------------------------------------------------------------------------------
