@@ -56,17 +56,23 @@ def deployment() -> Iterator[Deployment]:
 
 
 def log_after(
-    deployment: Deployment, start: int, *, lines: int = 0, streams: int = 0
+    deployment: Deployment,
+    start: int,
+    *,
+    lines: int = 0,
+    streams: int = 0,
+    path: str | None = None,
 ) -> list[AccessEntry]:
-    """The access log from line ``start`` on, once it holds ``lines`` lines and ``streams``
-    websocket lines (or after 10 s).
+    """The access log from line ``start`` on (only requests for ``path``, if given), once it
+    holds ``lines`` lines and ``streams`` websocket lines (or after 10 s).
 
     nginx logs a request just after its response has gone out, and a websocket when it
-    closes, a moment after the client has let it go.
+    closes, a moment after the client has let it go: a line of the health check that the
+    deployment waited for may come after ``start``.
     """
     deadline = time.monotonic() + 10
     while True:
-        entries = deployment.access_log()[start:]
+        entries = [e for e in deployment.access_log()[start:] if path in (None, e.path)]
         closed = sum(e.path == STREAM for e in entries)
         if (len(entries) >= lines and closed >= streams) or time.monotonic() > deadline:
             return entries
@@ -178,7 +184,7 @@ def test_a_first_visit_gets_the_cookie_and_lands_where_the_cookie_points(deploym
     with urllib.request.urlopen(again, timeout=10) as response:
         assert sticky_cookie(response) is None, "a browser that has the cookie keeps it"
 
-    first, second = log_after(deployment, start, lines=2)
+    first, second = log_after(deployment, start, lines=2, path="/")
     assert (first.cookie, first.sticky) == (None, cookie)
     assert (second.cookie, second.sticky) == (cookie, cookie)
     assert first.upstream == second.upstream
