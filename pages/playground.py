@@ -237,10 +237,9 @@ def race(land_key: tuple) -> None:
 
 def revealed(scene: state.Scene) -> bool:
     """Whether the race of ``scene`` is on show: no challenge, or the learner has guessed."""
-    ss = st.session_state
-    if not ss.get("challenge"):
+    if not st.session_state.get("challenge"):
         return True
-    return bool(ss.get("revealed")) and ss.get("challenge_scene") == state.challenge_key(scene)
+    return controls.challenge_revealed(state.challenge_key(scene))
 
 
 def after_race(land_key: tuple) -> None:

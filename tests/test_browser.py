@@ -136,6 +136,21 @@ def move_and_wait(page, thumb, key: str) -> None:
     wait_until_idle(page)
 
 
+# Collects what Streamlit tells a host page (itself, at the top) when st.query_params changes.
+LISTEN_FOR_QUERY = (
+    "window.told = []; window.addEventListener('message', (e) =>"
+    " e.data?.type === 'SET_QUERY_PARAM' && told.push(e.data.queryParams));"
+)
+
+
+def wait_for_link(page, lr: str) -> None:
+    """Until the address bar of ``page`` (or of a frame) holds GD's η ``lr``: the map's
+    element writes it a frame after the redraw."""
+    page.wait_for_function(
+        "(lr) => new URLSearchParams(location.search).get('gd.lr') === lr", arg=lr
+    )
+
+
 def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     page.wait_for_selector(f"{CONTOUR_IMAGE}, {EXCEPTION}", state="attached")
@@ -166,9 +181,7 @@ def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> Non
     assert lr_after != lr_before
     page.wait_for_selector(CONTOUR_IMAGE, state="attached")
     # Only the race reran (a fragment), yet the link and the sidebar follow.
-    page.wait_for_function(  # the map's element writes it a frame after the redraw
-        "(lr) => new URLSearchParams(location.search).get('gd.lr') === lr", arg=lr_after
-    )
+    wait_for_link(page, lr_after)
     assert page.locator(".st-key-landscape").count() == 1
 
     # Press Play: the markers take several positions, over a contour drawn all along.
@@ -332,16 +345,11 @@ def test_the_address_bar_follows_moves_without_a_history_entry_each(page, server
     move_and_wait(page, thumb, "ArrowRight")
     entries = page.evaluate("history.length")
     # What Streamlit tells a host page (itself, at the top) when st.query_params changes.
-    page.evaluate(
-        "window.told = []; window.addEventListener('message', (e) =>"
-        " e.data?.type === 'SET_QUERY_PARAM' && told.push(e.data.queryParams))"
-    )
+    page.evaluate(LISTEN_FOR_QUERY)
     for key in ("ArrowRight", "ArrowRight", "ArrowLeft"):
         move_and_wait(page, thumb, key)
         lr = thumb.get_attribute("aria-valuetext")
-        page.wait_for_function(  # written a frame after the redraw
-            "(lr) => new URLSearchParams(location.search).get('gd.lr') === lr", arg=lr
-        )
+        wait_for_link(page, lr)
     assert page.evaluate("history.length") == entries
     assert page.evaluate("window.told") == []  # the server left the address bar alone
     # A reload opens the scene the address bar holds.
@@ -361,8 +369,7 @@ def test_in_a_frame_the_link_still_follows_the_moves(page, server) -> None:
         host,
         lambda route: route.fulfill(
             content_type="text/html",
-            body="<script>window.told = []; window.addEventListener('message', (e) =>"
-            " e.data?.type === 'SET_QUERY_PARAM' && told.push(e.data.queryParams));</script>"
+            body=f"<script>{LISTEN_FOR_QUERY}</script>"
             f'<iframe src="{app}/?embed=true" width="1380" height="980"></iframe>',
         ),
     )
@@ -373,9 +380,7 @@ def test_in_a_frame_the_link_still_follows_the_moves(page, server) -> None:
     thumb = slider_thumb(frame, LR_SLIDER_KEY)
     move_and_wait(frame, thumb, "ArrowRight")
     lr = thumb.get_attribute("aria-valuetext")
-    frame.wait_for_function(
-        "(lr) => new URLSearchParams(location.search).get('gd.lr') === lr", arg=lr
-    )
+    wait_for_link(frame, lr)
     query = parse_qs(urlparse(frame.url).query)
     assert query["embed"] == ["true"]  # Streamlit's embed option is kept
     # Streamlit told the host page the new query, for the address bar it holds.

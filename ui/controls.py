@@ -291,6 +291,12 @@ def exercise_link(scene: state.Scene) -> None:
         st.code(f"{base}?{urllib.parse.urlencode(query)}", language=None, wrap_lines=True)
 
 
+def challenge_revealed(fingerprint: str) -> bool:
+    """Whether the learner has revealed the challenge of the scene ``fingerprint``."""
+    ss = st.session_state
+    return bool(ss.get("revealed")) and ss.get("challenge_scene") == fingerprint
+
+
 def _reveal() -> None:
     st.session_state["revealed"] = True
     st.rerun()  # the whole page, not only the race's fragment: the downloads come with it
@@ -333,4 +339,4 @@ def challenge_card(
                 disabled=guess is None,
                 on_click=_reveal,
             )
-    return ss["revealed"], guess
+    return challenge_revealed(fingerprint), guess

@@ -232,13 +232,12 @@ def plotly_element(
     if below_html is not None:
         # Its own height follows the table; the chart's is held from the first render on.
         data["minHeight"], height = height, "content"
-    previous = st.session_state.get(key) or {}
-    data["urlKept"] = bool(previous.get(URL_KEPT))
-    result = _element()(
+    data["urlKept"] = bool((st.session_state.get(key) or {}).get(URL_KEPT))
+    _element()(
         key=key,
         data=data,
         height=height,
         on_click_change=on_click or (lambda: None),
         on_url_kept_change=lambda: None,
     )
-    return url_query is not None and bool(result.get(URL_KEPT))
+    return url_query is not None and data["urlKept"]
