@@ -520,6 +520,44 @@ def test_the_map_remembers_where_traces_hold_arrays_as_plotly_finds_them(page, s
     assert_no_exception(page, server)
 
 
+# Records, for each Plotly.react call from now on, whether it was handed a config.
+RECORD_CONFIGS = """() => {
+  const react = window.Plotly.react;
+  window.configsGiven = [];
+  window.Plotly.react = function (gd, figure, ...rest) {
+    window.configsGiven.push(figure?.config !== undefined);
+    return react.call(this, gd, figure, ...rest);
+  };
+}"""
+ZOOM = "(sel) => ['xaxis', 'yaxis'].map((a) => document.querySelector(sel)._fullLayout[a].range)"
+CHART_CONFIG = """(sel) => {
+  const context = document.querySelector(sel)._context;
+  return [context.displaylogo, context.scrollZoom, context.modeBarButtonsToRemove];
+}"""
+
+
+def test_a_move_redraws_the_map_in_place_keeping_its_config_and_zoom(page, server) -> None:
+    """Plotly.react given a config rebuilds the chart's context from it and, finding it
+    "changed", draws the chart anew (Plotly.newPlot, then react again): so the element
+    gives plotly its config only once. A move then keeps the learner's zoom (uirevision)."""
+    page.wait_for_selector(CONTOUR_IMAGE, state="attached")
+    wait_until_idle(page)
+    box = page.locator(f"{MAP_SELECTOR} .xy .nsewdrag").bounding_box()
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.3 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.6 * box["width"], box["y"] + 0.6 * box["height"], steps=8)
+    page.mouse.up()
+    wait_until_idle(page)
+    zoom = page.evaluate(ZOOM, MAP_SELECTOR)
+    assert zoom[0][1] - zoom[0][0] < 5  # zoomed in from a span of 10
+    page.evaluate(RECORD_CONFIGS)
+    move_and_wait(page, slider_thumb(page, LR_SLIDER_KEY), "ArrowRight")
+    assert page.evaluate("window.configsGiven") == [False]  # one redraw, without a config
+    assert page.evaluate(CHART_CONFIG, MAP_SELECTOR) == [False, False, ["select2d", "lasso2d"]]
+    assert page.evaluate(ZOOM, MAP_SELECTOR) == zoom
+    assert_no_exception(page, server)
+
+
 @pytest.mark.parametrize("blocked", ["plotly_element.*.js", "plotly.min.js"])
 def test_a_map_whose_code_cannot_load_says_so(chromium_path, server, blocked) -> None:
     """The element's module and plotly.js come from static/ (ui/plotly_element.py); when

@@ -313,7 +313,11 @@ export default function (component) {
   }
   const gd = root.querySelector(".pg-plot");
   return loadPlotly(data.src).then((Plotly) => {
-    const { config } = data;
+    // The config only when it changed: Plotly.react given one rebuilds the chart's context
+    // from plotly's defaults, finds it "changed" even when it is the same, and draws the
+    // chart anew (Plotly.newPlot, then react again) instead of updating it.
+    const configText = JSON.stringify(data.config);
+    const config = root.configText === configText ? undefined : data.config;
     const figure = JSON.parse(data.figure);
     if (data.htmlLegend) {
       figure.layout.showlegend = false;
@@ -327,6 +331,7 @@ export default function (component) {
     const shown = { data: figure.data, layout: figure.layout, config };
     return Plotly.react(gd, data.player ? shown : { ...shown, frames: buildFrames(figure) })
       .then(() => {
+        root.configText = configText;
         if (data.player) {
           const player = (root.player ??= makePlayer(root, gd, data.frameMs));
           const figureNo = (player.figureNo = (player.figureNo ?? 0) + 1);
