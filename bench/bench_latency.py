@@ -16,8 +16,9 @@ Everything is timed in the page, with ``performance.now()``:
 * start: the ``keydown`` on the slider thumb. Streamlit's slider commits on "change end",
   which a key press fires at once (there is no debounce), so the key press is the release.
 * end: the first animation frame in which the map's graph div holds new data (Streamlit
-  either gives the div a new figure or mounts a new div) *and* its SVG lines differ from
-  before the move, i.e. the frame that paints the updated chart.
+  mounts a new div, or the div gets a new figure or new points for some of its traces)
+  *and* its SVG lines differ from before the move, i.e. the frame that paints the updated
+  chart.
 * last message: the arrival of the last WebSocket message before that frame, so roughly
   the part spent on the server and the wire; the rest is the browser (parse, Plotly, paint).
 
@@ -107,7 +108,14 @@ PAGE_HOOKS = """
   window.__bench = {
     arm(selector, timeoutMs) {
       const gd0 = document.querySelector(selector);
-      const state = { t0: null, data0: gd0.data, sig0: lineSignature(gd0), msg0: messages.length };
+      const state = {
+        t0: null, data0: gd0.data, points0: gd0.data.map((t) => [t.x, t.y]),
+        sig0: lineSignature(gd0), msg0: messages.length,
+      };
+      // A new figure (Plotly.react, a new div) or new points in the traces that changed
+      // (Plotly.animate, which keeps the figure's objects and replaces their arrays).
+      const newData = (gd) => gd !== gd0 || gd.data !== state.data0
+        || gd.data.some((t, i) => t.x !== state.points0[i]?.[0] || t.y !== state.points0[i]?.[1]);
       armed = state;
       state.done = new Promise((resolve) => {
         const started = performance.now();
@@ -125,7 +133,7 @@ PAGE_HOOKS = """
         const tick = () => {
           const now = performance.now();
           const gd = document.querySelector(selector);
-          const replaced = gd !== null && (gd !== gd0 || gd.data !== state.data0);
+          const replaced = gd !== null && newData(gd);
           if (state.t0 !== null && replaced && gd._fullLayout && lineSignature(gd) !== state.sig0) {
             finish(now, gd, true);
           } else if (now - started > timeoutMs) {
