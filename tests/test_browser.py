@@ -520,13 +520,22 @@ def test_the_map_remembers_where_traces_hold_arrays_as_plotly_finds_them(page, s
     assert_no_exception(page, server)
 
 
-# Records, for each Plotly.react call from now on, whether it was handed a config.
-RECORD_CONFIGS = """() => {
-  const react = window.Plotly.react;
-  window.configsGiven = [];
-  window.Plotly.react = function (gd, figure, ...rest) {
-    window.configsGiven.push(figure?.config !== undefined);
-    return react.call(this, gd, figure, ...rest);
+# Records the map's Plotly.react and Plotly.animate calls from now on: for a react, whether
+# it was handed a config; for an animate of an update (not of the player's frames), the
+# traces it updates, by meta.
+RECORD_DRAWS = """(sel) => {
+  const gd = document.querySelector(sel);
+  const { react, animate } = window.Plotly;
+  window.draws = [];
+  window.Plotly.react = function (div, figure, ...rest) {
+    window.draws.push(["react", figure?.config !== undefined]);
+    return react.call(this, div, figure, ...rest);
+  };
+  window.Plotly.animate = function (div, update, ...rest) {
+    if (update?.traces && !Array.isArray(update)) {
+      window.draws.push(["animate", update.traces.map((i) => gd.data[i].meta)]);
+    }
+    return animate.call(this, div, update, ...rest);
   };
 }"""
 ZOOM = "(sel) => ['xaxis', 'yaxis'].map((a) => document.querySelector(sel)._fullLayout[a].range)"
@@ -536,10 +545,11 @@ CHART_CONFIG = """(sel) => {
 }"""
 
 
-def test_a_move_redraws_the_map_in_place_keeping_its_config_and_zoom(page, server) -> None:
-    """Plotly.react given a config rebuilds the chart's context from it and, finding it
-    "changed", draws the chart anew (Plotly.newPlot, then react again): so the element
-    gives plotly its config only once. A move then keeps the learner's zoom (uirevision)."""
+def test_a_move_replots_only_the_moved_optimizer_in_place(page, server) -> None:
+    """Plotly.react replots every trace when one changed; a move of GD's η changes only
+    GD's, which the element hands Plotly.animate (no redraw) alone. Nor does it give
+    plotly the config again: react then draws the chart anew (newPlot). The chart keeps
+    the app's config, and the learner's zoom."""
     page.wait_for_selector(CONTOUR_IMAGE, state="attached")
     wait_until_idle(page)
     box = page.locator(f"{MAP_SELECTOR} .xy .nsewdrag").bounding_box()
@@ -550,11 +560,51 @@ def test_a_move_redraws_the_map_in_place_keeping_its_config_and_zoom(page, serve
     wait_until_idle(page)
     zoom = page.evaluate(ZOOM, MAP_SELECTOR)
     assert zoom[0][1] - zoom[0][0] < 5  # zoomed in from a span of 10
-    page.evaluate(RECORD_CONFIGS)
+    page.evaluate(RECORD_DRAWS, MAP_SELECTOR)
     move_and_wait(page, slider_thumb(page, LR_SLIDER_KEY), "ArrowRight")
-    assert page.evaluate("window.configsGiven") == [False]  # one redraw, without a config
+    draws = page.evaluate("window.draws")
+    assert [kind for kind, _ in draws] == ["animate"], draws
+    updated = draws[0][1]
+    assert "path-gd" in updated and "loss-gd" in updated
+    assert all(meta.endswith("-gd") for meta in updated), updated
     assert page.evaluate(CHART_CONFIG, MAP_SELECTOR) == [False, False, ["select2d", "lasso2d"]]
     assert page.evaluate(ZOOM, MAP_SELECTOR) == zoom
+    assert_no_exception(page, server)
+
+
+# What the learner sees of the map, in drawing order: lines, markers, their labels (legend,
+# hover), and the loss axis.
+MAP_DRAWN = """(sel) => {
+  const gd = document.querySelector(sel);
+  const all = (query, read) => Array.from(gd.querySelectorAll(query), read);
+  return {
+    lines: all(".scatterlayer path.js-line", (p) => p.getAttribute("d")),
+    markers: all(".scatterlayer .point", (p) => p.getAttribute("transform")),
+    labels: gd._fullData.map((t) => [t.name ?? null, t.hovertemplate ?? null]),
+    legend: gd.closest(".pg-root").querySelector(".pg-legend").textContent,
+    lossRange: gd._fullLayout.yaxis2.range,
+    lossTicks: all(".y2tick text", (t) => t.textContent),
+  };
+}"""
+
+
+def test_moves_drawn_in_place_show_what_a_fresh_page_shows(page, server) -> None:
+    """After moves that only Plotly.animate drew, the map is the one a fresh page draws
+    for the same scene (the address bar keeps it): the same lines in the same order (the
+    moved paths stay under the markers), markers, labels and loss axis."""
+    page.wait_for_selector(CONTOUR_IMAGE, state="attached")
+    wait_until_idle(page)
+    before = page.evaluate(MAP_DRAWN, MAP_SELECTOR)
+    thumb = slider_thumb(page, LR_SLIDER_KEY)
+    for _ in range(3):
+        move_and_wait(page, thumb, "ArrowRight")
+    moved = page.evaluate(MAP_DRAWN, MAP_SELECTOR)
+    assert moved["lossRange"] != before["lossRange"]  # the loss axis moved too
+    wait_for_link(page, thumb.get_attribute("aria-valuetext"))
+    page.reload()
+    page.wait_for_selector(CONTOUR_IMAGE, state="attached")
+    wait_until_idle(page)
+    assert page.evaluate(MAP_DRAWN, MAP_SELECTOR) == moved
     assert_no_exception(page, server)
 
 
