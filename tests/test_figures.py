@@ -199,6 +199,27 @@ def test_a_run_that_blows_up_does_not_squash_the_loss_panel():
     assert low <= -4
 
 
+@pytest.mark.parametrize("log", [True, False])
+def test_the_loss_panel_holds_its_scale_while_a_curve_changes_a_little(log):
+    """The range's ends are rounded out (whole decades, a round step), so a slider move
+    that nudges one curve leaves the axis as it was; it still holds every curve."""
+    steps = np.arange(50)
+    other = Path("adam", "Adam", spiral(50), 30 * 0.8**steps)
+    ranges = []
+    for rate in (0.90, 0.91, 0.92):
+        nudged = Path("gd", "GD", spiral(50), 30 * rate**steps + 0.5)
+        low, high = figures.loss_range([other, nudged], log=log)
+        curves = np.concatenate([other.loss, nudged.loss])
+        shown = np.log10(curves) if log else curves
+        assert low < shown.min() and shown.max() < high
+        ranges.append((low, high))
+    assert ranges[0] == ranges[1] == ranges[2]
+    if log:  # whole decades, padded by a tenth of one
+        decades = np.floor(np.log10(curves.min())), np.ceil(np.log10(curves.max()))
+        pad = figures.LOSS_PAD
+        assert ranges[0] == pytest.approx([decades[0] - pad, decades[1] + pad])
+
+
 def test_class_regions_band_the_predicted_class_by_how_sure_it_is():
     prob = np.array([[1 / 3, 1 / 3, 1 / 3], [0.0, 1.0, 0.0], [0.1, 0.2, 0.7], [0.5, 0.0, 0.5]])
     z = figures.class_regions(prob)

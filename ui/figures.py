@@ -317,9 +317,18 @@ def _r(values) -> list[float]:
     return np.round(np.asarray(values, dtype=float), 4).tolist()
 
 
+LOSS_PAD = 0.1  # room beyond the loss range's rounded ends, in its rounding steps
+
+
 def loss_range(paths: Sequence[Path], log: bool) -> list[float] | None:
     """The loss panel's y-range: every run's whole curve, but a run that blows up is cut
-    at 100× the largest starting loss so it cannot squash the others flat."""
+    at 100× the largest starting loss so it cannot squash the others flat.
+
+    Its ends are rounded out, to whole decades on a log axis and to a round step on a
+    linear one, then padded a little: a slider move that changes a curve a little leaves
+    the scale the learner compares the curves on where it was (and the map's element then
+    redraws only the moved traces, see ui/plotly_element.py).
+    """
     curves = [p.loss[np.isfinite(p.loss)] for p in paths]
     curves = [c for c in curves if c.size]
     if not curves:
@@ -330,12 +339,13 @@ def loss_range(paths: Sequence[Path], log: bool) -> list[float] | None:
         low = max(min(float(c.min()) for c in curves), 1e-300)
         top = min(top, 100 * start) if start > 0 else top
         top = max(top, 10 * low)  # every run sat on the minimum: f − f* = 0 throughout
-        pad = 0.05 * (np.log10(top) - np.log10(low) + 1e-9)
-        return [float(np.log10(low) - pad), float(np.log10(top) + pad)]
+        decades = np.floor(np.log10(low)), np.ceil(np.log10(top))
+        return [float(decades[0]) - LOSS_PAD, float(decades[1]) + LOSS_PAD]
     low = min(float(c.min()) for c in curves)
     top = min(top, start + 100 * max(abs(start), 1.0))
-    pad = 0.05 * (top - low + 1e-12)
-    return [low - pad, top + pad]
+    step = 10.0 ** np.floor(np.log10(max(top - low, 1e-12)))
+    low, top = np.floor(low / step) * step, np.ceil(top / step) * step
+    return [float(low - LOSS_PAD * step), float(top + LOSS_PAD * step)]
 
 
 def race_figure(
