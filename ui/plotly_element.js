@@ -105,23 +105,21 @@ function buildFrames(figure) {
 
 // What a slider move changes in a trace of the race: its points and the η in its labels.
 const MOVED = ["x", "y", "name", "hovertemplate"];
-const MOVED_AXIS = "yaxis2";  // the loss panel's, whose range follows the curves
 
-// A figure as text, in the parts a move is compared by: each trace, each trace without what
-// a move changes, and the layout without the loss axis' range.
+// A figure as text, in the parts a move is compared by: its layout, each trace, and each
+// trace without what a move changes.
 function fingerprint(figure) {
-  const other = (object, keys) => JSON.stringify(object, (k, v) => (keys.includes(k) ? 0 : v));
-  const { [MOVED_AXIS]: axis, ...layout } = figure.layout;
+  const kept = (trace) => JSON.stringify(trace, (k, v) => (MOVED.includes(k) ? 0 : v));
   return {
+    layout: JSON.stringify(figure.layout),
     traces: figure.data.map((trace) => JSON.stringify(trace)),
-    kept: figure.data.map((trace) => other(trace, MOVED)),
-    layout: JSON.stringify(layout) + other(axis ?? {}, ["range"]),
-    range: axis?.range,
+    kept: figure.data.map(kept),
   };
 }
 
-// The update from the figure drawn (its fingerprint) to ``figure`` when only points, labels
-// and the loss axis' range changed, as Plotly.animate takes it; otherwise null.
+// The update from the figure drawn (its fingerprint) to ``figure`` (fingerprint ``now``),
+// as Plotly.animate takes it, when only some traces' points and labels changed; else null.
+// (A change of the layout, e.g. an axis' range, would make animate wait a frame to draw.)
 function movedOnly(drawn, now, figure) {
   if (!drawn || drawn.layout !== now.layout || drawn.kept.length !== now.kept.length) return null;
   const traces = [], data = [];
@@ -134,8 +132,7 @@ function movedOnly(drawn, now, figure) {
       k, k === "x" || k === "y" ? untyped(trace[k]) : trace[k],
     ])));
   }
-  const ranged = JSON.stringify(drawn.range) !== JSON.stringify(now.range);
-  return { data, traces, layout: ranged ? { [`${MOVED_AXIS}.range`]: now.range } : {} };
+  return { data, traces };
 }
 
 // Plotly.animate draws the traces it updates after the others (it appends their groups to

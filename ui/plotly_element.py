@@ -194,10 +194,10 @@ def plotly_element(
     the figure's ``motion`` (``figures.race_figure(motion=True)``). A new figure keeps the step
     on screen, and keeps playing if it was. Such a chart takes a new figure that differs
     from the one on screen only in some traces' points and labels (``x``, ``y``, ``name``,
-    ``hovertemplate``) and the range of ``yaxis2`` (a slider move in the race) through
-    ``Plotly.animate`` of those traces alone: ``Plotly.react`` would replot them all. ``html_legend`` draws the legend as a row of
-    HTML above the chart (Plotly lays its own out anew on every redraw); a click on an entry
-    hides or shows its legend group.
+    ``hovertemplate``; a slider move in the race) through ``Plotly.animate`` of those
+    traces alone: ``Plotly.react`` would replot them all. ``html_legend`` draws the legend
+    as a row of HTML above the chart (Plotly lays its own out anew on every redraw); a
+    click on an entry hides or shows its legend group.
 
     ``below_html`` is markup the app built (never the learner's text: it is not sanitised),
     drawn under the chart and replaced only when it changes, e.g. a table that follows the
