@@ -318,6 +318,7 @@ def _r(values) -> list[float]:
 
 
 LOSS_PAD = 0.1  # room beyond the loss range's rounded ends, in its rounding steps
+FLOAT_MAX = float(np.finfo(float).max)
 
 
 def loss_range(paths: Sequence[Path], log: bool) -> list[float] | None:
@@ -339,13 +340,17 @@ def loss_range(paths: Sequence[Path], log: bool) -> list[float] | None:
         low = max(min(float(c.min()) for c in curves), 1e-300)
         top = min(top, 100 * start) if start > 0 else top
         top = max(top, 10 * low)  # every run sat on the minimum: f − f* = 0 throughout
-        decades = np.floor(np.log10(low)), np.ceil(np.log10(top))
+        decades = np.floor(np.log10(low)), np.ceil(np.log10(min(top, FLOAT_MAX)))
         return [float(decades[0]) - LOSS_PAD, float(decades[1]) + LOSS_PAD]
     low = min(float(c.min()) for c in curves)
     top = min(top, start + 100 * max(abs(start), 1.0))
-    step = 10.0 ** np.floor(np.log10(max(top - low, 1e-12)))
-    low, top = np.floor(low / step) * step, np.ceil(top / step) * step
-    return [float(low - LOSS_PAD * step), float(top + LOSS_PAD * step)]
+    with np.errstate(over="ignore", invalid="ignore"):  # losses near the float limits
+        step = 10.0 ** np.floor(np.log10(top - low)) if top > low else np.inf
+        ends = np.array([np.floor(low / step) - LOSS_PAD, np.ceil(top / step) + LOSS_PAD]) * step
+    if np.all(np.isfinite(ends)):
+        return ends.tolist()
+    pad = 0.05 * (top - low + 1e-12)  # flat, or too wide to round: a little room each side
+    return [low - pad, top + pad]
 
 
 def race_figure(
