@@ -8,8 +8,10 @@ the apps take turns move by move, so both see the same load on the machine. Each
 first goes to its lowest value (Home), then every move is one ArrowRight: a value neither
 the server nor the page has seen, as when a learner explores η, so no cache answers for it
 (trajectory, figure, or Streamlit's cache of large messages in the browser). ``--revisit``
-moves ArrowRight / ArrowLeft alternately instead: after the first two moves every value is
-one seen before, the cheapest case.
+moves ArrowRight / ArrowLeft alternately instead, from the app's default value: after the
+first two moves every value is one seen before, the cheapest case for the caches. (In the
+playground's default scene those two η, 0.1 and 0.12, put GD's loss in different decades
+of the loss axis: every such move changes the figure's layout too.)
 
 Everything is timed in the page, with ``performance.now()``:
 
