@@ -106,14 +106,11 @@ function buildFrames(figure) {
 // What a slider move changes in a trace of the race: its points and the η in its labels.
 const MOVED = ["x", "y", "name", "hovertemplate"];
 
-// A figure as text, in the parts a move is compared by: its layout, each trace, and each
-// trace without what a move changes.
+// A figure as text, in the parts a move is compared by: its layout and each trace.
 function fingerprint(figure) {
-  const kept = (trace) => JSON.stringify(trace, (k, v) => (MOVED.includes(k) ? 0 : v));
   return {
     layout: JSON.stringify(figure.layout),
     traces: figure.data.map((trace) => JSON.stringify(trace)),
-    kept: figure.data.map(kept),
   };
 }
 
@@ -121,12 +118,15 @@ function fingerprint(figure) {
 // as Plotly.animate takes it, when only some traces' points and labels changed; else null.
 // (A change of the layout, e.g. an axis' range, would make animate wait a frame to draw.)
 function movedOnly(drawn, now, figure) {
-  if (!drawn || drawn.layout !== now.layout || drawn.kept.length !== now.kept.length) return null;
+  if (!drawn || drawn.layout !== now.layout || drawn.traces.length !== now.traces.length) {
+    return null;
+  }
+  const rest = (trace) => JSON.stringify(trace, (k, v) => (MOVED.includes(k) ? 0 : v));
   const traces = [], data = [];
   for (let i = 0; i < now.traces.length; i++) {
     if (drawn.traces[i] === now.traces[i]) continue;
-    if (drawn.kept[i] !== now.kept[i]) return null;
     const trace = figure.data[i];
+    if (rest(JSON.parse(drawn.traces[i])) !== rest(trace)) return null;
     traces.push(i);
     data.push(Object.fromEntries(MOVED.filter((k) => k in trace).map((k) => [
       k, k === "x" || k === "y" ? untyped(trace[k]) : trace[k],
