@@ -59,7 +59,10 @@ class Properties:
     Attributes:
       momentum: keeps a running direction (inertia) rather than using only the newest gradient.
       adaptive: scales the step per coordinate by the history of that coordinate's gradients.
-      bias_correction: divides the running means by ``1 - β^t`` so early steps are not too small.
+      bias_correction: divides the running means by ``1 - β^t``, undoing the pull of their zero
+        start. For Adam this multiplies the step by ``√(1 - β₂ᵗ) / (1 - β₁ᵗ)``: 0.32 at t = 1 for
+        the default β's, so without it early steps are too *large*, not too small (Kingma & Ba
+        2015, §3; the factor follows from ``adam_update``).
       decoupled_weight_decay: shrinks the weights directly instead of adding ``λw`` to ``g``.
       state_per_param: how many numbers the optimizer keeps for each parameter.
     """
@@ -91,6 +94,10 @@ class OptimizerSpec:
     properties: Properties
     summary: str
     reference: str
+    extends: str | None = None
+    """The optimizer this one adds an idea to (Nesterov to Momentum, AMSGrad to Adam): joining
+    a race beside it, this one starts from its values of the hyperparameters they share, so the
+    race compares the idea and not two settings."""
 
     def defaults(self) -> dict[str, Any]:
         """Every keyword of :attr:`update` with its default value."""
@@ -349,18 +356,21 @@ def adam_update(
     beta1: Any,
     beta2: Any,
     eps: Any,
+    weight_decay: Any = 0.0,
     bias_correction: bool = True,
 ) -> tuple[np.ndarray, AdamState]:
     r"""Adam: momentum, with each coordinate's step scaled by its recent gradient size.
 
-    Let :math:`g_t` be ``grads``, :math:`\eta` be ``lr``, :math:`\beta_1` be ``beta1``,
-    :math:`\beta_2` be ``beta2``, :math:`\varepsilon` be ``eps``, :math:`m, v` be
-    ``state.m, state.v`` and :math:`\beta_1^{t-1}, \beta_2^{t-1}` be
+    Let :math:`g_t` be ``grads``, :math:`w` be ``params``, :math:`\eta` be ``lr``,
+    :math:`\beta_1` be ``beta1``, :math:`\beta_2` be ``beta2``, :math:`\varepsilon` be
+    ``eps``, :math:`\lambda` be ``weight_decay`` (L2 regularisation, torch's form), :math:`m, v`
+    be ``state.m, state.v`` and :math:`\beta_1^{t-1}, \beta_2^{t-1}` be
     ``state.beta1_t, state.beta2_t``.
 
     .. math::
 
       \begin{aligned}
+      g_t &\leftarrow g_t + \lambda\, w_{t-1} \\
       m_t &= \beta_1\, m_{t-1} + (1 - \beta_1)\, g_t \\
       v_t &= \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2 \\
       \hat m_t &= m_t / (1 - \beta_1^t) \\
@@ -369,12 +379,15 @@ def adam_update(
       \end{aligned}
 
     With ``bias_correction=False`` the hats are dropped: :math:`\hat m_t = m_t`,
-    :math:`\hat v_t = v_t`.
+    :math:`\hat v_t = v_t`. The L2 term :math:`\lambda w` goes through the division by
+    :math:`\sqrt{\hat v_t}` like the gradient does; AdamW (:func:`adamw_update`) is the
+    decoupled alternative.
 
     References:
       Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015;
-      ``torch.optim.Adam``.
+      ``torch.optim.Adam(weight_decay=weight_decay)``.
     """
+    grads = grads + weight_decay * params  # L2: the decay is part of the gradient
     beta1_t, beta2_t = state.beta1_t * beta1, state.beta2_t * beta2  # β₁ᵗ, β₂ᵗ
     m = beta1 * state.m + (1 - beta1) * grads  # first moment: running mean of g
     v = beta2 * state.v + (1 - beta2) * grads**2  # second moment: running mean of g²
@@ -419,7 +432,12 @@ def amsgrad_update(
     beta2: Any,
     eps: Any,
 ) -> tuple[np.ndarray, AmsgradState]:
-    r"""AMSGrad: Adam whose denominator never shrinks, so its step sizes never grow back.
+    r"""AMSGrad: Adam that divides by the largest second moment seen so far.
+
+    In Reddi et al.'s rule :math:`\hat v_t = \max(\hat v_{t-1}, v_t)` is not bias-corrected, so
+    the step size :math:`\eta / \sqrt{\hat v_t}` never grows. torch (and so this rule) keeps the
+    maximum of the uncorrected :math:`v` and then divides it by :math:`1 - \beta_2^t`, which
+    grows toward 1: :math:`\hat v_t` can fall and the step size can grow while it does.
 
     Let :math:`g_t` be ``grads``, :math:`\eta` be ``lr``, :math:`\beta_1` be ``beta1``,
     :math:`\beta_2` be ``beta2``, :math:`\varepsilon` be ``eps``, :math:`m, v, v^{\max}` be
@@ -483,7 +501,11 @@ def nadam_update(
     beta2: Any,
     eps: Any,
 ) -> tuple[np.ndarray, NadamState]:
-    r"""NAdam: Adam with Nesterov's look-ahead, and a momentum μ_t that warms up to β₁.
+    r"""NAdam: Adam with Nesterov's look-ahead, and a momentum μ_t that rises very slowly.
+
+    With torch's ψ = 0.004, :math:`\mu_t` is about :math:`\beta_1 / 2` for the first hundred
+    steps, :math:`0.64\,\beta_1` at step 2,000 and :math:`0.9\,\beta_1` only at step 10,000
+    (from the schedule below: :math:`0.96^{0.004 t}`).
 
     Let :math:`g_t` be ``grads``, :math:`\eta` be ``lr``, :math:`\beta_1` be ``beta1``,
     :math:`\beta_2` be ``beta2``, :math:`\varepsilon` be ``eps``, :math:`t` be
@@ -598,7 +620,10 @@ def lion_update(
     beta2: Any,
     weight_decay: Any,
 ) -> tuple[np.ndarray, LionState]:
-    r"""Lion: move every coordinate by exactly η, in the sign of a blend of momentum and gradient.
+    r"""Lion: move every coordinate by η in the sign of a blend of momentum and gradient.
+
+    The step of a coordinate is :math:`\eta\,(\operatorname{sign}(c_t) + \lambda w_{t-1})`:
+    ±η plus the decay, and only the decay where :math:`c_t` is exactly 0.
 
     Let :math:`g_t` be ``grads``, :math:`w` be ``params``, :math:`\eta` be ``lr``,
     :math:`\beta_1` be ``beta1``, :math:`\beta_2` be ``beta2``, :math:`\lambda` be
@@ -638,6 +663,7 @@ def _spec(
     summary: str,
     reference: str,
     options: tuple[Choice, ...] = (),
+    extends: str | None = None,
 ) -> OptimizerSpec:
     return OptimizerSpec(
         name=name,
@@ -651,6 +677,7 @@ def _spec(
         properties=properties,
         summary=summary,
         reference=reference,
+        extends=extends,
     )
 
 
@@ -699,6 +726,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             Properties(True, False, False, False, 1),
             "Momentum that looks one step ahead, so it brakes earlier and overshoots less.",
             "Nesterov 1983; torch.optim.SGD(momentum=β, nesterov=True)",
+            extends="momentum",
         ),
         _spec(
             "adagrad",
@@ -708,8 +736,10 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             adagrad_update,
             _adagrad_step,
             Properties(False, True, False, False, 1),
-            "Gives each coordinate its own step, shrinking it by all the squared gradients seen "
-            "so far, so steps only ever get smaller.",
+            # Under a steady gradient g, v_t = t·g², so the step is η/√t (adagrad_update).
+            "Gives each coordinate its own step, divided by the root of all its squared gradients "
+            "so far: the step size only shrinks (as η/√t under a steady gradient), so it slows "
+            "down but does not stop.",
             "Duchi, Hazan & Singer 2011; torch.optim.Adagrad",
         ),
         _spec(
@@ -720,27 +750,38 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             rmsprop_update,
             _adagrad_step,
             Properties(False, True, False, False, 1),
+            # No bias correction (rmsprop_update): v₁ = (1 − β₂)g², so step 1 is η/√(1 − β₂).
             "Like Adagrad, but it averages recent squared gradients instead of summing them all, "
-            "so the step can grow again.",
+            "so the step can grow again. Without bias correction its first steps are about "
+            "η/√(1 − β₂): 10η at β₂ = 0.99.",
             "Hinton 2012 (lecture 6e); torch.optim.RMSprop(alpha=β₂)",
         ),
         _spec(
             "adam",
             "Adam",
-            (_H["lr"].with_default(0.05), _H["beta1"], _H["beta2"], _H["eps"]),
+            (
+                _H["lr"].with_default(0.05),
+                _H["beta1"],
+                _H["beta2"],
+                _H["eps"],
+                _H["weight_decay"],
+            ),
             adam_init,
             adam_update,
             _adam_step,
             Properties(True, True, True, False, 2),
-            "Momentum plus RMSprop's per-coordinate scaling, with a bias correction so the first "
-            "steps are not too small.",
+            # Kingma & Ba 2015, §3; the factor √(1 − β₂ᵗ)/(1 − β₁ᵗ) follows from adam_update.
+            "Momentum plus RMSprop's per-coordinate scaling, with a bias correction that undoes "
+            "the zero start of both running means: without it the early steps are several "
+            "times η (up to 6.6η near step 12 at the default β's).",
             "Kingma & Ba 2015; torch.optim.Adam",
             options=(
                 Choice(
                     "bias_correction",
                     True,
                     (True, False),
-                    "divide m and v by 1 − βᵗ so their zero start does not shrink early steps",
+                    "divide m and v by 1 − βᵗ: without it the zero start of v makes early steps "
+                    "too large (3.2η at step 1 at the default β's)",
                 ),
             ),
         ),
@@ -752,9 +793,12 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             amsgrad_update,
             _amsgrad_step,
             Properties(True, True, True, False, 3),
-            "Adam that remembers the largest second moment seen, so a coordinate's step never "
-            "grows back after a steep stretch.",
+            # Reddi et al. 2018 versus torch's form: see amsgrad_update's docstring.
+            "Adam that divides by the largest second moment seen, so a steep stretch keeps the "
+            "step small afterwards. In torch's form, run here, that maximum is bias-corrected, "
+            "so the step can still grow early on.",
             "Reddi, Kale & Kumar 2018; torch.optim.Adam(amsgrad=True)",
+            extends="adam",
         ),
         _spec(
             "nadam",
@@ -765,8 +809,10 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             _nadam_step,
             Properties(True, True, True, False, 2),
             "Adam with Nesterov's look-ahead: the momentum part of the step uses the next "
-            "momentum, so it reacts a step sooner.",
+            "momentum, so it reacts a step sooner. Its momentum μ_t starts near β₁/2 and "
+            "rises very slowly.",
             "Dozat 2016; torch.optim.NAdam",
+            extends="adam",
         ),
         _spec(
             "adamw",
@@ -782,9 +828,10 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             adamw_update,
             _adam_step,
             Properties(True, True, True, True, 2),
-            "Adam with weight decay applied to the weights directly, so the pull toward zero is "
-            "not rescaled by the adaptive step.",
+            "Adam with weight decay applied to the weights directly (each step shrinks w by "
+            "ηλw), so the pull toward zero is not rescaled by the adaptive step.",
             "Loshchilov & Hutter 2019; torch.optim.AdamW",
+            extends="adam",
         ),
         _spec(
             "lion",
@@ -799,8 +846,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             lion_update,
             _plain_step,
             Properties(True, False, False, True, 1),
-            "Keeps only the sign of a momentum blend, so every coordinate moves by exactly η at "
-            "every step, however steep or flat the ground.",
+            # lion_update: the step is η(sign(c) + λw), and sign(0) = 0.
+            "Keeps only the sign of a momentum blend: every coordinate moves by η (plus the "
+            "weight decay ηλw) at every step, however steep or flat the ground.",
             "Chen et al. 2023; optax.lion",
         ),
     )

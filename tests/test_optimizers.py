@@ -146,6 +146,12 @@ NADAM_C1 = MU2 / (1 - MU1 * MU2)  # weight of m₁ in step 1
 # v̂₂ = (0.75, 0.296875) / (1 − 0.75²) for β₂ = 0.75: v₂ = 0.75·v₁ + 0.25·g₂², v₁ = 0.25·g₁²
 VHAT2 = np.array([0.75, 0.296875]) / 0.4375
 
+# Adam with L2 λ = 0.1: the decayed gradients of its two steps (see the record below)
+ADAM_L2_G1 = G1 + 0.1 * W0
+ADAM_L2_G2 = G2 + 0.1 * (W0 + np.array([-0.21 / 3.1, 0.07 / 1.7]))
+ADAM_L2_M2 = 0.25 * ADAM_L2_G1 + 0.5 * ADAM_L2_G2
+ADAM_L2_V2 = 0.1875 * ADAM_L2_G1**2 + 0.25 * ADAM_L2_G2**2
+
 HAND = {
     # w ← w − η g, η = 0.1
     ("gd", ()): ({"lr": 0.1}, [(-0.2, 0.05), (0.0, -0.1)]),
@@ -177,6 +183,12 @@ HAND = {
     ("adam", (("bias_correction", False),)): (
         {"lr": 0.1, "beta1": 0.5, "beta2": 0.75, "eps": 1.0},
         [(-0.05, 0.02), -0.1 * np.array([0.5, 0.375]) / (1 + np.sqrt([0.75, 0.296875]))],
+    ),
+    # L2 as torch.optim.Adam: g ← g + λw. g′₁ = g₁ + 0.1·w₀ = (2.1, −0.7): u₁ = −0.1·g′₁/(|g′₁| + 1);
+    # g′₂ = g₂ + 0.1·w₁, m₂ = 0.25·g′₁ + 0.5·g′₂, v₂ = 0.1875·g′₁² + 0.25·g′₂², hats as Adam's
+    ("adam", (("weight_decay", 0.1),)): (
+        {"lr": 0.1, "beta1": 0.5, "beta2": 0.75, "eps": 1.0},
+        [(-0.21 / 3.1, 0.07 / 1.7), -0.1 * (ADAM_L2_M2 / 0.75) / (1 + np.sqrt(ADAM_L2_V2 / 0.4375))],
     ),
     # as Adam, but v₂ = 0.75 < v₁ = 1 in x, so v_max₂ = (1, 0.296875)
     ("amsgrad", ()): (
@@ -322,7 +334,9 @@ def _torch_optimizer(torch, name: str, param, h: dict):
         "rmsprop": lambda: optim.RMSprop(
             [param], lr=h["lr"], alpha=h.get("beta2"), eps=h.get("eps")
         ),
-        "adam": lambda: optim.Adam([param], lr=h["lr"], betas=betas, eps=h.get("eps")),
+        "adam": lambda: optim.Adam(
+            [param], lr=h["lr"], betas=betas, eps=h.get("eps"), weight_decay=h["weight_decay"]
+        ),
         "amsgrad": lambda: optim.Adam(
             [param], lr=h["lr"], betas=betas, eps=h.get("eps"), amsgrad=True
         ),
