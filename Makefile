@@ -31,7 +31,6 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 
 bench: $(VENV)/.dev
-	$(PY) -m pip install --quiet -r requirements-bench.txt
 	$(PY) bench/bench_core.py
 	$(PY) bench/bench_sweep.py
 	$(PY) bench/bench_train.py

@@ -7,7 +7,7 @@
    one batched ``run(history="loss")`` call, against looping the seed's straightforward
    ``adam()`` over the grid (timed on a subset of runs and extrapolated), and against optax
    (``jax.jit`` + ``vmap`` + ``lax.scan``, warm, float64) when jax and optax are installed
-   (``pip install -r requirements-bench.txt``).
+   (pinned in ``requirements-dev.txt``).
 2. One trajectory of 1000 steps — the path every slider move takes: ``run()`` against the
    seed's ``adam()`` loop.
 

@@ -2,6 +2,8 @@
 
 With PLAYGROUND_REQUIRE_BROWSER=1 (set by .ci/run), a browser or deployment test that skips
 counts as a failure: CI must not pass without having driven the app in Chromium and nginx.
+With PLAYGROUND_REQUIRE_REFERENCES=1 (also set by .ci/run), so does a comparison with an
+independent reference (torch.optim, optax, scipy) that skips: a green run has checked them all.
 """
 
 import os
@@ -13,17 +15,22 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# Tests that need a program from Debian (Chromium, nginx) which CI installs.
-END_TO_END_MARKERS = ("browser", "deploy")
+# Markers whose skip fails the run when the environment variable is "1".
+REQUIRED = {
+    "PLAYGROUND_REQUIRE_BROWSER": ("browser", "deploy"),  # Debian's Chromium and nginx
+    "PLAYGROUND_REQUIRE_REFERENCES": ("torch", "optax", "scipy"),  # requirements-dev.txt
+}
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    required = os.environ.get("PLAYGROUND_REQUIRE_BROWSER") == "1"
-    end_to_end = any(item.get_closest_marker(marker) for marker in END_TO_END_MARKERS)
-    if required and report.skipped and end_to_end:
-        report.outcome = "failed"
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
-        report.longrepr = f"end-to-end test skipped but PLAYGROUND_REQUIRE_BROWSER=1: {reason}"
+    if not report.skipped:
+        return
+    for variable, markers in REQUIRED.items():
+        if os.environ.get(variable) == "1" and any(map(item.get_closest_marker, markers)):
+            report.outcome = "failed"
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+            report.longrepr = f"test skipped but {variable}=1: {reason}"
+            return

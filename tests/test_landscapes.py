@@ -162,6 +162,7 @@ def test_registry_objects_are_read_only(landscape):
 # --- independent references ----------------------------------------------------------------------
 
 
+@pytest.mark.scipy
 def test_rosenbrock_matches_scipy():
     optimize = pytest.importorskip("scipy.optimize")
     points = random_points(LANDSCAPES["rosenbrock"], 50, seed=11)
