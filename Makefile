@@ -32,6 +32,7 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) bench/bench_core.py
+	$(PY) bench/bench_parser.py
 	$(PY) bench/bench_sweep.py
 	$(PY) bench/bench_train.py
 	$(PY) bench/bench_latency.py
