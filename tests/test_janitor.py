@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -10,31 +11,56 @@ import streamlit as st
 from ui import janitor
 
 
+class Clock:
+    """A clock the test moves by hand: the schedule is checked without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+TICK = 1 / 64  # seconds between checks; a power of two, so the sums below are exact
+
+
 def test_releases_come_after_the_quiet_time_doubles_and_not_while_busy():
-    calls = []
+    clock, calls = Clock(), []
     watcher = janitor.Janitor(
-        idle_s=0.2, check_s=0.01, release=lambda: calls.append(time.monotonic()), passes=3
-    )
+        idle_s=0.25, check_s=TICK, release=lambda: calls.append(clock.now), passes=3,
+        clock=clock, watch=False,
+    )  # fmt: skip
     watcher.touch()
-    for _ in range(5):  # busy: a rerun every 0.1 s
-        time.sleep(0.1)
+    for _ in range(5):  # busy: a rerun every 0.125 s
+        for _ in range(8):
+            clock.now += TICK
+            assert not watcher.check()
         watcher.touch()
-    assert calls == []
-    quiet = watcher._last
-    time.sleep(1.3)  # passes due after 0.2, 0.4 and 0.8 s of quiet, then none
-    assert len(calls) == 3 and watcher.releases == 3
-    for at, due in zip(calls, [0.2, 0.4, 0.8], strict=True):
-        assert due <= at - quiet < due + 0.2  # on time, give or take a loaded machine
+    quiet = clock.now
+    for _ in range(256):  # 4 s of quiet
+        clock.now += TICK
+        watcher.check()
+    assert watcher.releases == 3  # after 0.25, 0.5 and 1 s of quiet, then none
+    assert [at - quiet for at in calls] == [0.25, 0.5, 1.0]
     watcher.touch()  # a new lesson: the schedule starts over
-    time.sleep(0.3)
-    assert len(calls) == 4
+    clock.now += 0.25
+    assert watcher.check() and len(calls) == 4
 
 
 def test_an_untouched_server_never_releases():
-    calls = []
-    janitor.Janitor(idle_s=0.05, check_s=0.02, release=lambda: calls.append(1))
-    time.sleep(0.3)
-    assert calls == []
+    clock, calls = Clock(), []
+    watcher = janitor.Janitor(
+        idle_s=0.05, check_s=0.02, release=lambda: calls.append(1), clock=clock, watch=False
+    )
+    clock.now += 1e6
+    assert not watcher.check() and calls == []
+
+
+def test_the_janitors_thread_runs_the_checks():
+    released = threading.Event()
+    watcher = janitor.Janitor(idle_s=0.0, check_s=0.001, release=released.set)
+    watcher.touch()
+    assert released.wait(timeout=60)  # waits on the event, not on a time limit
 
 
 def test_release_memory_clears_the_data_caches():

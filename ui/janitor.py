@@ -118,30 +118,45 @@ class Janitor:
     """
 
     def __init__(
-        self, idle_s: float, check_s: float, release=release_memory, passes: int = PASSES
+        self,
+        idle_s: float,
+        check_s: float,
+        release=release_memory,
+        passes: int = PASSES,
+        *,
+        clock=time.monotonic,
+        watch: bool = True,
     ) -> None:
         self.idle_s = idle_s
         self.check_s = check_s
         self.release = release
         self.last_due = idle_s * 2 ** (passes - 1)
         self.releases = 0
-        self._last = time.monotonic()
+        self._clock = clock
+        self._last = clock()
         self._due: float | None = None  # quiet seconds after which the next pass is due
-        threading.Thread(target=self._watch, name="playground-janitor", daemon=True).start()
+        if watch:  # a thread calls check() every check_s seconds
+            threading.Thread(target=self._watch, name="playground-janitor", daemon=True).start()
 
     def touch(self) -> None:
         """Note a rerun."""
-        self._last = time.monotonic()
+        self._last = self._clock()
         self._due = self.idle_s
+
+    def check(self) -> bool:
+        """Release if a pass is due now; returns whether it released."""
+        due = self._due
+        if due is None or self._clock() - self._last < due:
+            return False
+        self._due = 2 * due if 2 * due <= self.last_due else None
+        self.release()
+        self.releases += 1
+        return True
 
     def _watch(self) -> None:
         while True:
             time.sleep(self.check_s)
-            due = self._due
-            if due is not None and time.monotonic() - self._last >= due:
-                self._due = 2 * due if 2 * due <= self.last_due else None
-                self.release()
-                self.releases += 1
+            self.check()
 
 
 @st.cache_resource(show_spinner=False)
