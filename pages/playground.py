@@ -32,7 +32,6 @@ shows = classroom.shows
 
 RACE = "race"  # the fragment that draws the race (see race())
 DOWNLOADS_OPEN = "open_downloads"  # the state of the downloads' popover
-EXERCISE_OPEN = "open_exercise"  # the state of the exercise link builder (ui.controls)
 
 
 def rerun_race() -> None:
@@ -43,7 +42,7 @@ def rerun_race() -> None:
     exercise link builder is open the whole page reruns: the full run draws them, from the
     scene the race leaves (see ``after_race``), and they follow the move.
     """
-    if any(st.session_state.get(k) for k in (DOWNLOADS_OPEN, EXERCISE_OPEN)):
+    if any(st.session_state.get(k) for k in (DOWNLOADS_OPEN, controls.EXERCISE_OPEN)):
         st.rerun()
     st.rerun(RACE)
 
@@ -152,15 +151,37 @@ def run_race(scene: state.Scene, land_key: tuple) -> Race:
         cache.scene_trajectory(scene, land_key, start, name, values)
         for name, values in zip(scene.optimizers, hyper, strict=True)
     ]
-    # The legend states each run's η, so a race at tuned η says so on the chart.
+    # The legend states each run's design (η, its β's, what differs from the defaults), so
+    # a race at tuned values says so on the chart.
     paths = [
-        report.to_path(name, f"{label} (η = {values['lr']:g})", traj, land, start)
-        for name, label, values, traj in zip(
-            scene.optimizers, labels, hyper, trajectories, strict=True
-        )
+        report.to_path(name, report.run_label(name, values), traj, land, start)
+        for name, values, traj in zip(scene.optimizers, hyper, trajectories, strict=True)
     ]
     key = state.challenge_key(scene)
     return Race(scene, key, land_key, land, labels, hyper, trajectories, paths, revealed=True)
+
+
+# A preset's text describes its scene: once the controls leave that scene, the map says so.
+CHANGED = "You changed the scene: the text above describes the preset as it was set."
+RESTORE = "restore-preset"  # the notice's button, in the map's element (report.notice_html)
+
+
+def restore_preset() -> None:
+    """Set every control back to the chosen preset's scene."""
+    presets.on_preset_change()
+    st.rerun()  # the whole page: the sidebar's controls show the preset's values again
+
+
+def on_map_action() -> None:
+    """A button in the map's element: the changed preset's "Restore the preset"."""
+    if getattr(st.session_state.get("map"), "action", None) == RESTORE:
+        restore_preset()
+
+
+def changed_preset(scene: state.Scene) -> presets.Preset | None:
+    """The preset the page describes, if the controls have moved the race away from it."""
+    preset = presets.PRESETS.get(scene.preset)
+    return preset if preset is not None and state.scene_changed(scene, preset.scene) else None
 
 
 @st.fragment(key=RACE)
@@ -174,69 +195,122 @@ def race(land_key: tuple) -> None:
     janitor.note_activity()  # a slider move runs this alone, not app.py: the class is here
     scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("preset", ""))
     this = run_race(scene, land_key)
+    in_element = scene.view == "race" and plotly_element.available()
 
-    # In a challenge the race stays hidden (only the start is drawn) until the learner guessed.
+    # In a challenge the race stays hidden (only the start is drawn) until the learner guessed,
+    # and while a teacher builds a challenge's link, as its students will first see it.
+    verdict = None
     if st.session_state.get("challenge"):
-        revealed, guess = controls.challenge_card(scene, this.labels, this.key)
+        revealed, guess = controls.challenge_card(
+            scene, this.labels, this.key, verdict_at_end=in_element
+        )
         this = dataclasses.replace(this, revealed=revealed)
         if revealed:
-            right, sentence = report.challenge_verdict(
+            verdict = report.challenge_verdict(
                 scene.optimizers, this.labels, this.trajectories, scene.tol, guess
             )
-            if right:
-                st.success(f"Right! {sentence}", icon=":material/check_circle:")
-            else:
-                st.error(f"Not this time. {sentence}", icon=":material/cancel:")
+    if controls.previewing_challenge():
+        this, verdict = dataclasses.replace(this, revealed=False), None
 
     table = ""
     if this.revealed and shows("table"):
         rows = report.comparison_rows(this.labels, this.trajectories, this.land, scene.tol)
         table = report.as_html_table(report.as_text(rows), "Who converges fastest?")
+    notes = report.divergence_notes(this.labels, this.trajectories, this.hyper)
+    notes = notes if this.revealed else []
+    changed = changed_preset(scene)
 
-    url_kept = False  # whether the map's element keeps the address bar (see the end)
-    if scene.view == "race" and plotly_element.available():
-        # The table comes with the map, in its element: one element to redraw, not two.
-        url_kept = plotly_element.plotly_element(
-            this.figure_json(element=True),
-            key="map",
-            height=figures.RACE_HEIGHT,
-            config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
-            click_anywhere=shows("start"),
-            player_frame_ms=figures.FRAME_MS,
-            html_legend=True,
-            below_html=table,
-            url_query=state.url_query(scene),
-            on_click=state.on_map_click,
-        )
+    if in_element:
+        url_kept = race_element(this, table, verdict, notes, changed)
     else:
-        if scene.view == "race":
-            st.plotly_chart(
-                figures.DictFigure(json.loads(this.figure_json(click_targets=20))),
-                key="map",
-                on_select=state.on_map_click if shows("start") else "ignore",
-                selection_mode="points",
-                config={"displaylogo": False, "scrollZoom": False},
-            )
-        else:
-            surf_grid = cache.grid(land_key, this.window, cache.SURFACE_RESOLUTION)
-            path_z = [cache.display_z(this.land, this.land.f(p.xy))[0] for p in this.shown]
-            st.plotly_chart(
-                figures.DictFigure(figures.surface_figure(surf_grid, this.shown, path_z)),
-                key="surface",
-            )
-        if table:
-            st.html(f"<style>{plotly_element.TABLE_CSS}</style>{table}")
-
-    if this.revealed:
-        for note in report.divergence_notes(this.labels, this.trajectories, this.hyper):
-            st.error(note, icon=":material/error:")
+        race_chart(this, table, verdict, notes, changed)
+        url_kept = False
     # The link in the address bar follows every move: the element puts it there, or else
     # st.query_params (which costs a redraw of the whole page in the browser).
     state.finish_run(scene, url=not url_kept)
 
 
+def race_element(
+    this: Race,
+    table: str,
+    verdict: tuple[bool, str] | None,
+    notes: list[str],
+    changed: presets.Preset | None,
+) -> bool:
+    """The race in the map's element, with what goes with it: one element to redraw.
+
+    A challenge's verdict (and its table and notes) waits for the race's last step, and a
+    reveal plays the race from step 0: the learner watches the race before the answer.
+    Returns whether the element keeps the address bar.
+    """
+    end_html = None
+    if verdict is not None:
+        end_html = report.verdict_html(*verdict) + report.notes_html(notes) + table
+        table, notes = "", []
+    url_kept = plotly_element.plotly_element(
+        this.figure_json(element=True),
+        key="map",
+        height=figures.RACE_HEIGHT,
+        config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
+        click_anywhere=shows("start"),
+        player_frame_ms=figures.FRAME_MS,
+        html_legend=True,
+        below_html=table,
+        end_html=end_html,
+        play_from=controls.reveal_token() if verdict is not None else None,
+        above_html=report.notice_html(CHANGED, RESTORE, "Restore the preset") if changed else None,
+        url_query=state.url_query(this.scene),
+        on_click=state.on_map_click,
+        on_action=on_map_action,
+    )
+    for note in notes:
+        st.error(note, icon=":material/error:")
+    return url_kept
+
+
+def race_chart(
+    this: Race,
+    table: str,
+    verdict: tuple[bool, str] | None,
+    notes: list[str],
+    changed: presets.Preset | None,
+) -> None:
+    """The race in Streamlit's own chart (the 3D view, or where the element cannot load)."""
+    if changed:
+        st.warning(CHANGED, icon=":material/edit:")
+        st.button("Restore the preset", key="restore_preset", on_click=restore_preset)
+    if verdict is not None:
+        right, sentence = verdict
+        if right:
+            st.success(f"Right! {sentence}", icon=":material/check_circle:")
+        else:
+            st.error(f"Not this time. {sentence}", icon=":material/cancel:")
+    if this.scene.view == "race":
+        st.plotly_chart(
+            figures.DictFigure(json.loads(this.figure_json(click_targets=20))),
+            key="map",
+            on_select=state.on_map_click if shows("start") else "ignore",
+            selection_mode="points",
+            config={"displaylogo": False, "scrollZoom": False},
+        )
+    else:
+        surf_grid = cache.grid(this.land_key, this.window, cache.SURFACE_RESOLUTION)
+        path_z = [cache.display_z(this.land, this.land.f(p.xy))[0] for p in this.shown]
+        st.plotly_chart(
+            figures.DictFigure(figures.surface_figure(surf_grid, this.shown, path_z)),
+            key="surface",
+        )
+    if table:
+        st.html(f"<style>{plotly_element.TABLE_CSS}</style>{table}")
+    for note in notes:
+        st.error(note, icon=":material/error:")
+
+
 def revealed(scene: state.Scene) -> bool:
-    """Whether the race of ``scene`` is on show: no challenge, or the learner has guessed."""
+    """Whether the race of ``scene`` is on show: no challenge, or the learner has guessed,
+    and no challenge's link is being built (which shows the race as its students see it)."""
+    if controls.previewing_challenge():
+        return False
     if not st.session_state.get("challenge"):
         return True
     return controls.challenge_revealed(state.challenge_key(scene))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 
 import pytest
-from figure_checks import race_table
+from figure_checks import html_table, race_table
 from streamlit.testing.v1 import AppTest
 from test_app import APP, TIMEOUT, figure, open_expander, render
 
@@ -128,32 +129,94 @@ def test_the_exercise_link_builder_writes_a_link_that_hides_what_was_picked():
 # --- the challenge --------------------------------------------------------------------------------
 
 
+def map_data(at: AppTest) -> dict:
+    """What the server sends the map's element (``ui.plotly_element``)."""
+    (element,) = at.get("bidi_component")
+    return json.loads(element.proto.json)
+
+
+def only_starts_drawn(at: AppTest) -> bool:
+    paths = [t for t in figure(at)["data"] if str(t.get("meta", "")).startswith("path-")]
+    return bool(paths) and all(len(t["x"]["bdata"]) <= 12 for t in paths)  # one float32 point
+
+
+def reveal(at: AppTest, guess: str) -> AppTest:
+    at.radio(key="guess").set_value(guess).run()
+    return next(b for b in at.button if b.label == "Reveal the race").click().run()
+
+
 def test_a_challenge_hides_the_race_until_the_guess_is_revealed():
     at = render({"preset": "narrow-valley", "challenge": "1"})
     assert not at.exception
     assert race_table(at) is None and "Challenge: predict the winner" not in labels_on_page(at)
-    hidden = figure(at)
-    for trace in hidden["data"]:
-        if str(trace.get("meta", "")).startswith("path-"):
-            assert trace["x"]["bdata"] and len(trace["x"]["bdata"]) <= 12  # one float32 point
-    (reveal,) = [b for b in at.button if b.label == "Reveal the race"]
-    assert reveal.disabled  # nothing guessed yet
-    at.radio(key="guess").set_value("gd").run()
-    next(b for b in at.button if b.label == "Reveal the race").click().run()
+    assert only_starts_drawn(at)
+    assert map_data(at)["playFrom"] is None and map_data(at)["endHtml"] is None
+    (button,) = [b for b in at.button if b.label == "Reveal the race"]
+    assert button.disabled  # nothing guessed yet
+    reveal(at, "gd")
     assert not at.exception
-    assert [e.value for e in at.error if e.value.startswith("Not this time")]
-    assert "Momentum" in at.error[0].value and race_table(at)
-    assert len(figure(at)["frames"]) >= 2
+    assert not only_starts_drawn(at) and len(figure(at)["frames"]) >= 2
+
+
+def test_a_reveal_plays_the_race_and_keeps_the_verdict_for_its_last_step():
+    at = reveal(render({"preset": "narrow-valley", "challenge": "1"}), "gd")
+    data = map_data(at)
+    # The element plays the race from step 0 and shows endHtml only at its last step.
+    assert data["player"] and data["playFrom"]
+    verdict = data["endHtml"]
+    assert verdict.startswith("<p class='pg-verdict pg-wrong'") and "Momentum" in verdict
+    caption, rows = html_table(verdict)  # the ranking, too, waits for the end
+    winner = next(row["optimizer"] for row in rows if row["rank"] == "1")
+    assert caption == "Who converges fastest?" and winner == "Momentum"
+    assert race_table(at) is None and not data["belowHtml"]
+    # Nothing outside the element says who won before the race has been watched.
+    assert not at.success and not [e for e in at.error if "Not this time" in e.value]
+    assert any("verdict comes when it reaches its last step" in c.value for c in at.caption)
+
+
+def test_each_reveal_plays_the_race_anew():
+    at = reveal(render({"preset": "narrow-valley", "challenge": "1"}), "momentum")
+    first = map_data(at)["playFrom"]
+    assert "Right!" in map_data(at)["endHtml"]
+    at.run()  # a rerun of the revealed race does not restart it
+    assert map_data(at)["playFrom"] == first
+    at.select_slider(key="hp_momentum_lr").set_value(0.02).run()
+    assert map_data(at)["endHtml"] is None and only_starts_drawn(at)
+    at.session_state["hp_momentum_lr"] = 0.01  # back to the same scene: a new challenge
+    reveal(at.run(), "momentum")
+    assert map_data(at)["playFrom"] not in (None, first)
+
+
+def test_the_3d_view_shows_the_verdict_at_once():
+    at = render({"preset": "narrow-valley", "challenge": "1", "view": "surface"})
+    reveal(at, "momentum")
+    assert at.success and at.success[0].value.startswith("Right!")
 
 
 def test_changing_the_scene_makes_a_new_challenge():
-    at = render({"preset": "narrow-valley", "challenge": "1"})
-    at.radio(key="guess").set_value("momentum").run()
-    next(b for b in at.button if b.label == "Reveal the race").click().run()
-    assert at.success and at.success[0].value.startswith("Right!")
+    at = reveal(render({"preset": "narrow-valley", "challenge": "1"}), "momentum")
+    assert map_data(at)["endHtml"].startswith("<p class='pg-verdict pg-right'")
     at.select_slider(key="hp_momentum_lr").set_value(0.02).run()
-    assert not at.success and race_table(at) is None
+    assert map_data(at)["endHtml"] is None and race_table(at) is None
     assert at.radio(key="guess").value is None
+
+
+def downloads_offered(at: AppTest) -> bool:
+    return any(p.proto.popover.label == "Download the race" for p in at.get("popover"))
+
+
+def test_building_a_challenge_link_hides_the_race_on_the_teachers_screen():
+    at = open_expander(render({"preset": "too-large-lr"}), "open_exercise")
+    assert race_table(at) and not only_starts_drawn(at) and downloads_offered(at)
+    assert any("diverged at step" in e.value for e in at.error)
+    at.toggle(key="exercise_challenge").set_value(True).run()
+    assert not at.exception
+    # Only the starts, as the students' link shows them: no paths, table, notes or files.
+    assert only_starts_drawn(at) and race_table(at) is None and not downloads_offered(at)
+    assert not any("diverged at step" in e.value for e in at.error)
+    assert "Reveal the race" not in {b.label for b in at.button}  # the teacher's own page
+    at.toggle(key="exercise_challenge").set_value(False).run()
+    assert race_table(at) and not only_starts_drawn(at)
 
 
 def test_a_learner_can_turn_the_challenge_on_without_a_link():

@@ -92,3 +92,25 @@ def test_the_html_table_holds_every_cell_escaped_under_its_caption():
     assert caption == "Who converges fastest?"
     assert parsed == rows
     assert report.as_html_table([], "empty") == ""
+
+
+def test_a_run_label_states_the_design_and_what_differs_from_the_defaults():
+    adam = optim_core.OPTIMIZERS["adam"].defaults()
+    assert report.run_label("adam", adam) == "Adam (η 0.05, β₁ 0.9, β₂ 0.999)"
+    tuned = adam | {"eps": 1e-6, "weight_decay": 0.1, "bias_correction": False}
+    assert report.run_label("adam", tuned) == (
+        "Adam (η 0.05, β₁ 0.9, β₂ 0.999, ε 1e-06, λ 0.1, no bias correction)"
+    )
+    momentum = optim_core.OPTIMIZERS["momentum"].defaults() | {"formulation": "classic"}
+    assert report.run_label("momentum", momentum) == "Momentum (η 0.05, β 0.9, formulation classic)"
+
+
+def test_the_verdict_and_the_notice_are_escaped_markup():
+    right = report.verdict_html(True, "A <b>tie</b>")
+    assert right.startswith("<p class='pg-verdict pg-right'") and "&lt;b&gt;tie" in right
+    wrong = report.verdict_html(False, "x")
+    assert wrong.startswith("<p class='pg-verdict pg-wrong'") and "Not this time." in wrong
+    notice = report.notice_html("You <changed> it", "restore-preset", "Restore")
+    assert "data-action='restore-preset'" in notice and "&lt;changed&gt;" in notice
+    note = report.notes_html(["GD <diverged>"])
+    assert note == "<p class='pg-verdict pg-wrong'>GD &lt;diverged&gt;</p>"

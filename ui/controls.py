@@ -217,9 +217,12 @@ def optimizer_controls(
             key=key,
             format_func=lambda n: optim_core.OPTIMIZERS[n].label,
             max_selections=state.MAX_OPTIMIZERS,
+            on_change=_join_relatives,
+            args=(key,),
         )
     else:
         chosen = list(st.session_state[key])
+    st.session_state[_RACING.format(key)] = list(chosen)  # what the next change starts from
     for name in chosen:
         if not shows(name):
             continue
@@ -236,6 +239,15 @@ def optimizer_controls(
                     name, functools.partial(state.hp_key, name), shows, on_change
                 )
     return chosen
+
+
+_RACING = "{}_before"  # session state: the optimizers multiselect ``key`` showed last
+
+
+def _join_relatives(key: str) -> None:
+    """The optimizers multiselect's callback: a newcomer takes its relative's shared values."""
+    ss = st.session_state
+    ss.update(state.values_from_relatives(ss.get(_RACING.format(key), []), ss[key], ss))
 
 
 # hyperparameter_controls as a fragment (see optimizer_controls's ``own_runs``).
@@ -256,10 +268,21 @@ def _hideable_label(name: str) -> str:
     return f"{spec.label}: {symbols.get(item, item.replace('_', ' '))}"
 
 
+EXERCISE_OPEN = "open_exercise"  # the state of the exercise link builder's expander
+EXERCISE_CHALLENGE = "exercise_challenge"  # its switch: the link asks for a prediction first
+
+
+def previewing_challenge() -> bool:
+    """Whether the exercise link builder is open with its challenge on: the race is then
+    drawn as students first see it (only the starts), for a teacher at a projector."""
+    ss = st.session_state
+    return bool(ss.get(EXERCISE_OPEN) and ss.get(EXERCISE_CHALLENGE))
+
+
 def exercise_link(scene: state.Scene) -> None:
     """A teacher's tool: pick what students may not change, get the link that hides it."""
     box = st.expander(
-        "Make an exercise link", icon=":material/school:", key="open_exercise", on_change="rerun"
+        "Make an exercise link", icon=":material/school:", key=EXERCISE_OPEN, on_change="rerun"
     )
     if not box.open:
         return
@@ -282,8 +305,13 @@ def exercise_link(scene: state.Scene) -> None:
             help="Hide everything but the racing optimizers' sliders.",
         )
         challenge = st.toggle(
-            "Challenge: students predict the winner first", key="exercise_challenge"
+            "Challenge: students predict the winner first", key=EXERCISE_CHALLENGE
         )
+        if challenge:
+            st.caption(
+                "While this is open, the race above shows only the starts, as students first "
+                "see it: the projector does not give the answer away."
+            )
         hide = set(hidden) | (set(state.LOCKED) if lock else set())
         classroom = state.Classroom(frozenset(hide), challenge)
         query = state.scene_to_query(scene) | state.classroom_to_query(classroom)
@@ -297,17 +325,28 @@ def challenge_revealed(fingerprint: str) -> bool:
     return bool(ss.get("revealed")) and ss.get("challenge_scene") == fingerprint
 
 
+REVEALS = "reveals"  # session state: how many races the learner has revealed
+
+
 def _reveal() -> None:
     st.session_state["revealed"] = True
+    # A new count tells the map to play the race from step 0 (``reveal_token``).
+    st.session_state[REVEALS] = st.session_state.get(REVEALS, 0) + 1
     st.rerun()  # the whole page, not only the race's fragment: the downloads come with it
 
 
+def reveal_token() -> str:
+    """Names the latest reveal: the map plays the race from its start for each new one."""
+    return f"reveal-{st.session_state.get(REVEALS, 0)}"
+
+
 def challenge_card(
-    scene: state.Scene, labels: list[str], fingerprint: str
+    scene: state.Scene, labels: list[str], fingerprint: str, *, verdict_at_end: bool = False
 ) -> tuple[bool, str | None]:
     """The "predict the winner" card; returns whether the race is revealed, and the guess.
 
-    ``fingerprint`` identifies the scene: any change makes a new challenge.
+    ``fingerprint`` identifies the scene: any change makes a new challenge. With
+    ``verdict_at_end`` the card says that the verdict comes once the race has played out.
     """
     ss = st.session_state
     if ss.get("challenge_scene") != fingerprint:
@@ -339,4 +378,6 @@ def challenge_card(
                 disabled=guess is None,
                 on_click=_reveal,
             )
+        elif verdict_at_end:
+            st.caption("Watch the race: the verdict comes when it reaches its last step.")
     return challenge_revealed(fingerprint), guess

@@ -177,6 +177,11 @@ function makePlayer(root, gd, frameMs) {
     readout.textContent = player.hint || `step ${stepOf(player.index)} of ${last}`;
     button.textContent = player.playing ? "❚❚ Pause" : "▶ Play";
     button.setAttribute("aria-label", player.playing ? "Pause the race" : "Play the race");
+    // The frames of the figure on screen, at their last step: what waits for the end shows.
+    if (player.ready && player.frames.length && player.index >= player.frames.length - 1) {
+      root.endSeen = true;
+      showEnd(root);
+    }
   };
   speed.value = "1";
   const still = {
@@ -292,6 +297,32 @@ function drawLegend(root, gd, figure) {
   bar.innerHTML = entries.join("");
 }
 
+// The app's markup above the legend, replaced only when it changed. A click on one of its
+// buttons sets the trigger "action" to the button's data-action.
+function drawAbove(root, markup, setTriggerValue) {
+  let above = root.querySelector(":scope > .pg-above");
+  if (!markup) return above?.remove();
+  if (!above) {
+    above = document.createElement("div");
+    above.className = "pg-above";
+    root.insertBefore(above, root.firstChild);
+    above.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-action]");
+      if (button) setTriggerValue("action", button.dataset.action);
+    });
+  }
+  if (above.markup !== markup) {
+    above.innerHTML = markup;
+    above.markup = markup;
+  }
+}
+
+// What waits for the player's last step (endHtml) is shown once the player has been there.
+function showEnd(root) {
+  const end = root.querySelector(":scope > .pg-below > .pg-at-end");
+  if (end) end.hidden = !root.endSeen;
+}
+
 // The app's markup under the chart (after the player), replaced only when it changed.
 function drawBelow(root, markup) {
   let below = root.querySelector(":scope > .pg-below");
@@ -369,6 +400,17 @@ export default function (component) {
       }
       drawLegend(root, gd, figure);
     }
+    // A new playFrom: play from step 0, and keep what waits for the end hidden until then.
+    const playFromStart = data.playFrom != null && data.playFrom !== root.playFrom;
+    if (playFromStart) {
+      root.playFrom = data.playFrom;
+      root.endSeen = false;
+    }
+    if (!data.player) root.endSeen = true;  // no player: nothing to wait for
+    if (root.player) {
+      root.player.ready = false;  // its frames are the previous figure's until load
+      if (playFromStart) root.player.index = 0;
+    }
     const wasPlaying = root.player?.playing;
     root.player?.pause();
     const shown = { data: figure.data, layout: figure.layout, config };
@@ -395,12 +437,16 @@ export default function (component) {
           // The player's frames are built once the new chart is on screen: it shows sooner.
           requestAnimationFrame(() => setTimeout(() => {
             if (player.figureNo !== figureNo) return;  // a newer figure came meanwhile
+            player.ready = true;
             player.load(buildFrames(figure));
-            if (wasPlaying) player.play();
+            if (wasPlaying || playFromStart) player.play();
             else if (player.index > 0) player.goTo(player.index);
           }));
         }
-        drawBelow(root, data.belowHtml);
+        const end = data.endHtml ? `<div class="pg-at-end" hidden>${data.endHtml}</div>` : "";
+        drawBelow(root, (data.belowHtml ?? "") + end);
+        showEnd(root);
+        drawAbove(root, data.aboveHtml, setTriggerValue);
         if (keepUrl(data.urlQuery) && !data.urlKept) setStateValue("url_kept", true);
         root.clickAnywhere = data.clickAnywhere;
         if (gd.dataset.clicks) return;

@@ -79,6 +79,22 @@ _CSS = """
 .pg-legend button:focus-visible { outline: 2px solid #0072B2; outline-offset: 2px; }
 .pg-legend .pg-glyph { font-size: 14px; line-height: 1; }
 .pg-below { padding-top: 0.25rem; }
+.pg-notice {
+  display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 1rem; margin: 0 0 0.5rem;
+  padding: 0.6rem 1rem; border-radius: 0.5rem; background: rgba(255, 189, 69, 0.2);
+  color: #6b4f04; font-family: "Source Sans", "Source Sans Pro", sans-serif; font-size: 1rem;
+}
+.pg-notice button {
+  font: inherit; color: inherit; background: #ffffff; cursor: pointer;
+  border: 1px solid rgba(27, 39, 51, 0.2); border-radius: 0.5rem; padding: 0.25rem 0.75rem;
+}
+.pg-notice button:focus-visible { outline: 2px solid #0072B2; outline-offset: 2px; }
+.pg-verdict {
+  margin: 0.25rem 0 0.75rem; padding: 0.75rem 1rem; border-radius: 0.5rem;
+  font-family: "Source Sans", "Source Sans Pro", sans-serif; font-size: 1.1rem;
+}
+.pg-right { background: rgba(33, 195, 84, 0.12); color: #145c2e; }
+.pg-wrong { background: rgba(255, 43, 43, 0.09); color: #7d1f1f; }
 .pg-failed {
   padding: 0.75rem 1rem; border-radius: 0.5rem; background: #fdecea; color: #7d1f1f;
   font-family: "Source Sans", "Source Sans Pro", sans-serif; font-size: 1rem;
@@ -174,8 +190,12 @@ def plotly_element(
     player_frame_ms: int | None = None,
     html_legend: bool = False,
     below_html: str | None = None,
+    end_html: str | None = None,
+    play_from: str | None = None,
+    above_html: str | None = None,
     url_query: str | None = None,
     on_click: Callable[[], None] | None = None,
+    on_action: Callable[[], None] | None = None,
 ) -> bool:
     """Draw ``figure`` in a chart that updates in place across reruns.
 
@@ -205,6 +225,15 @@ def plotly_element(
     Streamlit element on the page costs a slider move several milliseconds of React.
     The element then takes the height of what it holds, at least ``height``.
 
+    ``end_html`` (markup the app built) comes under ``below_html`` only once the player has
+    shown the figure's last step, e.g. a challenge's verdict: a learner sees the race before
+    the answer. A new ``play_from`` (any text that differs from the last one) sends the player
+    to step 0 and plays, and hides ``end_html`` again until the last step.
+
+    ``above_html`` (markup the app built) is drawn above the legend, e.g. a notice; a click
+    on a ``<button data-action="…">`` in it sets the trigger value ``action`` to that text
+    and calls ``on_action`` (read ``st.session_state[key].action`` inside the callback).
+
     ``url_query`` (a query string, as ``urllib.parse.urlencode`` writes it) goes into the
     address bar (``history.replaceState``; Streamlit's ``embed`` options are kept) when the
     page is not in a frame. Streamlit redraws its whole page whenever ``st.query_params``
@@ -226,13 +255,16 @@ def plotly_element(
         "frameMs": player_frame_ms,
         "htmlLegend": html_legend,
         "belowHtml": below_html,
+        "endHtml": end_html,
+        "playFrom": play_from,
+        "aboveHtml": above_html,
         "urlQuery": url_query,
     }
     if player_frame_ms is not None and height:
         height += PLAYER_HEIGHT
     if html_legend and height:
         height += LEGEND_HEIGHT
-    if below_html is not None:
+    if any(markup is not None for markup in (below_html, end_html, above_html)):
         # Its own height follows the table; the chart's is held from the first render on.
         data["minHeight"], height = height, "content"
     data["urlKept"] = bool((st.session_state.get(key) or {}).get(URL_KEPT))
@@ -241,6 +273,7 @@ def plotly_element(
         data=data,
         height=height,
         on_click_change=on_click or (lambda: None),
+        on_action_change=on_action or (lambda: None),
         on_url_kept_change=lambda: None,
     )
     return url_query is not None and data["urlKept"]

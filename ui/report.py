@@ -9,7 +9,7 @@ import csv
 import dataclasses
 import html
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -50,6 +50,32 @@ def to_path(
         if not np.isfinite(loss).all():
             loss = np.nan_to_num(loss, nan=0.0, posinf=1e300, neginf=-1e300)
     return Path(name, label, xy, loss, traj.diverged_at)
+
+
+# What a legend states of every run: its step size and the decays of its running means, which
+# set how it moves. The rest (ε, λ, options) only where it differs from the optimizer's default,
+# so that an entry stays one short line of the legend.
+LEGEND_ALWAYS = frozenset({"lr", "beta", "beta1", "beta2"})
+
+
+def run_label(name: str, values: Mapping[str, object]) -> str:
+    """A run's legend entry, from its optimizer's declarations: "Adam (η 0.05, β₁ 0.9, β₂ 0.999)".
+
+    ``values`` are the run's hyperparameters and options (``Scene.hyperparams``).
+    """
+    spec = optim_core.OPTIMIZERS[name]
+    parts = [
+        f"{p.symbol} {float(values[p.name]):.4g}"
+        for p in spec.hyperparams
+        if p.name in values and (p.name in LEGEND_ALWAYS or values[p.name] != p.default)
+    ]
+    for choice in spec.options:
+        value = values.get(choice.name, choice.default)
+        if value == choice.default:
+            continue
+        words = choice.name.replace("_", " ")
+        parts.append(f"no {words}" if value is False else f"{words} {value}")
+    return f"{spec.label} ({', '.join(parts)})" if parts else spec.label
 
 
 def start_only(path: Path) -> Path:
@@ -168,6 +194,32 @@ def challenge_verdict(
     else:
         sentence = f"{who} gets there first: f − f* < {tol:g} at step {first}."
     return guess in winners, sentence
+
+
+def verdict_html(right: bool, sentence: str) -> str:
+    """The challenge's verdict as markup for the map's element (``challenge_verdict``'s result).
+
+    Class ``pg-verdict`` with ``pg-right`` or ``pg-wrong``, styled by ``ui.plotly_element``.
+    """
+    tone, words = ("pg-right", "Right!") if right else ("pg-wrong", "Not this time.")
+    return f"<p class='pg-verdict {tone}' role='status'>{words} {html.escape(sentence)}</p>"
+
+
+def notes_html(notes: Sequence[str]) -> str:
+    """Sentences (e.g. ``divergence_notes``) as warnings in the map's element, escaped."""
+    return "".join(f"<p class='pg-verdict pg-wrong'>{html.escape(n)}</p>" for n in notes)
+
+
+def notice_html(text: str, action: str, button: str) -> str:
+    """A notice with one button for the map's element: a click sets its trigger to ``action``.
+
+    See ``ui.plotly_element.plotly_element``'s ``above_html`` and ``on_action``.
+    """
+    return (
+        f"<div class='pg-notice' role='status'><span>{html.escape(text)}</span>"
+        f"<button type='button' data-action='{html.escape(action)}'>{html.escape(button)}"
+        "</button></div>"
+    )
 
 
 def divergence_notes(labels: Sequence[str], trajectories, hyper: Sequence[dict]) -> list[str]:

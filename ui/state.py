@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import optim_core
 from optim_core.params import Choice, Param
@@ -422,6 +422,64 @@ SCENE_KEY = "scene"
 def hp_key(optimizer: str, name: str) -> str:
     """Session-state key of an optimizer's hyperparameter or option widget."""
     return f"hp_{optimizer}_{name}"
+
+
+def shared_hyperparams(name: str, relative: str) -> tuple[str, ...]:
+    """The hyperparameters optimizer ``name`` shares with ``relative``: both declare them alike.
+
+    A number both rules declare with one declaration (symbol, default, range) means the same
+    in both: η, β, β₁, β₂, ε. One the extension declares otherwise belongs to the idea it
+    adds: AdamW's λ (default 0.01) shrinks the weights directly, Adam's (default 0) is an L2
+    term added to the gradient (``optim_core.optimizers.adamw_update``, ``adam_update``), and
+    AdamW given Adam's λ = 0 would be Adam again.
+    """
+    theirs = {p.name: p for p in optim_core.OPTIMIZERS[relative].hyperparams}
+    ours = optim_core.OPTIMIZERS[name].hyperparams
+    return tuple(p.name for p in ours if theirs.get(p.name) == p)
+
+
+def values_from_relatives(
+    before: Sequence[str], after: Sequence[str], values: Mapping[str, object]
+) -> dict[str, object]:
+    """The values an optimizer joining the race takes from the one it extends, if that races.
+
+    ``before`` and ``after`` are the race's optimizers before and after the learner's change,
+    ``values`` the widgets' values by ``hp_key``. Nesterov joining Momentum's race starts at
+    Momentum's η and β (``OptimizerSpec.extends``), so the race compares the idea the rule
+    adds, not two settings. Returns the ``hp_key``s to set, with their values.
+    """
+    joined = [name for name in after if name not in before]
+    updates: dict[str, object] = {}
+    for name in joined:
+        relative = optim_core.OPTIMIZERS[name].extends
+        if relative is None or relative not in after:
+            continue
+        for param in shared_hyperparams(name, relative):
+            if hp_key(relative, param) in values:
+                updates[hp_key(name, param)] = values[hp_key(relative, param)]
+    return updates
+
+
+def race_settings(scene: Scene) -> dict[str, str]:
+    """What decides ``scene``'s race, in its link's form: the start point resolved, without
+    the view, the preset, the inspector's choices and the values of optimizers not racing."""
+    start = scene.start
+    if start is None:
+        values = widget_values(scene)
+        start = (values["x0"], values["y0"])
+    query = scene_to_query(dataclasses.replace(scene, start=start, inspect=scene.optimizers[0]))
+    kept = {"land", "sched", *scene.optimizers}
+    return {
+        key: value
+        for key, value in query.items()
+        if key not in ("preset", "view", "inspect", "k")
+        and ("." not in key or key.split(".", 1)[0] in kept)
+    }
+
+
+def scene_changed(scene: Scene, original: Scene) -> bool:
+    """Whether ``scene`` races differently from ``original`` (e.g. a preset's scene)."""
+    return race_settings(scene) != race_settings(original)
 
 
 def widget_values(scene: Scene) -> dict[str, object]:
