@@ -14,6 +14,24 @@ routing.require_app_navigation()
 problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
 PLAY_EVERY = 0.5  # seconds between frames while playing
 
+
+def ab_difference(name: str, values_a: dict[str, object]) -> str:
+    """What setting B changes from A now, and the idea B's first values show."""
+    spec = optim_core.OPTIMIZERS[name]
+    symbols = {p.name: p.symbol for p in spec.hyperparams}
+    changed = [
+        f"{symbols.get(key, key.replace('_', ' '))} ({st.session_state[f'ab_{name}_{key}']} "
+        f"vs {value})"
+        for key, value in values_a.items()
+        if st.session_state[f"ab_{name}_{key}"] != value
+    ]
+    idea = explain.contrast(name, values_a)
+    first = f" B's first values show one idea: {idea[2]}." if idea else ""
+    if not changed:
+        return "B is the same as A now." + first
+    return "B differs from A in " + ", ".join(changed) + "." + first
+
+
 # --- Controls (sidebar) ----------------------------------------------------------------------
 with st.sidebar:
     st.subheader("Landscape")
@@ -37,6 +55,7 @@ with st.sidebar:
         for key, value in explain.setting_b(name, values_a).items():
             st.session_state.setdefault(f"ab_{name}_{key}", value)
         controls.hyperparameter_controls(name, lambda hyperparameter: f"ab_{name}_{hyperparameter}")
+        st.caption(ab_difference(name, values_a))
 
     st.subheader("Run")
     controls.run_controls()
@@ -51,13 +70,22 @@ def run(values: dict[str, object]) -> optim_core.Trajectory:
     return cache.scene_trajectory(scene, land_key, start, name, values)
 
 
+hyper_a = scene.hyperparams(name)
 values_b = {n: st.session_state[f"ab_{name}_{n}"] for n in spec.defaults()}
-traj = run(scene.hyperparams(name))
-traj_b = run(values_b) if show_b else None
-other = None
-if name == "momentum":  # the other convention, for the side-by-side
-    flipped = "classic" if scene.hyperparams(name)["formulation"] == "pytorch" else "pytorch"
-    other = run({**scene.hyperparams(name), "formulation": flipped})
+traj = run(hyper_a)
+run_b = run(values_b)
+traj_b = run_b if show_b else None
+# A's run on the other side of each of its switches (Adam's bias correction, momentum's
+# convention): the arrows' scale counts them, so flipping a switch keeps the scale.
+switched = {
+    (choice.name, value): run({**hyper_a, choice.name: value})
+    for choice in spec.options
+    for value in choice.choices
+    if value != hyper_a[choice.name]
+}
+other = switched.get(
+    ("formulation", "classic" if hyper_a.get("formulation") == "pytorch" else "pytorch")
+)
 
 # --- Step and Play -----------------------------------------------------------------------------
 st.title("Inside the optimizer")
@@ -124,6 +152,31 @@ if other is not None:
         )
     )
 
+# One arrow scale for A, B, both sides of A's switches and every step, so a learner can
+# compare the arrows' lengths as they move the step or flip a switch.
+span = min(hi - lo for lo, hi in window)
+arrow_scale = figures.nice_scale(explain.typical_arrow([traj, run_b, *switched.values()]), span)
+
+STEP_LENGTHS_HELP = (
+    "Lengths in the map's units. Every arrow on the map is drawn at the same factor, for A and "
+    "B and whichever way a switch is set, so a longer arrow is a longer step."
+)
+
+
+def step_lengths(k: int) -> str:
+    """The lengths of step ``k``'s arrows, as numbers: A's step, B's, and plain GD's."""
+    if k == 0:
+        return "Step 0: no step yet; the arrow is plain GD's first step −η∇L."
+    a = explain.arrow_lengths(traj, k)
+    parts = [f"‖step‖ = {a['step']:.4g} ({spec.label} A)" if "step" in a else "A diverged"]
+    if traj_b is not None:
+        b = explain.arrow_lengths(traj_b, k)
+        parts.append(f"{b['step']:.4g} (B)" if "step" in b else "B diverged")
+    if "gradient" in a:
+        parts.append(f"plain GD's step ‖η∇L‖ from A's point = {a['gradient']:.4g}")
+    return f"Step {k}: " + "; ".join(parts) + f". Arrows drawn ×{arrow_scale:g}."
+
+
 map_col, numbers_col = st.columns([1, 1])
 with map_col:
     map_spec = figures.inspector_map(
@@ -133,12 +186,14 @@ with map_col:
         runs,
         k,
         arrows,
+        scale=arrow_scale,
     )
     st.plotly_chart(
         figures.DictFigure(map_spec),
         key="inspector_map",
         config={"displaylogo": False, "scrollZoom": False},
     )
+    st.caption(step_lengths(k), help=STEP_LENGTHS_HELP)
     if other is not None:
         gap = float(np.nanmax(np.abs(traj.params - other.params)))
         if scene.schedule == "constant":

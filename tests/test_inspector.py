@@ -89,18 +89,61 @@ def test_setting_b_draws_a_second_run_and_its_eps_matters():
     at.toggle(key="ab_on").set_value(True).run()
     assert not at.exception
     assert "inspect-path-1" in metas(chart(at, "inspector_map"))
-    assert at.session_state["ab_adam_eps"] == pytest.approx(0.1)
     assert at.session_state["ab_adam_bias_correction"] is False
+    assert at.session_state["ab_adam_eps"] == at.session_state[state.hp_key("adam", "eps")]
 
     def b_step_size() -> np.ndarray:
         series = {t["meta"]: t["y"] for t in chart(at, "inspector_series")["data"]}
         assert "series-bias-1-1/(1−β₁ᵗ)" not in series  # B has bias correction off
         return np.array(series["series-step_size-1-x"], dtype=float)
 
+    at.select_slider(key="ab_adam_eps").set_value(0.1).run()
     capped = b_step_size()
     assert capped.max() <= 0.05 / 0.1  # ε = 0.1 caps η/(√v̂+ε) at η/ε
     at.select_slider(key="ab_adam_eps").set_value(1e-8).run()
-    assert b_step_size().max() > 10 * capped.max(), "the ε slider must visibly matter"
+    assert b_step_size().max() > 2 * capped.max(), "the ε slider must visibly matter"
+
+
+def arrow_scales(spec: dict) -> set[float]:
+    """The factor every arrow trace says it is drawn at ("…, drawn ×5")."""
+    names = [t["name"] for t in spec["data"] if t["meta"].startswith("arrow-")]
+    assert names
+    return {float(re.search(r"drawn ×([\d.e+-]+)", n).group(1)) for n in names}
+
+
+def step_caption(at: AppTest) -> str:
+    (caption,) = [c.value for c in at.caption if "‖step‖" in c.value]
+    return caption
+
+
+def test_one_arrow_scale_across_the_switch_and_settings_a_and_b():
+    """The arrows keep their scale when A's bias correction flips and when B is drawn, so a
+    learner can compare their lengths; the lengths are printed as numbers too."""
+    at = inspector({"inspect": "adam", "k": "3"})
+    (scale,) = arrow_scales(chart(at, "inspector_map"))
+    for k in (1, 30, 3):  # and along the run, so a step's arrow compares with the next's
+        at.slider(key="inspect_step").set_value(k).run()
+        assert arrow_scales(chart(at, "inspector_map")) == {scale}, k
+        at.toggle(key=state.hp_key("adam", "bias_correction")).set_value(False).run()
+        assert arrow_scales(chart(at, "inspector_map")) == {scale}, k
+        at.toggle(key=state.hp_key("adam", "bias_correction")).set_value(True).run()
+    at.toggle(key="ab_on").set_value(True).run()
+    spec = chart(at, "inspector_map")
+    assert arrow_scales(spec) == {scale}
+    # The printed lengths are the drawn arrows' lengths divided by the one scale.
+    drawn = {
+        t["name"]: np.hypot(np.diff(t["x"])[0], np.diff(t["y"])[0]) / scale
+        for t in spec["data"]
+        if t["meta"] in ("arrow-step", "arrow-gradient")
+    }
+    a_step = next(v for n, v in drawn.items() if n.startswith("step taken,"))
+    b_step = next(v for n, v in drawn.items() if n.startswith("step taken (B)"))
+    gd_step = next(v for n, v in drawn.items() if n.startswith("−η∇L"))
+    shown = [
+        float(x) for x in re.findall(r"(?:= |; )(\d+(?:\.\d+)?(?:e[+-]?\d+)?)", step_caption(at))
+    ]
+    assert shown == pytest.approx([a_step, b_step, gd_step], rel=2e-3)
+    assert b_step > 2 * a_step, "without bias correction Adam's early steps are longer"
 
 
 def test_momentum_conventions_agree_without_schedule_and_part_with_one():
@@ -167,10 +210,13 @@ def run(name: str, steps: int = 30, **hyper) -> optim_core.Trajectory:
     return optim_core.run(name, QUADRATIC, QUADRATIC.start, steps, **hyper)
 
 
-@pytest.mark.parametrize("name", list(optim_core.OPTIMIZERS))
+DECAYED = [(name, {}) for name in optim_core.OPTIMIZERS] + [("adam", {"weight_decay": 0.1})]
+
+
+@pytest.mark.parametrize(("name", "hyper"), DECAYED)
 @pytest.mark.parametrize("k", [1, 2, 30])
-def test_substituted_numbers_are_the_trajectorys_state(name, k):
-    traj = run(name)
+def test_substituted_numbers_are_the_trajectorys_state(name, hyper, k):
+    traj = run(name, **hyper)
     eqs = explain.equations(traj, k)
     assert eqs and eqs[-1].name in ("w", "m")
     for eq in eqs:
@@ -198,6 +244,28 @@ def test_running_means_recombine_from_the_shown_operands(name):
             assert beta + one_minus == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("k", [1, 2, 30])
+def test_adam_l2_line_and_moments_use_the_decayed_gradient(k):
+    """With λ > 0 Adam shows g ← g + λw, and its m and v recombine from that g."""
+    traj = run("adam", weight_decay=0.1)
+    eqs = {eq.name: eq for eq in explain.equations(traj, k)}
+    assert r"\lambda\, w_{t-1}" in eqs["g"].latex
+    decayed = traj.grads[k - 1] + 0.1 * traj.params[k - 1]
+    np.testing.assert_allclose(eqs["g"].value, decayed)
+    for line, value in zip(lines(eqs["g"]), decayed, strict=True):
+        g, lam, w, result = numbers(line)
+        assert g + lam * w == pytest.approx(result, rel=2e-3, abs=1e-9)
+        assert result == pytest.approx(value, rel=1e-3)
+    for name in ("m", "v"):
+        for line in lines(eqs[name]):
+            beta, prev, one_minus, g, result = numbers(line)
+            square = g * g if name == "v" else g
+            assert beta * prev + one_minus * square == pytest.approx(result, rel=2e-3)
+    np.testing.assert_allclose(eqs["m"].value, traj.state["m"][k])
+    assert "g" not in {eq.name for eq in explain.equations(run("adam"), k)}  # λ = 0: no line
+    assert "g" not in {eq.name for eq in explain.equations(run("adamw"), k)}  # decoupled
+
+
 def test_adam_first_step_by_hand():
     """At t = 1 with bias correction m̂ = g, v̂ = g², so the step is −η g/(|g|+ε) ≈ −η sign g."""
     traj = run("adam", lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8)
@@ -221,18 +289,77 @@ def test_momentum_first_steps_by_hand():
     np.testing.assert_allclose(values["w"], w1 - 0.05 * (0.9 * g0 + g1))
 
 
-def test_sentences_say_adam_adapts_and_momentum_overshoots():
+def test_sentences_say_adam_adapts():
     traj = run("adam", steps=5)
     said = " ".join(explain.sentences(traj, 1, "Adam"))
     assert "larger than along" in said and "smaller than plain GD's" in said
+
+
+def said(traj: optim_core.Trajectory, k: int) -> str:
+    return " ".join(explain.sentences(traj, k, "Momentum"))
+
+
+def test_momentum_overshoots_only_when_it_climbs_past_the_floor():
+    """True case: the step climbs along c and the loss rises, checked on the landscape itself
+    (the loss along c alone rises too, and the iterate moves away from the floor y = 0)."""
     traj = run("momentum", steps=200)
-    overshoots = [
-        k for k in range(1, 201) if "overshoots" in " ".join(explain.sentences(traj, k, "Momentum"))
+    flagged = [k for k in range(1, 201) if "overshoots" in said(traj, k)]
+    assert flagged, "on the narrow valley momentum overshoots at some step"
+    for k in flagged:
+        c = explain.overshoots(traj, k)
+        w0, w1 = traj.params[k - 1], traj.params[k]
+        assert QUADRATIC.f(w1) > QUADRATIC.f(w0)
+        along_c = w0.copy()
+        along_c[c] = w1[c]
+        assert QUADRATIC.f(along_c) > QUADRATIC.f(w0), "the loss along c rises"
+        assert abs(w1[c]) > abs(w0[c]), "moving away from the valley floor along c"
+
+
+def test_a_step_against_the_gradient_while_the_loss_falls_is_no_overshoot():
+    """False case: the step goes against −∇L along a coordinate but the loss still falls; the
+    sentence must not claim an overshoot (it says the loss still falls)."""
+    traj = run("momentum", steps=200)
+    against = [
+        k
+        for k in range(1, 201)
+        if np.any(traj.state["update"][k] * traj.grads[k - 1] > 0)
+        and QUADRATIC.f(traj.params[k]) < QUADRATIC.f(traj.params[k - 1])
     ]
-    assert overshoots, "on the narrow valley momentum's step goes against −∇L at some step"
-    k = overshoots[0]
-    u, g = traj.state["update"][k], traj.grads[k - 1]
-    assert np.any(u * g > 0)  # the step goes uphill along some coordinate
+    assert against, "the quadratic has such steps for momentum (e.g. k = 16)"
+    for k in against:
+        assert explain.overshoots(traj, k) is None
+        assert "overshoots" not in said(traj, k)
+        assert "the loss still falls" in said(traj, k)
+
+
+def test_bias_correction_sentence_gives_both_factors_and_the_net_effect():
+    """The net factor is the ratio of Adam's first step with and without the correction."""
+    on, off = run("adam", steps=3), run("adam", steps=3, bias_correction=False)
+    ratio = np.linalg.norm(on.state["update"][1]) / np.linalg.norm(off.state["update"][1])
+    assert ratio == pytest.approx(np.sqrt(0.001) / 0.1, rel=1e-4)  # 0.316 (Kingma & Ba §3)
+    text = " ".join(explain.sentences(on, 1, "Adam"))
+    assert "1−β₁ᵗ = 0.1" in text and "1−β₂ᵗ = 0.001" in text
+    assert f"= {ratio:.3g}" in text and "smaller than it would be without it" in text
+    assert "0.316" not in " ".join(explain.sentences(off, 1, "Adam"))
+    # β₁ = 0.99, β₂ = 0.9: the correction makes the first step larger, and says so.
+    big = run("adam", steps=3, beta1=0.99, beta2=0.9)
+    assert "larger than it would be without it" in " ".join(explain.sentences(big, 1, "A"))
+
+
+def test_rmsprop_first_step_is_about_eta_over_root_one_minus_beta2():
+    traj = run("rmsprop", steps=3, lr=0.01, beta2=0.99)
+    moved = np.abs(traj.state["update"][1]) / 0.01
+    np.testing.assert_allclose(moved, 10.0, rtol=1e-4)  # η g/√(0.01 g²) = 10η
+    assert "about 10η" in " ".join(explain.sentences(traj, 1, "RMSprop"))
+
+
+def test_lion_sentence_states_the_decay_and_the_zero_sign():
+    traj = run("lion", steps=3, weight_decay=0.001)
+    text = " ".join(explain.sentences(traj, 1, "Lion"))
+    assert "η(sign(c) + 0.001·w)" in text and "where c = 0" in text
+    eta = traj.lr[0]
+    expected = -eta * (np.sign(traj.grads[0]) + 0.001 * traj.params[0])  # m₀ = 0: c ∝ g
+    np.testing.assert_allclose(traj.state["update"][1], expected)
 
 
 def test_arrows_share_step_units():
@@ -244,17 +371,33 @@ def test_arrows_share_step_units():
     assert [a.kind for a in explain.arrows(traj, 0)] == ["gradient"]
 
 
-def test_setting_b_contrasts_a():
-    spec = optim_core.OPTIMIZERS["adam"]
-    b = explain.setting_b("adam", spec.defaults())
-    assert b["beta1"] == 0.5 and b["eps"] == 0.1 and b["bias_correction"] is False
-    assert b["lr"] == spec.defaults()["lr"]
-    assert (
-        explain.setting_b("momentum", {"lr": 0.1, "beta": 0.9, "formulation": "pytorch"})[
-            "formulation"
-        ]
-        == "classic"
+@pytest.mark.parametrize("name", list(optim_core.OPTIMIZERS))
+def test_setting_b_changes_one_thing(name):
+    defaults = optim_core.OPTIMIZERS[name].defaults()
+    b = explain.setting_b(name, defaults)
+    changed = {key for key in defaults if b[key] != defaults[key]}
+    assert len(changed) == 1, changed
+    if name == "adam":
+        assert changed == {"bias_correction"} and b["bias_correction"] is False
+    (key,) = changed
+    assert explain.contrast(name, defaults)[0] == key
+
+
+def test_setting_b_skips_a_contrast_a_already_has():
+    a = {**optim_core.OPTIMIZERS["nesterov"].defaults(), "beta": 0.5}
+    b = explain.setting_b("nesterov", a)
+    assert b["beta"] == 0.5 and b["lr"] == a["lr"] / 2
+
+
+def test_map_draws_every_arrow_at_the_scale_given():
+    tiny = figures.MapArrow("step", "step taken", np.zeros(2), np.array([1e-4, 0.0]))
+    long = figures.MapArrow("gradient", "−η∇L", np.zeros(2), np.array([3.0, 0.0]))
+    spec = figures.inspector_map(
+        "data:image/png;base64,", QUADRATIC.window, np.zeros((1, 2)), [], 0, [tiny, long], scale=2
     )
+    heads = {t["meta"]: t["x"][1] for t in spec["data"] if t["meta"].startswith("arrow-")}
+    assert heads == {"arrow-step": pytest.approx(2e-4), "arrow-gradient": pytest.approx(6.0)}
+    assert arrow_scales(spec) == {2.0}
 
 
 def test_figures_never_carry_nan():

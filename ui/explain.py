@@ -24,8 +24,9 @@ class Equation:
     """One line of the update rule at step k.
 
     Attributes:
-      name: what it computes: a key of ``Trajectory.state``, ``"w"`` for the iterate, or
-        ``"c"`` (Lion's blend, which is not kept).
+      name: what it computes: a key of ``Trajectory.state``, ``"w"`` for the iterate,
+        ``"c"`` (Lion's blend) or ``"g"`` (the gradient plus Adam's L2 term), which are not
+        kept.
       latex: the symbolic rule, then one line per coordinate with the numbers substituted.
       value: ``(2,)`` the result shown, taken from the trajectory.
     """
@@ -144,6 +145,7 @@ def equations(traj: optim_core.Trajectory, k: int) -> list[Equation]:
     elif name in ("adam", "amsgrad", "adamw", "nadam"):
         b1, b2 = h["beta1"], h["beta2"]
         m, v = s["m"][k], s["v"][k]
+        g = _l2_gradient(eqs, traj, g, w0)
         exprs = [
             rf"{num(b1)}\cdot{arg(a)} + {num(1 - b1)}\cdot{arg(b)}"
             for a, b in zip(prev("m"), g, strict=True)
@@ -230,6 +232,21 @@ def equations(traj: optim_core.Trajectory, k: int) -> list[Equation]:
     return eqs
 
 
+def _l2_gradient(
+    eqs: list[Equation], traj: optim_core.Trajectory, g: np.ndarray, w0: np.ndarray
+) -> np.ndarray:
+    """The gradient the moments see: ``g + λw`` under L2 weight decay (torch's Adam), with its
+    line appended to ``eqs``; ``g`` itself when λ = 0 or the decay is decoupled (AdamW)."""
+    lam = float(traj.hyperparams.get("weight_decay", 0.0))
+    if not lam or optim_core.OPTIMIZERS[traj.optimizer].properties.decoupled_weight_decay:
+        return g
+    decayed = g + lam * w0
+    exprs = [rf"{num(a)} + {num(lam)}\cdot{arg(b)}" for a, b in zip(g, w0, strict=True)]
+    symbolic = r"g_t &\leftarrow g_t + \lambda\, w_{t-1}\quad\text{(L2 weight decay)}"
+    eqs.append(_equation("g", "g", symbolic, exprs, decayed))
+    return decayed
+
+
 def _adaptive_w(w0, w1, eta, eps, top, bottom, fraction: str, decay: float = 0.0) -> Equation:
     """``w_t = w_{t-1} [- ηλw_{t-1}] - η·top/(√bottom + ε)`` with numbers."""
     decay_sym = r" - \eta\lambda\, w_{t-1}" if decay else ""
@@ -257,7 +274,11 @@ def _smaller(ratio: float) -> str:
 
 
 def sentences(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
-    """One or two sentences that say what happened at step ``k``."""
+    """One or two sentences that say what happened at step ``k``, each true of this run.
+
+    What is said is derived from the optimizer's declared properties and the state it keeps,
+    not from its name, so a new optimizer is described by what it declares.
+    """
     if traj.diverged_at is not None and k >= traj.diverged_at:
         return [f"{label} diverged at step {traj.diverged_at}: try a smaller η."]
     if k == 0:
@@ -265,66 +286,173 @@ def sentences(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
             f"Step 0 is the start ({traj.params[0][0]:.3g}, {traj.params[0][1]:.3g}). Move the "
             "step slider or press Play to see each update."
         ]
-    spec = optim_core.OPTIMIZERS[traj.optimizer]
-    g, u = traj.grads[k - 1], traj.state["update"][k]
-    eta = float(traj.lr[k - 1])
-    gd_step = -eta * g
-    said: list[str] = []
-    if spec.properties.adaptive and np.all(np.abs(g) > 0):
-        steep = int(np.argmax(np.abs(g)))
-        flat = 1 - steep
-        ratio = abs(g[steep]) / abs(g[flat])
-        shrink = np.abs(gd_step) / np.maximum(np.abs(u), 1e-300)
-        if ratio >= 1.5:
-            said.append(
-                f"The gradient along {COORDS[steep]} is {_times(ratio)} larger than along "
-                f"{COORDS[flat]}, so {label}'s step along {COORDS[steep]} is "
-                f"{_smaller(shrink[steep])} than plain GD's would be (η·g), and along "
-                f"{COORDS[flat]} {_smaller(shrink[flat])}: it divides each coordinate "
-                "by its own √v̂ + ε."
-            )
-        else:
-            said.append(
-                f"The gradient is about as steep along x as along y here, so {label} scales "
-                f"both coordinates alike (η/(√v̂+ε) = {traj.state['step_size'][k][0]:.3g} and "
-                f"{traj.state['step_size'][k][1]:.3g})."
-            )
-    if spec.properties.momentum and traj.optimizer != "lion":
-        against = [c for c in range(2) if u[c] * gd_step[c] < 0]
-        if against:
-            c = against[0]
-            down = "+" if gd_step[c] > 0 else "−"
-            moves = "+" if u[c] > 0 else "−"
-            said.append(
-                f"The step still goes along {moves}{COORDS[c]} although −∇L now points along "
-                f"{down}{COORDS[c]}: momentum carries the iterate past the minimum along "
-                f"{COORDS[c]} (it overshoots)."
-            )
-        elif not spec.properties.adaptive:
-            boost = np.linalg.norm(u) / max(np.linalg.norm(gd_step), 1e-300)
-            said.append(
-                f"Velocity and gradient agree along both axes, so momentum makes this step "
-                f"{_times(boost)} as long as plain GD's."
-            )
-    if traj.optimizer == "gd":
-        said.append(
-            f"The step is exactly −η∇L with η = {eta:.3g}: steep ground gives a long step, flat "
-            "ground a short one."
-        )
-    if traj.optimizer == "lion":
-        said.append(
-            f"Lion keeps only the sign of c, so each coordinate moves by η = {eta:.3g} "
-            "(plus the weight decay), however steep the ground."
-        )
-    if spec.properties.bias_correction and traj.hyperparams.get("bias_correction", True):
-        b1 = traj.hyperparams["beta1"]
-        factor = 1 / (1 - b1**k)
-        if factor > 1.05 and traj.optimizer != "nadam":
-            said.append(
-                f"At t = {k} the bias correction multiplies m by 1/(1−β₁ᵗ) = {factor:.3g}, "
-                "undoing the pull of its zero start."
-            )
+    said = [
+        *_adaptive_sentence(traj, k, label),
+        *_momentum_sentence(traj, k),
+        *_plain_sentence(traj, k),
+        *_sign_sentence(traj, k, label),
+        *_zero_start_sentence(traj, k),
+    ]
     return said[:2]
+
+
+def _step_parts(traj: optim_core.Trajectory, k: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """The gradient of step ``k``, the step taken, and η."""
+    return traj.grads[k - 1], traj.state["update"][k], float(traj.lr[k - 1])
+
+
+def _denominator(traj: optim_core.Trajectory) -> str:
+    """The adaptive rule's denominator as the learner sees it in the equations."""
+    return "√v̂ + ε" if "v_hat" in traj.state else "√v + ε"
+
+
+def _adaptive_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
+    spec = optim_core.OPTIMIZERS[traj.optimizer]
+    g, u, eta = _step_parts(traj, k)
+    if not spec.properties.adaptive or not np.all(np.abs(g) > 0):
+        return []
+    steep = int(np.argmax(np.abs(g)))
+    flat = 1 - steep
+    ratio = abs(g[steep]) / abs(g[flat])
+    shrink = np.abs(eta * g) / np.maximum(np.abs(u), 1e-300)
+    if ratio >= 1.5:
+        return [
+            f"The gradient along {COORDS[steep]} is {_times(ratio)} larger than along "
+            f"{COORDS[flat]}, so {label}'s step along {COORDS[steep]} is "
+            f"{_smaller(shrink[steep])} than plain GD's would be (η·g), and along "
+            f"{COORDS[flat]} {_smaller(shrink[flat])}: it divides each coordinate "
+            f"by its own {_denominator(traj)}."
+        ]
+    size = traj.state["step_size"][k]
+    return [
+        f"The gradient is about as steep along x as along y here, so {label} scales "
+        f"both coordinates alike (η/({_denominator(traj)}) = {size[0]:.3g} and {size[1]:.3g})."
+    ]
+
+
+def overshoots(traj: optim_core.Trajectory, k: int) -> int | None:
+    """The coordinate along which step ``k`` overshoots, or ``None``.
+
+    The condition, checkable from the trajectory alone: along coordinate c the step goes
+    against the local downhill direction (``update[k][c] · grads[k-1][c] > 0``: it climbs the
+    slope along c where it starts, so the lowest point along c lies behind it) AND the loss
+    rises over the step (``loss[k] > loss[k-1]``). Only a remembered direction can make a step
+    climb: plain GD's −η∇L never does, so for an optimizer with momentum this is momentum
+    carrying the iterate past the valley floor and up the other side. A step that goes against
+    −∇L along c while the loss still falls is not an overshoot: the iterate is still getting
+    lower.
+    """
+    g, u, _ = _step_parts(traj, k)
+    climbing = [c for c in range(2) if u[c] * g[c] > 0]
+    if climbing and traj.loss[k] > traj.loss[k - 1]:
+        return climbing[int(np.argmax([abs(u[c]) for c in climbing]))]
+    return None
+
+
+def _momentum_sentence(traj: optim_core.Trajectory, k: int) -> list[str]:
+    if not optim_core.OPTIMIZERS[traj.optimizer].properties.momentum:
+        return []
+    g, u, eta = _step_parts(traj, k)
+    c = overshoots(traj, k)
+    if c is not None:
+        return [
+            f"The step goes along {_sign(u[c])}{COORDS[c]} although −∇L points along "
+            f"{_sign(-g[c])}{COORDS[c]}, and the loss rises from {traj.loss[k - 1]:.3g} to "
+            f"{traj.loss[k]:.3g}: momentum carries the iterate past the lowest point along "
+            f"{COORDS[c]} and up the other side (it overshoots)."
+        ]
+    against = [c for c in range(2) if u[c] * g[c] > 0]
+    if against:
+        c = against[0]
+        return [
+            f"The step goes along {_sign(u[c])}{COORDS[c]} although −∇L points along "
+            f"{_sign(-g[c])}{COORDS[c]}: the remembered direction outweighs today's gradient "
+            f"there, yet the loss still falls ({traj.loss[k - 1]:.3g} → {traj.loss[k]:.3g})."
+        ]
+    if "velocity" in traj.state:  # the step is η times the velocity: compare it with η·g
+        boost = np.linalg.norm(u) / max(np.linalg.norm(eta * g), 1e-300)
+        return [
+            f"Velocity and gradient agree along both axes, so momentum makes this step "
+            f"{_times(boost)} as long as plain GD's."
+        ]
+    return []
+
+
+def _sign(value: float) -> str:
+    return "+" if value > 0 else "−"
+
+
+def _plain_sentence(traj: optim_core.Trajectory, k: int) -> list[str]:
+    """Gradient descent: no memory, no scaling, no decay, so the step is −η∇L."""
+    p = optim_core.OPTIMIZERS[traj.optimizer].properties
+    if p.momentum or p.adaptive or p.decoupled_weight_decay or p.state_per_param:
+        return []
+    eta = float(traj.lr[k - 1])
+    return [
+        f"The step is exactly −η∇L with η = {eta:.3g}: steep ground gives a long step, flat "
+        "ground a short one."
+    ]
+
+
+def _sign_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
+    """A rule whose formula keeps only the sign of its direction (Lion: ``lion_update``)."""
+    if r"\operatorname{sign}" not in optim_core.OPTIMIZERS[traj.optimizer].latex:
+        return []
+    _, u, eta = _step_parts(traj, k)
+    lam = float(traj.hyperparams.get("weight_decay", 0.0))
+    decay = f" + {lam:.3g}·w" if lam else ""
+    moved = ", ".join(f"Δ{c} = {d:.3g}" for c, d in zip(COORDS, u, strict=True))
+    return [
+        f"{label} keeps only the sign of c: each coordinate moves by η(sign(c){decay}) with "
+        f"η = {eta:.3g}, so ±η however steep the ground, and only the decay where c = 0 "
+        f"(here {moved})."
+    ]
+
+
+def _zero_start_sentence(traj: optim_core.Trajectory, k: int) -> list[str]:
+    """What the zero start of the running means does to the step at t = k.
+
+    With bias correction (Kingma & Ba 2015, §3) m̂ = m/(1−β₁ᵗ) and v̂ = v/(1−β₂ᵗ), so the step
+    η·m̂/(√v̂ + ε) is the uncorrected one times √(1−β₂ᵗ)/(1−β₁ᵗ) while ε ≪ √v̂: 0.32 at t = 1
+    for β₁ = 0.9, β₂ = 0.999. Without it, v (from 0) holds only a share 1−β₂ᵗ of g²'s
+    weight, so a steady gradient gives steps of about η(1−β₁ᵗ)/√(1−β₂ᵗ), or η/√(1−β₂ᵗ)
+    without a first moment (RMSprop: η/√(1−β₂) = 10η at t = 1, β₂ = 0.99).
+    """
+    spec = optim_core.OPTIMIZERS[traj.optimizer]
+    h, s = traj.hyperparams, traj.state
+    if not spec.properties.adaptive or "beta2" not in h:
+        return []
+    b2t = 1 - float(h["beta2"]) ** k
+    b1t = 1 - float(h["beta1"]) ** k if "beta1" in h else None
+    corrected = spec.properties.bias_correction and h.get("bias_correction", True)
+    if corrected and "m_hat" in s:
+        net = math.sqrt(b2t) / b1t
+        if abs(net - 1) < 0.05:
+            return []
+        return [
+            f"At t = {k} the bias correction divides m by 1−β₁ᵗ = {b1t:.3g} (×{1 / b1t:.3g}) "
+            f"and v by 1−β₂ᵗ = {b2t:.3g} (√v̂ = √v × {1 / math.sqrt(b2t):.3g}): together they "
+            f"multiply the step by √(1−β₂ᵗ)/(1−β₁ᵗ) = {net:.3g}: with the correction this step "
+            f"is {'smaller' if net < 1 else 'larger'} than it would be without it."
+        ]
+    if corrected and "v_hat" in s:  # v alone is corrected (NAdam: m has its own μ products)
+        if math.sqrt(b2t) > 0.95:
+            return []
+        return [
+            f"At t = {k} the bias correction divides v by 1−β₂ᵗ = {b2t:.3g}, which multiplies "
+            f"the step by √(1−β₂ᵗ) = {math.sqrt(b2t):.3g}; the momentum terms carry their own "
+            "correction, 1/(1−Π)."
+        ]
+    if b2t > 0.5:
+        return []
+    _, u, eta = _step_parts(traj, k)
+    about = (b1t if b1t is not None and "m" in s else 1.0) / math.sqrt(b2t)
+    moved = " and ".join(f"{abs(d) / eta:.3g}η" for d in u)
+    return [
+        f"v starts at 0 and is not bias-corrected: at t = {k} it holds only 1−β₂ᵗ = "
+        f"{b2t:.3g} of g²'s weight, so a steady gradient gives steps of about "
+        f"{about:.3g}η; here the step moves {moved} along x and y."
+    ]
 
 
 # --- arrows and series ----------------------------------------------------------------------
@@ -342,19 +470,57 @@ def arrows(traj: optim_core.Trajectory, k: int) -> list[Arrow]:
     eta = float(traj.lr[k - 1])
     origin = traj.params[k - 1]
     out = [Arrow("gradient", "−η∇L (plain GD's step)", origin, -eta * traj.grads[k - 1])]
+    moment = _moment(traj, k, eta)
+    if moment is not None:
+        out.append(Arrow("momentum", moment[0], origin, moment[1]))
+    out.append(Arrow("step", "step taken", origin, traj.state["update"][k]))
+    return [a for a in out if np.all(np.isfinite(a.vector)) and np.all(np.isfinite(a.origin))]
+
+
+def _moment(traj: optim_core.Trajectory, rows, eta) -> tuple[str, np.ndarray] | None:
+    """The velocity or first moment as a step, at state ``rows`` (an index or a slice) with
+    learning rate(s) ``eta`` (a number, or a column of one per row); ``None`` without one."""
     s = traj.state
     if "velocity" in s:
-        classic = traj.hyperparams.get("formulation") == "classic"
-        vector = -s["velocity"][k] if classic else -eta * s["velocity"][k]
-        out.append(
-            Arrow("momentum", "−v (velocity)" if classic else "−η·v (velocity)", origin, vector)
-        )
-    elif "m_hat" in s:
-        out.append(Arrow("momentum", "−η·m̂ (first moment)", origin, -eta * s["m_hat"][k]))
-    elif "m" in s:
-        out.append(Arrow("momentum", "−η·m (first moment)", origin, -eta * s["m"][k]))
-    out.append(Arrow("step", "step taken", origin, s["update"][k]))
-    return [a for a in out if np.all(np.isfinite(a.vector)) and np.all(np.isfinite(a.origin))]
+        if traj.hyperparams.get("formulation") == "classic":  # v is a step already
+            return "−v (velocity)", -s["velocity"][rows]
+        return "−η·v (velocity)", -eta * s["velocity"][rows]
+    if "m_hat" in s:
+        return "−η·m̂ (first moment)", -eta * s["m_hat"][rows]
+    if "m" in s:
+        return "−η·m (first moment)", -eta * s["m"][rows]
+    return None
+
+
+def arrow_lengths(traj: optim_core.Trajectory, k: int) -> dict[str, float]:
+    """The length of each arrow of step ``k``, by kind: ``"step"`` is ‖step‖, ``"gradient"``
+    plain GD's step ‖η∇L‖ from the same point."""
+    return {a.kind: float(np.hypot(*a.vector)) for a in arrows(traj, k)}
+
+
+TYPICAL_SHARE = 90
+"""The percentile of a run's per-step longest arrow that sets the inspector's arrow scale: the
+longest arrows (a first overshoot, the steps before a divergence) may run off the map so that
+the typical ones are not too short to see."""
+
+
+def typical_arrow(trajs: list[optim_core.Trajectory]) -> float:
+    """A length that the arrows of all of ``trajs``'s steps reach at most in TYPICAL_SHARE %
+    of the steps: the length the inspector draws at a fixed share of the map, so that one
+    scale holds for every run given (settings A and B, both sides of a switch) and every
+    step. 0 when there is no finite arrow."""
+    longest = []
+    for traj in trajs:
+        eta = np.asarray(traj.lr, dtype=float)[:, None]
+        vectors = [-eta * traj.grads[:-1], traj.state["update"][1:]]
+        moment = _moment(traj, slice(1, None), eta)
+        if moment is not None:
+            vectors.append(moment[1])
+        with np.errstate(invalid="ignore"):
+            longest.append(np.fmax.reduce([np.hypot(v[:, 0], v[:, 1]) for v in vectors]))
+    lengths = np.concatenate(longest) if longest else np.array([])
+    lengths = lengths[np.isfinite(lengths)]
+    return float(np.percentile(lengths, TYPICAL_SHARE)) if lengths.size else 0.0
 
 
 SERIES_TITLES = {
@@ -393,14 +559,40 @@ def series(traj: optim_core.Trajectory) -> dict[str, np.ndarray]:
 
 # --- A/B ------------------------------------------------------------------------------------
 
-CONTRAST = {"beta": 0.5, "beta1": 0.5, "beta2": 0.9, "eps": 0.1, "bias_correction": False}
-"""Setting B's starting values where they differ from A's: each one shows an idea."""
+FLIP = object()
+"""In :data:`CONTRAST`: setting B takes the option's other choice."""
+
+CONTRAST: tuple[tuple[str, object, str], ...] = (
+    ("bias_correction", FLIP, "bias correction off: the zero start of m and v left in"),
+    ("beta", 0.5, "β = 0.5: a shorter memory of past gradients"),
+    ("beta1", 0.5, "β₁ = 0.5: a shorter memory of past gradients"),
+    ("beta2", 0.9, "β₂ = 0.9: a shorter memory of the squared gradients"),
+    ("eps", 0.1, "ε = 0.1: a floor under the denominator that caps the step at η/ε"),
+    ("lr", 0.5, "half the learning rate"),
+)
+"""Setting B's one change from A, by priority: the first entry the optimizer has (and whose
+value differs from A's) is the idea B shows. ``lr``'s value is a factor of A's η."""
+
+
+def contrast(name: str, values_a: dict[str, object]) -> tuple[str, object, str] | None:
+    """The one hyperparameter or option setting B changes, its value in B, and what it shows."""
+    spec = optim_core.OPTIMIZERS[name]
+    choices = {c.name: c.choices for c in spec.options}
+    for key, value, idea in CONTRAST:
+        if key not in values_a:
+            continue
+        if value is FLIP:
+            others = [c for c in choices[key] if c != values_a[key]]
+            value = others[0]
+        elif key == "lr":
+            value = float(values_a[key]) * float(value)
+        if value != values_a[key]:
+            return key, value, idea
+    return None
 
 
 def setting_b(name: str, values_a: dict[str, object]) -> dict[str, object]:
-    """Setting B's first values: A's, with β, β₁, β₂, ε and bias correction set to
-    :data:`CONTRAST` (momentum's B uses the other formulation)."""
-    values = {**values_a, **{k: v for k, v in CONTRAST.items() if k in values_a}}
-    if "formulation" in values_a:
-        values["formulation"] = "classic" if values_a["formulation"] == "pytorch" else "pytorch"
-    return values
+    """Setting B's first values: A's, with the one change of :func:`contrast`, so the
+    difference between the two runs teaches one idea (Adam: bias correction alone)."""
+    change = contrast(name, values_a)
+    return values_a if change is None else {**values_a, change[0]: change[1]}

@@ -691,7 +691,6 @@ ARROW_COLOURS = {"gradient": "#CC6677", "momentum": "#DDAA33", "step": "#555555"
 SETTING_B_COLOUR = "#777777"  # setting B in the A/B comparison, drawn dashed
 SERIES_POINTS = 400  # at most this many points per time series
 CONVENTION_COLOUR = "#AA3377"  # momentum's other convention (Paul Tol's purple)
-MIN_ARROW = 0.05  # an arrow shorter than this share of the map gets its own scale
 
 
 def _length(vector: np.ndarray) -> float:
@@ -751,11 +750,16 @@ def inspector_map(
     k: int,
     arrows: Sequence[MapArrow],
     *,
+    scale: float | None = None,
     height: int = 520,
 ) -> dict:
     """The map at step ``k``: contour, each run's whole path (faint) and its path up to ``k``
-    (bold) with a marker at ``k``, and the arrows of step ``k``, all drawn at one common scale
-    (said in their legend entries) so their lengths compare."""
+    (bold) with a marker at ``k``, and the arrows of step ``k``.
+
+    Every arrow is drawn at the one factor ``scale`` (said in its legend entry), even one too
+    short to see, so lengths compare within the map and, when the caller keeps ``scale``
+    fixed, from one map to the next. Without ``scale`` the longest arrow sets it
+    (:func:`nice_scale`)."""
     (xlo, xhi), (ylo, yhi) = window
     data: list[dict] = []
     if len(minima):
@@ -808,15 +812,11 @@ def inspector_map(
             }
         )
     finite = [a for a in arrows if np.all(np.isfinite(a.vector)) and np.all(np.isfinite(a.origin))]
-    longest = max((_length(a.vector) for a in finite), default=0.0)
-    span = min(xhi - xlo, yhi - ylo)
-    common = nice_scale(longest, span)
+    if scale is None:
+        longest = max((_length(a.vector) for a in finite), default=0.0)
+        scale = nice_scale(longest, min(xhi - xlo, yhi - ylo))
+    shown = "true length" if scale == 1 else f"drawn ×{scale:g}"
     for a in sorted(finite, key=lambda a: -_length(a.vector)):  # short on top
-        # One scale for all, so lengths compare; an arrow that would be too short to see gets
-        # its own, and its legend entry says so.
-        length = _length(a.vector)
-        scale = common if common * length >= MIN_ARROW * span else nice_scale(length, span, 0.12)
-        shown = "true length" if scale == 1 else f"drawn ×{scale:g}"
         head = a.origin + scale * a.vector
         data.append(
             {
@@ -834,7 +834,8 @@ def inspector_map(
                     "color": ARROW_COLOURS[a.kind],
                 },
                 "hovertemplate": (
-                    f"{a.label}<br>Δx = {a.vector[0]:.4g}, Δy = {a.vector[1]:.4g}<extra></extra>"
+                    f"{a.label}<br>Δx = {a.vector[0]:.4g}, Δy = {a.vector[1]:.4g}, "
+                    f"length {_length(a.vector):.4g}<extra></extra>"
                 ),
             }
         )
