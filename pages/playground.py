@@ -162,8 +162,11 @@ def run_race(scene: state.Scene, land_key: tuple) -> Race:
 
 
 # A preset's text describes its scene: once the controls leave that scene, the map says so.
-CHANGED = "You changed the scene: the text above describes the preset as it was set."
+# (A teacher's link may change a preset's scene too: the sentence does not say who did.)
+CHANGED = "The scene has changed: the text above describes the preset as it was set."
 RESTORE = "restore-preset"  # the notice's button, in the map's element (report.notice_html)
+# Restoring sets every control, hidden ones too: only where a teacher's link hides none.
+RESTORABLE = not classroom.hidden
 
 
 def restore_preset() -> None:
@@ -178,10 +181,10 @@ def on_map_action() -> None:
         restore_preset()
 
 
-def changed_preset(scene: state.Scene) -> presets.Preset | None:
-    """The preset the page describes, if the controls have moved the race away from it."""
+def preset_changed(scene: state.Scene) -> bool:
+    """Whether the race of ``scene`` is no longer that of the preset the page describes."""
     preset = presets.PRESETS.get(scene.preset)
-    return preset if preset is not None and state.scene_changed(scene, preset.scene) else None
+    return preset is not None and state.scene_changed(scene, preset.scene)
 
 
 @st.fragment(key=RACE)
@@ -218,7 +221,7 @@ def race(land_key: tuple) -> None:
         table = report.as_html_table(report.as_text(rows), "Who converges fastest?")
     notes = report.divergence_notes(this.labels, this.trajectories, this.hyper)
     notes = notes if this.revealed else []
-    changed = changed_preset(scene)
+    changed = preset_changed(scene)
 
     if in_element:
         url_kept = race_element(this, table, verdict, notes, changed)
@@ -235,7 +238,7 @@ def race_element(
     table: str,
     verdict: tuple[bool, str] | None,
     notes: list[str],
-    changed: presets.Preset | None,
+    changed: bool,
 ) -> bool:
     """The race in the map's element, with what goes with it: one element to redraw.
 
@@ -258,7 +261,7 @@ def race_element(
         below_html=table,
         end_html=end_html,
         play_from=controls.reveal_token() if verdict is not None else None,
-        above_html=report.notice_html(CHANGED, RESTORE, "Restore the preset") if changed else None,
+        above_html=preset_notice() if changed else None,
         url_query=state.url_query(this.scene),
         on_click=state.on_map_click,
         on_action=on_map_action,
@@ -268,17 +271,25 @@ def race_element(
     return url_kept
 
 
+def preset_notice() -> str:
+    """The changed preset's notice as the map's element draws it, with its button."""
+    if RESTORABLE:
+        return report.notice_html(CHANGED, RESTORE, "Restore the preset")
+    return report.notice_html(CHANGED)
+
+
 def race_chart(
     this: Race,
     table: str,
     verdict: tuple[bool, str] | None,
     notes: list[str],
-    changed: presets.Preset | None,
+    changed: bool,
 ) -> None:
     """The race in Streamlit's own chart (the 3D view, or where the element cannot load)."""
     if changed:
         st.warning(CHANGED, icon=":material/edit:")
-        st.button("Restore the preset", key="restore_preset", on_click=restore_preset)
+        if RESTORABLE:
+            st.button("Restore the preset", key="restore_preset", on_click=restore_preset)
     if verdict is not None:
         right, sentence = verdict
         if right:

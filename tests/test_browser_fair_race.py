@@ -98,7 +98,7 @@ def test_a_changed_preset_says_so_and_restores(page, server) -> None:
     before = thumb.get_attribute("aria-valuetext")
     thumb.press("ArrowRight")
     page.wait_for_selector(NOTICE)
-    assert "You changed the scene" in page.locator(NOTICE).inner_text()
+    assert "The scene has changed" in page.locator(NOTICE).inner_text()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     page.locator(NOTICE).scroll_into_view_if_needed()
     page.screenshot(path=OUT_DIR / "preset_changed.png")

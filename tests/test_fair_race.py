@@ -72,14 +72,14 @@ def test_nothing_is_copied_unless_a_newcomers_relative_races(before, after):
 
 def test_nesterov_joins_the_narrow_valley_at_momentums_settings():
     at = render({"preset": "narrow-valley"})
+    lr, beta = (at.session_state[state.hp_key("momentum", n)] for n in ("lr", "beta"))
+    assert lr != optim_core.OPTIMIZERS["nesterov"].defaults()["lr"]  # else nothing to show
     at.multiselect(key="optimizers").select("nesterov").run()
     assert not at.exception
-    for name in ("lr", "beta"):
-        momentum = at.session_state[state.hp_key("momentum", name)]
-        assert at.session_state[state.hp_key("nesterov", name)] == momentum
-    assert at.session_state[state.hp_key("nesterov", "lr")] == 0.01  # not its default 0.05
-    assert "Nesterov momentum (η 0.01, β 0.9)" in legend(at)
-    assert at.query_params["nesterov.lr"] == "0.01"
+    assert at.session_state[state.hp_key("nesterov", "lr")] == lr
+    assert at.session_state[state.hp_key("nesterov", "beta")] == beta
+    assert f"Nesterov momentum (η {lr:g}, β {beta:g})" in legend(at)
+    assert at.query_params["nesterov.lr"] == at.query_params["momentum.lr"]
 
 
 @pytest.mark.parametrize(
@@ -113,14 +113,14 @@ def test_a_newcomer_without_its_relative_keeps_its_own_defaults():
 
 
 def test_the_legend_states_each_runs_design():
-    at = render({"preset": "adam-adapts"})
+    at = render({"opt": "gd,rmsprop,adam", "gd.lr": "0.1", "rmsprop.lr": "0.05", "adam.lr": "0.1"})
     assert legend(at) == {
         "Gradient descent (η 0.1)",
         "RMSprop (η 0.05, β₂ 0.99)",
         "Adam (η 0.1, β₁ 0.9, β₂ 0.999)",
         "known minimum",
     }
-    at = render({"preset": "bias-correction"})
+    at = render({"opt": "adam,adamw", "adam.bias_correction": "0", "adamw.weight_decay": "0"})
     assert "Adam (η 0.05, β₁ 0.9, β₂ 0.999, no bias correction)" in legend(at)
     assert "AdamW (η 0.05, β₁ 0.9, β₂ 0.999, λ 0)" in legend(at)  # λ off: AdamW is Adam
 
@@ -128,7 +128,7 @@ def test_the_legend_states_each_runs_design():
 # --- a preset shows that it was changed ----------------------------------------------------
 
 
-CHANGED = "You changed the scene"
+CHANGED = "The scene has changed"
 
 
 @pytest.mark.parametrize("slug", list(PRESETS))
@@ -168,6 +168,18 @@ def test_the_restore_button_sets_the_preset_again():
     assert at.session_state[state.hp_key("momentum", "lr")] == 0.01
     assert at.session_state["steps"] == 150
     assert not any(CHANGED in w.value for w in at.warning)
+
+
+def test_a_teachers_link_that_hides_controls_offers_no_restore():
+    # Restoring would set the controls the link hides: the notice alone, no button.
+    at = render({"preset": "narrow-valley", "lock": "1", "steps": "40"})
+    notice = map_data(at)["aboveHtml"]
+    assert CHANGED in notice and "<button" not in notice
+    at = render({"preset": "narrow-valley", "steps": "40", "view": "surface"})
+    assert any(b.label == "Restore the preset" for b in at.button)
+    at = render({"preset": "narrow-valley", "lock": "1", "steps": "40", "view": "surface"})
+    assert any(CHANGED in w.value for w in at.warning)
+    assert not any(b.label == "Restore the preset" for b in at.button)
 
 
 def test_what_does_not_change_the_race_does_not_change_the_preset():

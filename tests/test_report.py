@@ -112,5 +112,6 @@ def test_the_verdict_and_the_notice_are_escaped_markup():
     assert wrong.startswith("<p class='pg-verdict pg-wrong'") and "Not this time." in wrong
     notice = report.notice_html("You <changed> it", "restore-preset", "Restore")
     assert "data-action='restore-preset'" in notice and "&lt;changed&gt;" in notice
+    assert "<button" not in report.notice_html("Changed.")
     note = report.notes_html(["GD <diverged>"])
     assert note == "<p class='pg-verdict pg-wrong'>GD &lt;diverged&gt;</p>"

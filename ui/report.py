@@ -210,16 +210,15 @@ def notes_html(notes: Sequence[str]) -> str:
     return "".join(f"<p class='pg-verdict pg-wrong'>{html.escape(n)}</p>" for n in notes)
 
 
-def notice_html(text: str, action: str, button: str) -> str:
-    """A notice with one button for the map's element: a click sets its trigger to ``action``.
-
-    See ``ui.plotly_element.plotly_element``'s ``above_html`` and ``on_action``.
-    """
-    return (
-        f"<div class='pg-notice' role='status'><span>{html.escape(text)}</span>"
-        f"<button type='button' data-action='{html.escape(action)}'>{html.escape(button)}"
-        "</button></div>"
+def notice_html(text: str, action: str | None = None, button: str | None = None) -> str:
+    """A notice for the map's element, with a ``button`` whose click sets its trigger to
+    ``action`` (see ``ui.plotly_element.plotly_element``'s ``above_html`` and ``on_action``)."""
+    press = (
+        f"<button type='button' data-action='{html.escape(action)}'>{html.escape(button)}</button>"
+        if action and button
+        else ""
     )
+    return f"<div class='pg-notice' role='status'><span>{html.escape(text)}</span>{press}</div>"
 
 
 def divergence_notes(labels: Sequence[str], trajectories, hyper: Sequence[dict]) -> list[str]:
