@@ -35,5 +35,6 @@ bench: $(VENV)/.dev
 	$(PY) bench/bench_parser.py
 	$(PY) bench/bench_sweep.py
 	$(PY) bench/bench_train.py
+	$(PY) bench/bench_loss_plane.py
 	$(PY) bench/bench_latency.py
 	$(PY) bench/bench_load.py

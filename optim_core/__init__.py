@@ -5,6 +5,7 @@ The public names; everything else is an implementation detail of its module.
 
 from optim_core.expression import ExpressionError, parse_function
 from optim_core.landscapes import LANDSCAPES, Landscape
+from optim_core.loss_plane import LossPlane, loss_plane
 from optim_core.optimizers import HYPERPARAMS, OPTIMIZERS, OptimizerSpec, Properties
 from optim_core.params import Choice, Param
 from optim_core.run import (
@@ -36,6 +37,7 @@ __all__ = [
     "Choice",
     "ExpressionError",
     "Landscape",
+    "LossPlane",
     "Optimum",
     "OptimizerSpec",
     "Param",
@@ -48,6 +50,7 @@ __all__ = [
     "gd_optimum",
     "gd_rate",
     "heavy_ball_optimum",
+    "loss_plane",
     "measured_rate",
     "momentum_rate",
     "parse_function",

@@ -184,7 +184,9 @@ def _logistic_init(rng: np.random.Generator, classes: int = 2) -> np.ndarray:
 
 
 def _logistic_forward(w: np.ndarray, x: np.ndarray) -> np.ndarray:
-    return x @ w[:2] + w[2]
+    if w.ndim == 1:
+        return x @ w[:2] + w[2]
+    return (x @ w[..., :2, None])[..., 0] + w[..., 2:3]  # a batch of weights (..., 3)
 
 
 def _logistic_loss_and_grad(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, Any]:
@@ -205,11 +207,11 @@ def _mlp_shapes() -> list[tuple[int, ...]]:
 
 
 def _unflatten(w: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
-    """Views of ``w`` in the given shapes (no copies)."""
+    """Views of ``w`` (``(P,)`` or a batch ``(..., P)``) in the given shapes (no copies)."""
     parts, start = [], 0
     for shape in shapes:
         size = int(np.prod(shape))
-        parts.append(w[start : start + size].reshape(shape))
+        parts.append(w[..., start : start + size].reshape(w.shape[:-1] + shape))
         start += size
     return parts
 
@@ -225,8 +227,13 @@ def _mlp_init(rng: np.random.Generator, classes: int = 2) -> np.ndarray:
 
 def _mlp_forward(w: np.ndarray, x: np.ndarray) -> np.ndarray:
     w1, b1, w2, b2, w3, b3 = _unflatten(w, _mlp_shapes())
-    h2 = np.tanh(np.tanh(x @ w1 + b1) @ w2 + b2)
-    return h2 @ w3[:, 0] + b3[0]
+    if w.ndim == 1:
+        h2 = np.tanh(np.tanh(x @ w1 + b1) @ w2 + b2)
+        return h2 @ w3[:, 0] + b3[0]
+    # a batch of weights (..., P): each layer's bias broadcast over the n points
+    h1 = np.tanh(x @ w1 + b1[..., None, :])
+    h2 = np.tanh(h1 @ w2 + b2[..., None, :])
+    return (h2 @ w3)[..., 0] + b3
 
 
 def _mlp_loss_and_grad(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, Any]:
@@ -256,7 +263,7 @@ def _logsumexp(z: np.ndarray) -> np.ndarray:
 
 
 def _softmax_shapes(w: np.ndarray) -> list[tuple[int, ...]]:
-    classes = len(w) // 3  # 2K entries of W and K of b
+    classes = w.shape[-1] // 3  # 2K entries of W and K of b
     return [(2, classes), (classes,)]
 
 
@@ -268,7 +275,7 @@ def _softmax_init(rng: np.random.Generator, classes: int = 2) -> np.ndarray:
 
 def _softmax_forward(w: np.ndarray, x: np.ndarray) -> np.ndarray:
     W, b = _unflatten(w, _softmax_shapes(w))
-    return x @ W + b
+    return x @ W + (b if w.ndim == 1 else b[..., None, :])
 
 
 def _softmax_loss_and_grad(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, Any]:
@@ -297,7 +304,8 @@ class Model:
     """A classifier of 2-D points whose weights are one flat vector.
 
     A ``binary`` model's ``forward`` gives one logit per point, of shape ``(n,)``; otherwise
-    it gives K class logits, of shape ``(n, K)``.
+    it gives K class logits, of shape ``(n, K)``. ``forward`` also takes a batch of weight
+    vectors ``(..., P)`` and then gives ``(..., n)`` or ``(..., n, K)``.
     """
 
     name: str
@@ -305,6 +313,8 @@ class Model:
     init: Callable[[np.random.Generator, int], np.ndarray]
     forward: Callable[[np.ndarray, np.ndarray], np.ndarray]
     loss_and_grad: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[float, np.ndarray]]
+    shapes: Callable[[np.ndarray], list[tuple[int, ...]]]
+    """The layers' shapes in the flat weights ``w``: a matrix ``(fan_in, fan_out)`` or a bias."""
     binary: bool = True
 
     def fits(self, classes: int) -> bool:
@@ -321,14 +331,23 @@ MODELS: dict[str, Model] = {
             _logistic_init,
             _logistic_forward,
             _logistic_loss_and_grad,
+            lambda w: [(2, 1), (1,)],  # w = (a₁, a₂, b)
         ),
-        Model("mlp", "MLP 2-16-16-1 (tanh)", _mlp_init, _mlp_forward, _mlp_loss_and_grad),
+        Model(
+            "mlp",
+            "MLP 2-16-16-1 (tanh)",
+            _mlp_init,
+            _mlp_forward,
+            _mlp_loss_and_grad,
+            lambda w: _mlp_shapes(),
+        ),
         Model(
             "softmax",
             "Softmax regression",
             _softmax_init,
             _softmax_forward,
             _softmax_loss_and_grad,
+            _softmax_shapes,
             binary=False,
         ),
     )
@@ -345,6 +364,14 @@ def class_logits(model: Model, w: np.ndarray, x: np.ndarray) -> np.ndarray:
 def probability(model: Model, w: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The model's probability of each class at each point of ``x``, shape ``(n, K)``."""
     return _softmax(class_logits(model, w, x))
+
+
+def batch_loss(model: Model, weights: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The mean cross-entropy on ``(x, y)`` of each weight vector of ``weights`` ``(..., P)``,
+    in one batched forward pass: shape ``(...)``."""
+    z, y = class_logits(model, weights, x), np.asarray(y, dtype=int)
+    picked = np.take_along_axis(z, np.broadcast_to(y[:, None], z.shape[:-1] + (1,)), axis=-1)
+    return np.mean(_logsumexp(z) - picked[..., 0], axis=-1)
 
 
 def evaluate(model: Model, w: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -390,6 +417,8 @@ class TrainResult:
       train_loss, train_acc, val_loss, val_acc: ``(k,)`` on the whole split.
       snapshot_steps: ``(s,)`` steps of the decision-boundary snapshots.
       boundary: ``(s, g, g, K)`` probability of each class on the grid ``grid_x × grid_y``.
+      weights: ``(k, P)`` the weights at the evaluation steps ``steps``: the path through
+        weight space that :func:`optim_core.loss_plane.loss_plane` projects.
       initial: the weights it started from; final: the weights it ended with.
       batch_hash: a digest of the mini-batch sequence it saw.
       diverged_at: the step whose loss or weights stopped being finite, or ``None``.
@@ -406,6 +435,7 @@ class TrainResult:
     boundary: np.ndarray
     grid_x: np.ndarray
     grid_y: np.ndarray
+    weights: np.ndarray
     initial: np.ndarray
     final: np.ndarray
     batch_hash: str
@@ -449,7 +479,7 @@ def train(
 
     w = initial_weights(net, seed, dataset.classes)
     w0, state, clock = w.copy(), spec.init(w), 0.0
-    record: dict[str, list] = {k: [] for k in ("steps", "seconds", "tl", "ta", "vl", "va")}
+    record: dict[str, list] = {k: [] for k in ("steps", "seconds", "tl", "ta", "vl", "va", "w")}
     snap_steps, boundary = [], []
     diverged_at, next_eval = None, 0
 
@@ -462,7 +492,9 @@ def train(
                     diverged_at = step
                     break
                 for key, value in zip(
-                    record, (step, clock, train_loss, train_acc, val_loss, val_acc), strict=True
+                    record,
+                    (step, clock, train_loss, train_acc, val_loss, val_acc, w.copy()),
+                    strict=True,
                 ):
                     record[key].append(value)
                 next_eval = min(next_eval + 1, len(eval_at) - 1)
@@ -494,6 +526,7 @@ def train(
         boundary=np.asarray(boundary).reshape(-1, grid_size, grid_size, dataset.classes),
         grid_x=grid_x,
         grid_y=grid_y,
+        weights=np.asarray(record["w"]).reshape(-1, w0.size),
         initial=w0,
         final=w,
         batch_hash=hashlib.sha256(batches.tobytes()).hexdigest(),
