@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import streamlit as st
 
 import optim_core
 from optim_core import training
-from ui import controls, figures, presets, routing, state
+from ui import controls, figures, presets, routing, state, train_state
 
 MAX_STEPS = 5000  # per optimizer; 6 × 5,000 MLP steps take a few seconds on two cores
-BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128)
-DEFAULTS = {
-    "train_model": "mlp",
-    "train_dataset": "moons",
-    "train_noise": 0.2,
-    "train_batch": 32,
-    "train_epochs": 100,
-    "train_seed": 0,
-}
 
 routing.require_app_navigation()
-problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
 ss = st.session_state
-for key, value in DEFAULTS.items():
-    ss.setdefault(key, value)
-ss.setdefault("train_optimizers", list(ss["optimizers"])[:4])
+link = st.query_params.to_dict()
+# The playground's scene is kept through a visit here (its widgets are not drawn on this
+# page); a train link's own keys are this page's, not the scene's.
+problems = state.start_session(
+    {k: v for k, v in link.items() if not k.startswith(train_state.PREFIX)}, presets.SCENES
+)
+problems += train_state.start(ss, link)
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
@@ -79,34 +75,54 @@ with st.sidebar:
     real = training.DATASETS[ss["train_dataset"]].real
     st.slider(
         "noise",
-        0.0,
-        0.5,
+        train_state.NOISE.low,
+        train_state.NOISE.high,
         key="train_noise",
-        step=0.05,
+        step=train_state.NOISE_STEP,
         disabled=real,
         help="Real measurements: nothing to set." if real else "How far points stray.",
     )
 
     st.subheader("Optimizers")
-    controls.optimizer_controls("Train with", "train_optimizers")
+    chosen = st.multiselect(
+        "Train with",
+        list(optim_core.OPTIMIZERS),
+        key="train_optimizers",
+        format_func=lambda n: optim_core.OPTIMIZERS[n].label,
+        max_selections=train_state.MAX_OPTIMIZERS,
+    )
+    for name in chosen:
+        # This page's own sliders (train_state.widget_key): η that suits a network.
+        with st.expander(optim_core.OPTIMIZERS[name].label, expanded=len(chosen) <= 2):
+            controls.hyperparameter_controls(name, functools.partial(train_state.widget_key, name))
 
     st.subheader("Training")
-    st.select_slider("batch size", BATCH_SIZES, key="train_batch")
-    st.slider("epochs", 1, 500, key="train_epochs")
-    st.number_input("seed (data, initial weights, batch order)", 0, 2**31 - 1, key="train_seed")
+    st.select_slider("batch size", train_state.BATCH.choices, key="train_batch")
+    st.slider(
+        "epochs", int(train_state.EPOCHS.low), int(train_state.EPOCHS.high), key="train_epochs"
+    )
+    st.number_input(
+        f"seed ({train_state.SEED.help})", 0, int(train_state.SEED.high), key="train_seed"
+    )
+
+settings = train_state.finish(ss)
+query = train_state.settings_to_query(settings)
+if st.query_params.to_dict() != query:  # the address bar is a link to this very training
+    st.query_params.from_dict(query)
 
 # --- Training --------------------------------------------------------------------------------
 st.title("Train a model")
 controls.link_warnings(problems)
 st.markdown(
     "Every optimizer starts from **the same initial weights** and sees **the same mini-batches "
-    "in the same order**; only the update rule differs. The hyperparameters are the "
-    "playground's: change one here and it is changed there too."
+    "in the same order**; only the update rule differs. Each starts at a learning rate measured "
+    "to train these networks well, not the playground's, which suit a 2-D landscape; the "
+    "address bar is a link to this training."
 )
 
-data_key = (ss["train_dataset"], float(ss["train_noise"]), int(ss["train_seed"]))
+data_key = (settings.dataset, float(settings.noise), int(settings.seed))
 data = dataset(*data_key)
-model = training.MODELS[ss["train_model"]]
+model = training.MODELS[settings.model]
 if not model.fits(data.classes):
     st.info(
         f"{model.label} has one output, the probability of class 1, so it separates two "
@@ -120,11 +136,11 @@ if data.name == "iris":
         "Fisher's Iris data (1936), which ships with plotly: petal length and width of 150 "
         "flowers of three species, standardised. The seed decides which flowers are held out."
     )
-per_epoch = len(data.y_train) // ss["train_batch"]
-epochs = min(int(ss["train_epochs"]), MAX_STEPS // per_epoch)
-if epochs < ss["train_epochs"]:
+per_epoch = len(data.y_train) // settings.batch
+epochs = min(int(settings.epochs), MAX_STEPS // per_epoch)
+if epochs < settings.epochs:
     st.caption(f"Capped at {epochs} epochs ({epochs * per_epoch:,} steps per optimizer).")
-names = list(ss["train_optimizers"])
+names = list(settings.optimizers)
 if not names:
     st.info("Choose at least one optimizer in the sidebar.", icon=":material/arrow_back:")
     st.stop()
@@ -133,18 +149,16 @@ progress = st.progress(0.0, text="Training…")
 results = []
 for i, name in enumerate(names):
     progress.progress(i / len(names), text=f"Training with {optim_core.OPTIMIZERS[name].label}…")
-    spec = optim_core.OPTIMIZERS[name]
-    keys = [p.name for p in spec.hyperparams] + [c.name for c in spec.options]
-    hyper = tuple((k, ss[state.hp_key(name, k)]) for k in keys)
+    hyper = tuple(settings.hyperparams(name).items())
     results.append(
         trained(
             name,
             hyper,
-            ss["train_model"],
+            settings.model,
             data_key,
-            ss["train_batch"],
+            settings.batch,
             epochs,
-            int(ss["train_seed"]),
+            int(settings.seed),
         )
     )
 progress.empty()
@@ -164,7 +178,7 @@ for label, r in zip(labels, results, strict=True):
 
 # --- Views -----------------------------------------------------------------------------------
 st.subheader("Loss and accuracy")
-axis = st.radio("against", ["step", "wall-clock time"], horizontal=True, key="train_axis")
+axis = st.radio("against", train_state.AXIS.choices, horizontal=True, key="train_axis")
 curves = [
     figures.Curve(
         r.optimizer,
@@ -221,6 +235,11 @@ def reached(r: training.TrainResult, accuracy: float = 0.9) -> int | None:
     return int(r.steps[hit[0]]) if hit.size else None
 
 
+def or_dash(step: int | None) -> str:
+    """A step for the table: its number, or "—" where there is none."""
+    return "—" if step is None else f"{step:,}"
+
+
 st.dataframe(
     [
         {
@@ -229,9 +248,9 @@ st.dataframe(
             "final validation loss": float(r.val_loss[-1]),
             "final validation accuracy": float(r.val_acc[-1]),
             "best validation accuracy": float(r.val_acc.max()),
-            "first step ≥ 90 % validation": reached(r),
+            "first step ≥ 90 % validation": or_dash(reached(r)),
             "training time (s)": float(r.seconds[-1]),
-            "diverged at": r.diverged_at,
+            "diverged at": or_dash(r.diverged_at),
         }
         for label, r in zip(labels, results, strict=True)
     ],
@@ -246,5 +265,5 @@ st.dataframe(
     },
 )
 
-# The hyperparameters set here belong to the playground's scene too.
+# The scene as the playground's widgets left it, for the learner's way back.
 ss[state.SCENE_KEY] = state.scene_from_widgets(ss, preset=ss.get("preset", ""))

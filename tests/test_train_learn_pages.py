@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import optim_core
 from optim_core import training
+from ui import train_state
 from ui.presets import PRESETS
 
 TIMEOUT = 60
@@ -97,30 +98,45 @@ def test_train_page_against_wall_clock_time() -> None:
     assert curves["layout"]["xaxis"]["title"]["text"].startswith("seconds")
 
 
-def test_a_diverging_run_is_reported_and_not_drawn() -> None:
+def test_the_largest_eta_is_drawn_finite_and_missing_steps_are_dashes() -> None:
+    """η = 10 (the slider's top) sends the loss up but the cross-entropy stays finite, so no run
+    diverges; the table shows "—", not "None", where a step does not exist."""
     at = open_page(
         "pages/train.py",
-        train_model="logistic",
+        train_model="mlp",
+        train_dataset="spirals",
         train_optimizers=["gd", "adam"],
-        train_epochs=5,
-        hp_gd_lr=10.0,
+        train_epochs=1,
+        train_hp_gd_lr=10.0,
     )
     assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["diverged at"]) == ["—", "—"]
+    assert list(table["first step ≥ 90 % validation"]) == ["—", "—"]  # one epoch of spirals
+    assert "None" not in table.astype(str).to_numpy()
     for spec in plotly_specs(at):
         assert_all_finite(spec)
 
 
-def test_hyperparameters_carry_over_from_the_playground() -> None:
+def test_the_train_page_keeps_its_own_learning_rates() -> None:
+    """A network needs other η than a 2-D landscape: the train page's sliders are its own, so
+    moving the playground's leaves them (and moving theirs leaves the playground's) alone."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     at.session_state["open_adam"] = True  # Adam's lazy expander, opened
     at.run().select_slider(key="hp_adam_lr").set_value(0.002).run()
     at.run()  # the slider reran the race only, and AppTest then holds only its elements
+    at.session_state["train_epochs"] = 2
     at.switch_page("pages/train.py").run()
     assert not at.exception
-    assert "adam" in at.session_state["train_optimizers"]
+    assert at.select_slider(key="train_hp_adam_lr").value == train_state.TRAIN_LR["adam"]
+    at.select_slider(key="train_hp_adam_lr").set_value(0.02).run()
+    at.switch_page("pages/playground.py").run()
+    assert not at.exception
     at.session_state["open_adam"] = True
     at.run()
     assert at.select_slider(key="hp_adam_lr").value == pytest.approx(0.002)
+    at.switch_page("pages/train.py").run()
+    assert at.select_slider(key="train_hp_adam_lr").value == pytest.approx(0.02)
 
 
 def test_learn_page_renders_every_formula() -> None:
