@@ -30,13 +30,34 @@ from optim_core.params import Choice, Param
 HYPERPARAMS: dict[str, Param] = {
     "lr": Param("lr", "η", 0.01, 1e-4, 10.0, True, "learning rate: how far each step moves"),
     "beta": Param(
-        "beta", "β", 0.9, 0.0, 0.9999, False, "momentum: the share of the last velocity kept"
+        "beta",
+        "β",
+        0.9,
+        0.0,
+        0.9999,
+        False,
+        "momentum: the share of the last velocity kept",
+        log_one_minus=True,
     ),
     "beta1": Param(
-        "beta1", "β₁", 0.9, 0.0, 0.9999, False, "decay of the running mean of the gradients"
+        "beta1",
+        "β₁",
+        0.9,
+        0.0,
+        0.9999,
+        False,
+        "decay of the running mean of the gradients",
+        log_one_minus=True,
     ),
     "beta2": Param(
-        "beta2", "β₂", 0.999, 0.0, 0.9999, False, "decay of the running mean of squared gradients"
+        "beta2",
+        "β₂",
+        0.999,
+        0.0,
+        0.9999,
+        False,
+        "decay of the running mean of squared gradients",
+        log_one_minus=True,
     ),
     "eps": Param("eps", "ε", 1e-8, 1e-12, 1.0, True, "added to the denominator so it is never 0"),
     "weight_decay": Param(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
+
 
 @dataclasses.dataclass(frozen=True)
 class Param:
@@ -22,6 +24,9 @@ class Param:
       low, high: the closed range a learner may choose from.
       log: whether a slider for it moves on a logarithmic scale.
       help: one line saying what the number does.
+      log_one_minus: whether a slider for it moves on a logarithmic scale in ``1 − value``,
+        so that β = 0.9, 0.99, 0.999 lie evenly apart: a decay rate β averages over about
+        ``1 / (1 − β)`` steps, and each nine more means ten times as many.
     """
 
     name: str
@@ -31,6 +36,7 @@ class Param:
     high: float
     log: bool
     help: str
+    log_one_minus: bool = False
 
     def __post_init__(self) -> None:
         if not self.low <= self.default <= self.high:
@@ -39,6 +45,8 @@ class Param:
             )
         if self.log and self.low <= 0:
             raise ValueError(f"{self.name}: a log-scaled range must be positive")
+        if self.log_one_minus and (self.log or self.high >= 1):
+            raise ValueError(f"{self.name}: a scale in log(1 − value) needs a range below 1")
 
     def with_default(self, default: float) -> Param:
         """The same declaration with another default (ranges stay shared)."""
@@ -51,6 +59,17 @@ class Param:
     def contains(self, value: float) -> bool:
         """Whether ``value`` is a finite number inside the declared range."""
         return math.isfinite(value) and self.low <= value <= self.high
+
+    def spaced(self, n: int, span: tuple[float, float] | None = None) -> np.ndarray:
+        """``n`` values evenly spaced on the slider's scale, e.g. the axis of a sweep.
+
+        The scale is log(value), log(1 − value) or the value itself; ``span`` is the declared
+        range unless given.
+        """
+        lo, hi = map(float, span or (self.low, self.high))
+        if self.log_one_minus:
+            return 1.0 - np.geomspace(1.0 - lo, 1.0 - hi, n)
+        return np.geomspace(lo, hi, n) if self.log else np.linspace(lo, hi, n)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -29,7 +29,8 @@ def open_in_playground(pick: dict) -> None:
     scene = state.scene_from_widgets(st.session_state)
     name = pick["optimizer"]
     declared = {p.name: p for p in optim_core.OPTIMIZERS[name].hyperparams}
-    values = {k: state.snap(declared[k], v) for k, v in pick["values"].items()}
+    # Exact, not snapped to the sliders' grid: the run opened is the cell's run.
+    values = {k: v for k, v in pick["values"].items() if declared[k].contains(v)}
     optimizers = scene.optimizers if name in scene.optimizers else (name, *scene.optimizers)
     scene = dataclasses.replace(
         scene,
@@ -41,13 +42,20 @@ def open_in_playground(pick: dict) -> None:
     st.switch_page("pages/playground.py")
 
 
-def on_cell_click(name: str, axes: tuple[str, ...]) -> None:
-    """Remember the clicked cell; the next run opens it in the playground."""
+def on_cell_click(name: str, cells: dict[str, tuple[tuple[float, ...], tuple[float, ...]]]) -> None:
+    """Remember the clicked cell; the next run opens it in the playground.
+
+    ``cells`` maps each axis to its values as drawn and as run. The click carries the drawn
+    coordinate (six digits, 1 − β on a β axis); the cell is the nearest drawn value, and
+    the value opened is the one the sweep ran there, to the last bit.
+    """
     click = getattr(st.session_state.get("sweep_map"), "click", None)
     if isinstance(click, dict):
-        coords = [click.get("x"), click.get("y")][: len(axes)]
+        coords = [click.get("x"), click.get("y")][: len(cells)]
         if all(isinstance(v, int | float) for v in coords):
-            values = dict(zip(axes, map(float, coords), strict=True))
+            values = {}
+            for (axis, (drawn, run)), v in zip(cells.items(), coords, strict=True):
+                values[axis] = run[int(np.argmin(np.abs(np.asarray(drawn) - v)))]
             st.session_state["sweep_pick"] = {"optimizer": name, "values": values}
 
 
@@ -65,23 +73,49 @@ if (tuned := st.session_state.pop("sweep_race", None)) is not None:
     race_in_playground(tuned)
 
 
-def axis_values(param: optim_core.Param, n: int, span: tuple[float, float]) -> np.ndarray:
-    """``n`` values over ``span``, evenly spaced on the parameter's own scale."""
-    lo, hi = map(float, span)
-    return np.geomspace(lo, hi, n) if param.log else np.linspace(lo, hi, n)
+def drawn(param: optim_core.Param, values: np.ndarray) -> np.ndarray:
+    """Where ``values`` sit on the map: a β axis is drawn in 1 − β on a log scale.
+
+    Its values start at 1 − low and fall, so the axis runs from β = low to β = high.
+    """
+    values = np.asarray(values, dtype=float)
+    return 1.0 - values if param.log_one_minus else values
+
+
+def drawn_log(param: optim_core.Param) -> bool:
+    """Whether ``param``'s axis is logarithmic (in the value, or in 1 − value)."""
+    return param.log or param.log_one_minus
+
+
+def label_in_value(figure: dict, axis: str, param: optim_core.Param, values: np.ndarray) -> dict:
+    """Label a 1 − β axis of ``figure`` in β: ticks 0, 0.5, 0.9, 0.95, 0.99 … of the span.
+
+    Returns ``figure``, changed in place; any other axis is left as it is.
+    """
+    if not param.log_one_minus:
+        return figure
+    lo, hi = float(np.min(values)), float(np.max(values))
+    gaps = [1.0 - b for b in state.slider_grid(param) if lo <= b <= hi]
+    ticks = [g for g in gaps if f"{g:.0e}"[0] in "15"]  # 1 − β = 1, 0.5, 0.1, 0.05 …
+    ticks = ticks if len(ticks) >= 3 else gaps
+    spec = figure["layout"][axis]
+    spec["tickvals"] = ticks
+    spec["ticktext"] = [controls.fmt(1.0 - g) for g in ticks]
+    spec["title"] = {"text": f"{param.symbol} · {param.name} (log scale in 1 − {param.symbol})"}
+    if "range" not in spec:  # a curve's axis: β grows to the right, as 1 − β falls
+        spec["autorange"] = "reversed"
+    return figure
 
 
 def range_slider(param: optim_core.Param, key: str) -> tuple[float, float]:
-    """A range over ``param``'s declared values (log-spaced choices when it is log-scaled).
+    """A range over ``param``'s declared values (its slider's values when it has a grid).
 
     The default goes in ``value=``: a range slider is a range only when its value is a pair.
     """
     label = f"{param.symbol} range"
     full = (param.low, param.high)
-    if param.log:
-        return st.select_slider(
-            label, options=state.log_grid(param), value=full, key=key, format_func=controls.fmt
-        )
+    if grid := state.slider_grid(param):
+        return st.select_slider(label, options=grid, value=full, key=key, format_func=controls.fmt)
     step = controls.linear_step(param)
     return st.slider(label, param.low, param.high, value=full, key=key, step=step)
 
@@ -99,6 +133,10 @@ with st.sidebar:
     spec = optim_core.OPTIMIZERS[name]
     declared = {p.name: p for p in spec.hyperparams}
     label = {n: f"{p.symbol} · {n}" for n, p in declared.items()}
+    # A map's hover names what its axis holds: 1 − β on a β axis.
+    drawn_label = {
+        n: f"1 − {p.symbol}" if p.log_one_minus else label[n] for n, p in declared.items()
+    }
     x_name = st.selectbox("x axis", list(declared), key=f"sweep_x_{name}", format_func=label.get)
     y_choices = [n for n in declared if n != x_name]
     y_name = (
@@ -129,7 +167,7 @@ scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("
 land = cache.landscape(land_key)
 start = (float(st.session_state["x0"]), float(st.session_state["y0"]))
 steps = min(scene.steps, MAX_STEPS)
-grid = {a: axis_values(declared[a], n, spans[a]) for a in axes}
+grid = {a: declared[a].spaced(n, spans[a]) for a in axes}
 fixed = {k: v for k, v in scene.hyperparams(name).items() if k not in axes}
 
 # --- The map ---------------------------------------------------------------------------------
@@ -176,6 +214,28 @@ with np.errstate(all="ignore"):
 colorscale = [[0, "#4c78a8"], [1, "#4c78a8"]] if outcome == "diverged" else "Viridis"
 
 
+def heatmap(z: np.ndarray, diverged: np.ndarray, **kwargs: object) -> dict:
+    """A map over the two swept axes, each on its declared scale (see ``drawn``)."""
+    px, py = declared[x_name], declared[y_name]
+    figure = figures.sweep_heatmap(
+        drawn(px, grid[x_name]),
+        drawn(py, grid[y_name]),
+        z,
+        diverged,
+        x_title=drawn_label[x_name],
+        y_title=drawn_label[y_name],
+        x_log=drawn_log(px),
+        y_log=drawn_log(py),
+        **kwargs,
+    )
+    label_in_value(figure, "xaxis", px, grid[x_name])
+    return label_in_value(figure, "yaxis", py, grid[y_name])
+
+
+# Each axis's values as the map draws them and as the sweep ran them, for a click to find.
+cells = {a: (tuple(drawn(declared[a], grid[a]).tolist()), tuple(grid[a].tolist())) for a in axes}
+
+
 def on_click_map(figure: dict) -> None:
     """Draw ``figure``; a click on a cell opens it in the playground where clicks work."""
     if plotly_element.available():
@@ -183,7 +243,7 @@ def on_click_map(figure: dict) -> None:
             figure,
             key="sweep_map",
             clickable="sweep",
-            on_click=functools.partial(on_cell_click, name, axes),
+            on_click=functools.partial(on_cell_click, name, cells),
         )
     else:
         st.plotly_chart(figures.DictFigure(figure), key="sweep_map_static")
@@ -191,26 +251,19 @@ def on_click_map(figure: dict) -> None:
 
 if y_name is None:
     curve = np.where(diverged_at[0] >= 0, np.nan, z[0])
-    on_click_map(
-        figures.sweep_curve(
-            grid[x_name],
-            [(z_title, curve, figures.colour(name), "solid")],
-            x_title=label[x_name],
-            y_title=z_title,
-            x_log=declared[x_name].log,
-        )
+    figure = figures.sweep_curve(
+        drawn(declared[x_name], grid[x_name]),
+        [(z_title, curve, figures.colour(name), "solid")],
+        x_title=drawn_label[x_name],
+        y_title=z_title,
+        x_log=drawn_log(declared[x_name]),
     )
+    on_click_map(label_in_value(figure, "xaxis", declared[x_name], grid[x_name]))
 else:
     on_click_map(
-        figures.sweep_heatmap(
-            grid[x_name],
-            grid[y_name],
+        heatmap(
             z,
             diverged_at,
-            x_title=label[x_name],
-            y_title=label[y_name],
-            x_log=declared[x_name].log,
-            y_log=declared[y_name].log,
             z_title=z_title,
             colorscale=colorscale,
             show_scale=outcome != "diverged",
@@ -273,39 +326,25 @@ if land.name == "quadratic" and theory_axes.get(name) == set(axes):
         grid_x, grid_y = np.meshgrid(grid[x_name], grid[y_name])
         lr, beta = (grid_x, grid_y) if x_name == "lr" else (grid_y, grid_x)
         analytic = optim_core.momentum_rate(lr, beta, mu, L)
-        optimum = (hb.lr, hb.beta) if x_name == "lr" else (hb.beta, hb.lr)
+        optimum = {"lr": hb.lr, "beta": hb.beta}
+        mark = tuple(float(drawn(declared[a], optimum[a])) for a in axes)
         z_lo = float(min(np.nanmin(analytic), hb.rate))
         common = {
-            "x_title": label[x_name],
-            "y_title": label[y_name],
-            "x_log": declared[x_name].log,
-            "y_log": declared[y_name].log,
             "z_title": "rate ρ",
             "z_range": (z_lo, 1.0),
-            "marks": [(*optimum, "(η*, β*)")],
+            "marks": [(*mark, "(η*, β*)")],
             "height": 420,
         }
         left, right = st.columns(2)
         with left:
             st.plotly_chart(
-                figures.DictFigure(
-                    figures.sweep_heatmap(
-                        grid[x_name],
-                        grid[y_name],
-                        measured,
-                        diverged_at,
-                        title="measured",
-                        **common,
-                    )
-                ),
+                figures.DictFigure(heatmap(measured, diverged_at, title="measured", **common)),
                 key="theory_measured",
             )
         with right:
             st.plotly_chart(
                 figures.DictFigure(
-                    figures.sweep_heatmap(
-                        grid[x_name],
-                        grid[y_name],
+                    heatmap(
                         np.where(analytic < 1, analytic, np.nan),
                         np.where(analytic < 1, -1, 0),
                         title="analytic: largest |eigenvalue| of the 2×2 iteration",

@@ -50,7 +50,10 @@ def test_declared_ranges_let_learners_reach_the_usual_values():
     assert (HYPERPARAMS["lr"].low, HYPERPARAMS["lr"].high) == (1e-4, 10.0)
     assert (HYPERPARAMS["eps"].low, HYPERPARAMS["eps"].high) == (1e-12, 1.0)
     for name in ("beta", "beta1", "beta2"):
-        assert HYPERPARAMS[name].contains(0.999) and not HYPERPARAMS[name].log
+        beta = HYPERPARAMS[name]
+        # logarithmic in 1 − β (0.9, 0.99, 0.999 evenly apart), from 0 to four nines
+        assert beta.log_one_minus and not beta.log and (beta.low, beta.high) == (0.0, 0.9999)
+        assert beta.contains(0.999)
     symbols = {p.name: p.symbol for p in HYPERPARAMS.values()}
     assert symbols == {
         "lr": "η",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -46,10 +47,61 @@ def test_float_values_survive_the_link_bit_for_bit():
     assert again.start == (1 / 3, -2 / 7)
 
 
-def test_a_learning_rate_between_slider_values_is_rounded_and_said():
-    scene, problems = state.scene_from_query({"gd.lr": "0.0123"})
-    assert scene.hyperparams("gd")["lr"] == 0.012
-    assert problems == ["gd.lr=0.0123 was rounded to the slider's 0.012"]
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [("gd.lr", "0.0123"), ("momentum.beta", "0.5762712"), ("adam.beta2", "0.99987")],
+)
+def test_a_value_between_slider_values_is_kept_exactly(key, text):
+    opt, name = key.split(".")
+    param = optim_core.HYPERPARAMS[name]
+    assert float(text) not in state.slider_grid(param)
+    scene, problems = state.scene_from_query({key: text})
+    assert problems == []
+    assert scene.hyperparams(opt)[name] == float(text)
+    assert state.snap(param, float(text)) == float(text)
+    # the slider offers its grid and this exact value, so it shows what runs
+    options = state.slider_options(param, float(text))
+    assert float(text) in options and set(state.slider_grid(param)) <= set(options)
+
+
+@pytest.mark.parametrize("text", ["1", "1.0001", "-0.1", "nan"])
+def test_a_beta_outside_its_range_is_refused(text):
+    scene, problems = state.scene_from_query({"momentum.beta": text})
+    assert len(problems) == 1 and "momentum.beta" in problems[0], problems
+    assert scene.hyperparams("momentum")["beta"] == optim_core.HYPERPARAMS["beta"].default
+
+
+def test_out_of_range_values_snap_into_the_range():
+    beta = optim_core.HYPERPARAMS["beta"]
+    assert state.snap(beta, 1.5) == beta.high and state.snap(beta, -1.0) == beta.low
+    assert state.snap(beta, float("nan")) == beta.default
+    assert state.slider_options(beta, 2.0) == state.slider_grid(beta)
+
+
+@pytest.mark.parametrize("name", ["beta", "beta1", "beta2"])
+def test_a_beta_slider_is_logarithmic_in_one_minus_beta(name):
+    param = optim_core.HYPERPARAMS[name]
+    assert param.log_one_minus and not param.log
+    grid = state.slider_grid(param)
+    assert grid[0] == param.low and grid[-1] == param.high
+    for usual in (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999):
+        assert usual in grid
+    # evenly spread in 1 − β: as many values in 0.9 … 0.99 as in 0.99 … 0.999
+    per_decade = [sum(lo <= b < hi for b in grid) for lo, hi in ((0.9, 0.99), (0.99, 0.999))]
+    assert per_decade[0] == per_decade[1] >= 3
+
+
+def test_the_one_minus_grid_follows_the_declared_range():
+    narrow = optim_core.Param("b", "b", 0.95, 0.5, 0.99, False, "", log_one_minus=True)
+    grid = state.one_minus_grid(narrow)
+    assert grid[0] == 0.5 and grid[-1] == 0.99 and 0.9 in grid and 0.95 in grid
+    assert all(0.5 <= b <= 0.99 for b in grid)
+    wide = optim_core.Param("b", "b", 0.9, 0.0, 0.999999, False, "", log_one_minus=True)
+    assert {0.99999, 0.999999} <= set(state.one_minus_grid(wide))
+    with pytest.raises(ValueError):
+        optim_core.Param("b", "b", 0.9, 0.0, 1.0, False, "", log_one_minus=True)
+    with pytest.raises(ValueError):
+        optim_core.Param("b", "b", 0.9, 0.1, 0.99, True, "", log_one_minus=True)
 
 
 @pytest.mark.parametrize(
@@ -160,3 +212,30 @@ def test_the_inspectors_step_is_in_the_link():
     for bad in ("-1", "2.5", "1e9", "k"):
         scene, problems = state.scene_from_query({"k": bad})
         assert scene.step == state.Scene.step and problems
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.9, "0.9"), (0.999, "0.999"), (0.9995, "0.9995"), (0.99987, "0.99987"), (0.57627, "0.5763")],
+)
+def test_a_slider_label_tells_a_beta_from_one(value, text):
+    from ui.controls import fmt
+
+    assert fmt(value) == text
+    assert fmt(0.0123) == "0.0123" and fmt(1e-8) == "1e-08"
+
+
+@pytest.mark.parametrize("name", ["lr", "beta", "weight_decay"])
+def test_a_sweep_axis_is_evenly_spaced_on_the_sliders_scale(name):
+    param = optim_core.HYPERPARAMS[name]
+    values = param.spaced(9)
+    assert values[0] == pytest.approx(param.low) and values[-1] == pytest.approx(param.high)
+    if param.log:
+        position = np.log10(values)
+    elif param.log_one_minus:
+        position = -np.log10(1 - values)  # 0.9, 0.99, 0.999 one apart
+    else:
+        position = values
+    assert np.allclose(np.diff(position), np.diff(position)[0])
+    narrow = param.spaced(3, (0.5, 0.9) if param.log_one_minus else (param.low, param.high))
+    assert len(narrow) == 3 and (not param.log_one_minus or 0.9 - narrow[1] < narrow[1] - 0.5)

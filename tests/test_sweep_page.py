@@ -11,7 +11,7 @@ from figure_checks import assert_all_finite, element_figure
 from streamlit.testing.v1 import AppTest
 
 import optim_core
-from ui import figures, state
+from ui import controls, figures, state
 
 TIMEOUT = 60
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -93,8 +93,25 @@ def test_momentum_on_the_quadratic_marks_the_optimum_on_both_maps():
     assert [m["layout"]["title"]["text"].split(":")[0] for m in maps] == ["measured", "analytic"]
     for spec in maps:
         (mark,) = [t for t in spec["data"] if t.get("meta") == "optimum"]
-        assert mark["x"] == [pytest.approx(hb.lr)] and mark["y"] == [pytest.approx(hb.beta)]
+        # the β axis is drawn in 1 − β on a log scale, labelled in β
+        assert mark["x"] == [pytest.approx(hb.lr)] and mark["y"] == [pytest.approx(1 - hb.beta)]
+        assert spec["layout"]["yaxis"]["type"] == "log"
         assert_all_finite(spec)
+
+
+def test_a_beta_axis_is_logarithmic_in_one_minus_beta():
+    at = sweep_page({"sweep_opt": "momentum", "sweep_n": 10})
+    assert not at.exception, [e.value for e in at.exception]
+    spec = sweep_map(at)
+    beta = optim_core.HYPERPARAMS["beta"]
+    gaps = spec["data"][0]["y"]
+    assert gaps[0] == pytest.approx(1 - beta.low) and gaps[-1] == pytest.approx(1 - beta.high)
+    ratios = np.diff(np.log10(gaps))
+    assert np.allclose(ratios, ratios[0])  # evenly spaced in log(1 − β)
+    axis = spec["layout"]["yaxis"]
+    assert axis["type"] == "log" and axis["range"][0] > axis["range"][1]  # β grows upward
+    labels = dict(zip(axis["ticktext"], axis["tickvals"], strict=True))
+    assert labels["0.9"] == pytest.approx(0.1) and labels["0.999"] == pytest.approx(1e-3)
 
 
 def test_a_picked_cell_opens_the_playground_with_its_values():
@@ -103,12 +120,32 @@ def test_a_picked_cell_opens_the_playground_with_its_values():
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Optimizer Playground"
-    assert at.session_state[state.hp_key("adam", "lr")] == state.snap(
-        optim_core.HYPERPARAMS["lr"], 0.0123
-    )
+    assert at.session_state[state.hp_key("adam", "lr")] == 0.0123
     assert at.session_state[state.hp_key("adam", "beta1")] == 0.5
     assert "adam" in at.session_state["optimizers"]
     assert at.query_params["adam.beta1"] == "0.5"
+
+
+def test_the_best_momentum_cell_opens_exactly_not_on_the_slider_grid():
+    # a cell of a 60 × 60 momentum sweep (η's 38th, β's 34th on a linear β axis): snapped to
+    # the slider's grid, η = 0.18, momentum diverges on the quadratic
+    lr, beta = float(np.geomspace(1e-4, 10.0, 60)[38]), float(np.linspace(0, 0.9999, 60)[34])
+    assert lr not in state.slider_grid(optim_core.HYPERPARAMS["lr"])
+    at = sweep_page({"sweep_n": 10, "optimizers": ["momentum"]})  # its sliders are drawn
+    at.session_state["sweep_pick"] = {"optimizer": "momentum", "values": {"lr": lr, "beta": beta}}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Optimizer Playground"
+    assert at.session_state[state.hp_key("momentum", "lr")] == lr
+    assert at.session_state[state.hp_key("momentum", "beta")] == beta
+    assert float(at.query_params["momentum.lr"]) == lr
+    assert float(at.query_params["momentum.beta"]) == beta
+    # the sliders show those exact values, and another run keeps them
+    for name, value in (("lr", lr), ("beta", beta)):
+        (slider,) = [s for s in at.select_slider if s.key == state.hp_key("momentum", name)]
+        assert slider.value == value and controls.fmt(value) in slider.options
+    at.run()
+    assert at.session_state[state.hp_key("momentum", "lr")] == lr
 
 
 def test_heatmap_builder_marks_diverged_cells_without_nan():
@@ -162,11 +199,12 @@ def test_ranges_stay_ranges_across_reruns_and_narrow_the_axes():
     at.toggle(key="sweep_robust").set_value(True)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    at.slider(key="sweep_range_momentum_beta").set_value((0.5, 0.9))
+    at.select_slider(key="sweep_range_momentum_beta").set_value((0.5, 0.9))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     heat = sweep_map(at)["data"][0]
-    assert heat["y"][0] == pytest.approx(0.5) and heat["y"][-1] == pytest.approx(0.9)
+    # drawn in 1 − β: from 1 − 0.5 to 1 − 0.9
+    assert heat["y"][0] == pytest.approx(0.5) and heat["y"][-1] == pytest.approx(0.1)
 
 
 def test_the_fair_race_tunes_each_eta_and_races_them_in_the_playground():

@@ -1,8 +1,9 @@
 """Widgets built from the declarations in optim_core, shared by every page.
 
-A ``Param`` becomes a slider (log-spaced ``select_slider`` when ``param.log``), a ``Choice``
-a toggle or a radio. Widgets take their value from session state (see ``ui.state``), never
-from a ``value=`` argument, so presets, links and page changes can set them.
+A ``Param`` becomes a slider (a ``select_slider`` over ``state.slider_grid`` when it is
+logarithmic, in the value or in 1 − value), a ``Choice`` a toggle or a radio. Widgets take
+their value from session state (see ``ui.state``), never from a ``value=`` argument, so
+presets, links and page changes can set them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import streamlit as st
 import optim_core
 from optim_core.params import Choice, Param
 from ui import report, state
-from ui.state import log_grid, snap
+from ui.state import slider_grid, snap
 
 
 def linear_step(param: Param) -> float:
@@ -31,7 +32,14 @@ def linear_step(param: Param) -> float:
 
 
 def fmt(value: float) -> str:
-    """A number as a learner reads it: 0.001, 1e-08, 0.9."""
+    """A number as a learner reads it: 0.001, 1e-08, 0.9, 0.9995, 0.99987.
+
+    A value just below 1 keeps two digits of its distance to 1 (0.99987, not 1): that
+    distance is what a decay rate β means (it averages over about 1/(1 − β) steps).
+    """
+    if 0.5 < value < 1:
+        decimals = max(4, math.ceil(-math.log10(1.0 - value)) + 2)
+        return f"{value:.{decimals}f}".rstrip("0")
     return f"{value:.4g}"
 
 
@@ -44,15 +52,23 @@ def param_slider(
 ) -> float:
     """A slider for ``param``; its label shows the symbol, its help the one-line meaning.
 
+    A log-scaled one (in the value or in 1 − value) offers its grid and the exact value it
+    holds; a linear one shows any value in range, however its step falls.
+
     ``on_change`` runs when the learner moves it (e.g. to rerun only what depends on it).
     """
     text = label or f"{param.symbol} · {param.name}"
     if key in st.session_state:
         st.session_state[key] = snap(param, float(st.session_state[key]))
-    if param.log:
+    if slider_grid(param):
+        value = snap(param, float(st.session_state.get(key, param.default)))
+        # Streamlit keeps a select_slider's value as its label: one option per label.
+        options = [
+            v for v in state.slider_options(param, value) if v == value or fmt(v) != fmt(value)
+        ]
         return st.select_slider(
             text,
-            options=log_grid(param),
+            options=options,
             key=key,
             format_func=fmt,
             help=param.help,
@@ -203,6 +219,9 @@ def optimizer_controls(
     every page. ``shows`` takes "optimizers" (the multiselect), an optimizer's name (its
     sliders) or "<optimizer>.<hyperparameter>". ``on_change`` is the callback of every
     hyperparameter's widget (not the multiselect's). Returns the chosen names.
+
+    An optimizer added beside the one it extends (Nesterov beside Momentum) starts from that
+    one's values of the hyperparameters they share (``state.values_from_relatives``).
 
     With ``own_runs`` each optimizer's sliders are a fragment of their own, whose run a move
     starts, and ``on_change`` must end in ``st.rerun``: a fragment's key (that fragment

@@ -97,6 +97,8 @@ class Scene:
 # --- slider values ---------------------------------------------------------------------------
 
 MANTISSAS = (1.0, 1.2, 1.5, 1.8, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)
+# 1 − β per decade: β = 0, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95 … 0.99 … 0.999.
+GAP_MANTISSAS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
 
 
 def log_grid(param: Param) -> list[float]:
@@ -107,13 +109,45 @@ def log_grid(param: Param) -> list[float]:
     return sorted({param.low, param.high, *inside})
 
 
+def one_minus_grid(param: Param) -> list[float]:
+    """The values a slider that is logarithmic in ``1 − value`` offers, within the range.
+
+    For β in [0, 0.9999]: 0, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.985,
+    0.99 … 0.999 … 0.9999, i.e. ``1 − m·10ᵉ`` for every decade of ``1 − value`` the range spans.
+    """
+    gaps = (1.0 - param.high, 1.0 - param.low)
+    lo, hi = math.floor(math.log10(gaps[0])), math.ceil(math.log10(gaps[1]))
+    values = [float(f"{1.0 - m * 10.0**e:.12g}") for e in range(lo, hi + 1) for m in GAP_MANTISSAS]
+    inside = [v for v in values if param.low <= v <= param.high]
+    return sorted({param.low, param.high, *inside})
+
+
+def slider_grid(param: Param) -> list[float]:
+    """The values a ``select_slider`` offers for ``param``; empty for a linear slider."""
+    if param.log:
+        return log_grid(param)
+    if param.log_one_minus:
+        return one_minus_grid(param)
+    return []
+
+
+def slider_options(param: Param, value: float) -> list[float]:
+    """``param``'s slider values, and ``value`` among them if it falls between two.
+
+    A value set exactly (a sweep's cell, a link) stays exact on the slider: snapping it to
+    the grid would run another scene than the one clicked (the best cell of a momentum
+    sweep, η = 0.166, snapped to 0.18, diverges).
+    """
+    grid = slider_grid(param)
+    return sorted({*grid, snap(param, value)}) if grid else grid
+
+
 def snap(param: Param, value: float) -> float:
-    """``value`` moved to the nearest value its slider can show."""
-    value = param.clip(value)
-    if not param.log:
-        return value
-    grid = log_grid(param)
-    return min(grid, key=lambda v: abs(math.log(v) - math.log(value)))
+    """The value a slider for ``param`` shows for ``value``: itself, brought into range.
+
+    Sliders show an exact in-range value beside their grid (``slider_options``).
+    """
+    return param.clip(value) if math.isfinite(value) else param.default
 
 
 # --- URL form -------------------------------------------------------------------------------
@@ -182,10 +216,7 @@ def _read_param(param: Param, text: str, problems: list[str], label: str) -> flo
             "so the default is used"
         )
         return None
-    if snap(param, value) != value:
-        problems.append(f"{label}={text[:40]} was rounded to the slider's {snap(param, value):g}")
-        return snap(param, value)
-    return value
+    return value  # exact: a slider shows a value between its grid's (``slider_options``)
 
 
 def _read_choice(choice: Choice, text: str, problems: list[str], label: str) -> object:
