@@ -61,6 +61,10 @@ def test_inspector_draws_arrows_keeps_the_scene_and_plays() -> None:
             INSPECTOR_MAP,
         )
         assert any("step taken" in t for t in legend), legend
+        scales = {t.rsplit("drawn ×", 1)[1] for t in legend if "drawn ×" in t}
+        assert len(scales) == 1, legend  # one scale for every arrow
+        lengths = page.get_by_text("‖step‖ =")
+        assert lengths.count() == 1 and f"Arrows drawn ×{scales.pop()}" in lengths.inner_text()
         assert page.locator(".katex").count() >= 3, "the update rule with its numbers"
         page.screenshot(path=OUT_DIR / "inspector.png", full_page=True)
         series = page.locator(".st-key-inspector_series")
