@@ -190,7 +190,10 @@ show_preset("rmsprop-first-steps", "rmsprop")
 st.header("Adam: momentum plus adaptive steps, and what bias correction corrects")
 formula("adam")
 # Kingma & Ba 2015, §3; with a steady g, adam_update(bias_correction=False) steps
-# η(1 − β₁ᵗ)/√(1 − β₂ᵗ): 3.16η at t = 1, 6.57η at t = 12 (learn_figures.uncorrected_step).
+# η(1 − β₁ᵗ)/√(1 − β₂ᵗ) (learn_figures.uncorrected_step, which the numbers below come from).
+DEFAULT_BETAS = (OPT["adam"].defaults()["beta1"], OPT["adam"].defaults()["beta2"])
+default_steps = uncorrected_step(*DEFAULT_BETAS)
+peak = int(np.argmax(default_steps))
 st.markdown(
     "Adam keeps a running mean $m$ of the gradients (momentum) and one of the squared "
     "gradients $v$ (RMSprop). Both start at zero, so early on they are too small: after one "
@@ -199,15 +202,16 @@ st.markdown(
     "after $t$ steps add up to $1 - \\beta^t$, not 1; dividing by that sum undoes the pull "
     "toward the zero start. Without it, under a steady gradient, the step is "
     "$\\eta\\,(1 - \\beta_1^t) / \\sqrt{1 - \\beta_2^t}$ instead of η. At the default β's "
-    "that is 3.2η at the first step, and it *grows* while $m$ fills faster than $v$: it peaks "
-    "at about 6.6η near step 12, is still 3.2η at step 100, and settles to η only after "
-    "thousands of steps, because $v$ is the slower of the two to fill."
+    f"that is {default_steps[0]:.2g}η at the first step, and it *grows* while $m$ fills "
+    f"faster than $v$: it peaks at about {default_steps[peak]:.2g}η near step {peak + 1}, is "
+    f"still {default_steps[99]:.2g}η at step 100, and settles to η only after thousands of "
+    "steps, because $v$ is the slower of the two to fill."
 )
-beta1 = float(ss.get(state.hp_key("adam", "beta1"), 0.9))
-beta2 = float(ss.get(state.hp_key("adam", "beta2"), 0.999))
-factors = [("β₁", 0.9), ("β₂", 0.999)]
-steps = {"default β's": uncorrected_step(0.9, 0.999)}
-if (beta1, beta2) != (0.9, 0.999):
+beta1 = float(ss.get(state.hp_key("adam", "beta1"), DEFAULT_BETAS[0]))
+beta2 = float(ss.get(state.hp_key("adam", "beta2"), DEFAULT_BETAS[1]))
+factors = [("β₁", DEFAULT_BETAS[0]), ("β₂", DEFAULT_BETAS[1])]
+steps = {"default β's": default_steps}
+if (beta1, beta2) != DEFAULT_BETAS:
     factors += [("your β₁", beta1), ("your β₂", beta2)]
     steps[f"your β's ({beta1:g}, {beta2:g})"] = uncorrected_step(beta1, beta2)
 left, right = st.columns(2)
@@ -275,7 +279,8 @@ st.markdown(
 )
 chart(learn_figures.reddi_figure(reddi_runs()), "reddi_plot")
 st.caption(
-    "x over the steps on Reddi et al.'s problem (β₁ = 0, β₂ = 0.1). The optimum is x = −1 (dashed)."
+    "x over the steps on Reddi et al.'s problem (β₁ = 0, "
+    f"β₂ = {learn_figures.reddi_beta2(REDDI_C):g}). The optimum is x = −1 (dashed)."
 )
 
 # --- AdamW ---------------------------------------------------------------------------------------

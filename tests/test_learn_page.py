@@ -52,16 +52,18 @@ def page_text(at: AppTest) -> str:
     return "\n".join(el.value for el in [*at.markdown, *at.caption])
 
 
-def charts(at: AppTest) -> dict[str, dict]:
-    return {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
-
-
 def test_the_page_runs_and_draws_finite_charts(learn: AppTest) -> None:
     assert not learn.exception
     specs = [json.loads(c.proto.spec) for c in learn.get("plotly_chart")]
     assert len(specs) == 3  # the factors, the uncorrected step, Reddi et al.'s problem
     for spec in specs:
         assert_all_finite(spec)
+
+
+def test_the_page_states_the_uncorrected_peak(learn: AppTest) -> None:
+    text = page_text(learn)
+    assert "3.2η at the first step" in text
+    assert "about 6.6η near step 12" in text
 
 
 @pytest.mark.parametrize("phrase", FALSE_PHRASES)
