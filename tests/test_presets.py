@@ -352,7 +352,7 @@ def _noisy(r: Race) -> None:
         assert np.sum(np.diff(run.loss[-101:]) > 0) >= 30
     cosine = {n: _floor(t, 100) for n, t in r.rerun(schedule="cosine").items()}
     r.says(f"GD's average falls to {g(cosine['gd'])} and momentum's to {g(cosine['momentum'])}")
-    r.says(f"ends at {g(cosine['adam'])}")
+    r.says(f"already low, is {g(cosine['adam'])}")
     assert cosine["gd"] < constant["gd"] / 10 and cosine["momentum"] < constant["momentum"] / 3
     assert constant["adam"] < cosine["gd"]  # "already low"
 

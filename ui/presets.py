@@ -198,7 +198,7 @@ PRESETS: dict[str, Preset] = {
         "constant η no optimizer settles: over the last 100 steps f − f* averages 1.1 for GD, "
         "0.84 for momentum and 0.012 for Adam, which divides its steps by √v̂, here 3 to 6. "
         "Switch the schedule to cosine: as η decays, GD's average falls to 0.023 and "
-        "momentum's to 0.14, while Adam's, already low, ends at 0.0037.",
+        "momentum's to 0.14, while Adam's, already low, is 0.0037.",
         Scene(
             landscape="quadratic",
             landscape_values={"kappa": 10.0, "angle": 0.0},
