@@ -389,8 +389,8 @@ GUIDE = (
         # Radford, Metz & Chintala, "Unsupervised Representation Learning with Deep
         # Convolutional GANs", ICLR 2016, §4: β₁ = 0.9 oscillated, 0.5 stabilised training.
         "An empirical choice: the DCGAN authors found training oscillated with the default "
-        "β₁ = 0.9 and was stabler at 0.5 (Radford et al. 2016). Less momentum means less "
-        "overshoot when the target moves.",
+        "β₁ = 0.9 and was stabler at 0.5 (Radford et al. 2016). The scene shows only what a "
+        "long memory does on a fixed target: it overshoots.",
         lambda: show_preset("momentum-overshoots", "guide"),
     ),
     (
