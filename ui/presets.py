@@ -234,11 +234,11 @@ PRESETS: dict[str, Preset] = {
     "noise-floor": Preset(
         "The noise floor",
         "With noisy gradients (σ = 2) a run stops improving at a floor set by its effective step "
-        "η/(1 − β): about η σ²/2 in f − f* on this round bowl. GD at η = 0.01 and momentum at "
-        "η = 0.001, β = 0.9 share the effective step 0.01, and the floor: over the last 1000 of "
-        "2000 steps f − f* averages 0.022 and 0.021. Nesterov at a quarter of that effective "
-        "step (η = 0.00025) averages 0.0052, 4 times lower, but needs 52 steps to get f − f* "
-        "below 0.1 for the first time, GD 17.",
+        "η/(1 − β): f − f* of about (η/(1 − β))·σ²/2 on this round bowl. GD at η = 0.01 and "
+        "momentum at η = 0.001, β = 0.9 share the effective step 0.01, and the floor: over the "
+        "last 1000 of 2000 steps f − f* averages 0.022 and 0.021. Nesterov at a quarter of that "
+        "effective step (η = 0.00025) averages 0.0052, 4 times lower, but needs 52 steps to get f"
+        " − f* below 0.1 for the first time, GD 17.",
         Scene(
             landscape="quadratic",
             landscape_values={"kappa": 1.0, "angle": 0.0},
