@@ -237,8 +237,8 @@ PRESETS: dict[str, Preset] = {
         "η/(1 − β): f − f* of about (η/(1 − β))·σ²/2 on this round bowl. GD at η = 0.01 and "
         "momentum at η = 0.001, β = 0.9 share the effective step 0.01, and the floor: over the "
         "last 1000 of 2000 steps f − f* averages 0.022 and 0.021. Nesterov at a quarter of that "
-        "effective step (η = 0.00025) averages 0.0052, 4 times lower, but needs 52 steps to get f"
-        " − f* below 0.1 for the first time, GD 17.",
+        "effective step (η = 0.00025) averages 0.0052, 4 times lower, but needs 52 steps to get "
+        "f − f* below 0.1 for the first time, GD 17.",
         Scene(
             landscape="quadratic",
             landscape_values={"kappa": 1.0, "angle": 0.0},
