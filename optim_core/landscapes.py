@@ -188,9 +188,11 @@ def _quadratic(kappa: float = _KAPPA.default, angle: float = _ANGLE.default) -> 
             rf"L = {QUADRATIC_L:g}"
         ),
         description=(
+            # What the narrow-valley preset's run shows (tests/test_presets.py).
             "A long narrow valley whose walls curve κ times more sharply than its floor. Gradient "
-            "descent zig-zags between the walls while momentum glides along the floor; rotate "
-            "it with θ to see per-coordinate adaptive methods lose their edge."
+            "descent zig-zags between the walls; momentum swings across more slowly while its "
+            "velocity builds up along the floor. Rotate it with θ to see per-coordinate "
+            "adaptive methods lose their edge."
         ),
         window=((-5.0, 5.0), (-5.0, 5.0)),
         minima=[[0.0, 0.0]],

@@ -868,8 +868,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             _plain_step,
             Properties(True, False, False, True, 1),
             # lion_update: the step is η(sign(c) + λw), and sign(0) = 0.
-            "Keeps only the sign of a momentum blend: every coordinate moves by η (plus the "
-            "weight decay ηλw) at every step, however steep or flat the ground.",
+            "Keeps only the sign of a momentum blend c: every coordinate moves by η against "
+            "sign(c) (not at all where c is exactly 0), plus the weight decay ηλw, however "
+            "steep or flat the ground.",
             "Chen et al. 2023; optax.lion",
         ),
     )
