@@ -19,9 +19,15 @@ def ab_difference(name: str, values_a: dict[str, object]) -> str:
     """What setting B changes from A now, and the idea B's first values show."""
     spec = optim_core.OPTIMIZERS[name]
     symbols = {p.name: p.symbol for p in spec.hyperparams}
+
+    def shown(value: object) -> str:
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return f"{value:g}" if isinstance(value, float | int) else str(value)
+
     changed = [
-        f"{symbols.get(key, key.replace('_', ' '))} ({st.session_state[f'ab_{name}_{key}']} "
-        f"vs {value})"
+        f"{symbols.get(key, key.replace('_', ' '))} "
+        f"({shown(st.session_state[f'ab_{name}_{key}'])} in B, {shown(value)} in A)"
         for key, value in values_a.items()
         if st.session_state[f"ab_{name}_{key}"] != value
     ]

@@ -146,6 +146,15 @@ def test_one_arrow_scale_across_the_switch_and_settings_a_and_b():
     assert b_step > 2 * a_step, "without bias correction Adam's early steps are longer"
 
 
+def test_the_ab_caption_says_what_b_changes():
+    at = inspector({"inspect": "momentum"})
+    at.toggle(key="ab_on").set_value(True).run()
+    assert any("β (0.5 in B, 0.9 in A)" in c.value for c in at.caption)
+    at.radio(key="ab_momentum_formulation").set_value("classic").run()
+    assert not at.exception
+    assert any("formulation (classic in B, pytorch in A)" in c.value for c in at.caption)
+
+
 def test_momentum_conventions_agree_without_schedule_and_part_with_one():
     at = inspector({"inspect": "momentum"})
     assert "inspect-path-1" in metas(chart(at, "inspector_map"))

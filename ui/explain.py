@@ -372,8 +372,8 @@ def _momentum_sentence(traj: optim_core.Trajectory, k: int) -> list[str]:
     if "velocity" in traj.state:  # the step is η times the velocity: compare it with η·g
         boost = np.linalg.norm(u) / max(np.linalg.norm(eta * g), 1e-300)
         return [
-            f"Velocity and gradient agree along both axes, so momentum makes this step "
-            f"{_times(boost)} as long as plain GD's."
+            f"Velocity and gradient agree in sign along both axes; with the velocity's memory "
+            f"of past gradients this step is {_times(boost)} as long as plain GD's."
         ]
     return []
 
