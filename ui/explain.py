@@ -84,152 +84,208 @@ def _equation(name: str, symbol: str, symbolic: str, exprs, value: np.ndarray) -
 # --- the update rule at step k -------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class _Step:
+    """What the lines of step k read: the gradient, the iterates either side, η, the state."""
+
+    traj: optim_core.Trajectory
+    k: int
+
+    @property
+    def h(self) -> dict:
+        return self.traj.hyperparams
+
+    @property
+    def g(self) -> np.ndarray:
+        return self.traj.grads[self.k - 1]
+
+    @property
+    def w0(self) -> np.ndarray:
+        return self.traj.params[self.k - 1]
+
+    @property
+    def w1(self) -> np.ndarray:
+        return self.traj.params[self.k]
+
+    @property
+    def eta(self) -> float:
+        return float(self.traj.lr[self.k - 1])
+
+    def prev(self, key: str) -> np.ndarray:
+        return self.traj.state[key][self.k - 1]
+
+    def now(self, key: str) -> np.ndarray:
+        return self.traj.state[key][self.k]
+
+
 def equations(traj: optim_core.Trajectory, k: int) -> list[Equation]:
-    """The update rule of step ``k`` with its numbers; empty for ``k = 0`` (the start)."""
+    """The update rule of step ``k`` with its numbers; empty for ``k = 0`` (the start).
+
+    Which lines there are follows from the state the rule keeps: a velocity (momentum), two
+    running means (Adam and its variants), one of squares (Adagrad, RMSprop), one of
+    gradients (Lion), or none (gradient descent).
+    """
     if not 1 <= k <= traj.steps:
         return []
-    h = traj.hyperparams
-    s = traj.state
-    g, w0, w1 = traj.grads[k - 1], traj.params[k - 1], traj.params[k]
-    eta = float(traj.lr[k - 1])
-    name = traj.optimizer
+    step, keys = _Step(traj, k), traj.state
+    if "velocity" in keys:
+        return _momentum_equations(step)
+    if "m" in keys and "v" in keys:
+        return _adam_equations(step)
+    if "v" in keys:
+        return _squares_equations(step)
+    if "m" in keys:
+        return _sign_equations(step)
+    exprs = [
+        rf"{num(a)} - {num(step.eta)}\cdot{arg(b)}" for a, b in zip(step.w0, step.g, strict=True)
+    ]
+    return [_equation("w", "w", r"w_t = w_{t-1} - \eta\, g_t", exprs, step.w1)]
+
+
+def _running_mean(
+    name: str,
+    beta: tuple[float, str],
+    prev: np.ndarray,
+    g: np.ndarray,
+    value: np.ndarray,
+    *,
+    square: bool = False,
+    prev_symbol: str | None = None,
+) -> Equation:
+    """``name_t = β·prev + (1 − β)·g`` (``g²`` when ``square``) with numbers; ``beta`` is the
+    value and its symbol, ``prev_symbol`` what the previous value is called (``name_{t-1}``)."""
+    power, shown = ("^2", num) if square else ("", arg)
+    exprs = [
+        rf"{num(beta[0])}\cdot{shown(a)} + {num(1 - beta[0])}\cdot{arg(b)}{power}"
+        for a, b in zip(prev, g, strict=True)
+    ]
+    previous = prev_symbol or rf"{name}_{{t-1}}"
+    symbolic = rf"{name}_t = {beta[1]}\, {previous} + (1 - {beta[1]})\, g_t{power}"
+    return _equation(name, name, symbolic, exprs, value)
+
+
+def _momentum_equations(step: _Step) -> list[Equation]:
+    """Heavy ball (either convention) or Nesterov's look-ahead, as the rule's formula says."""
+    beta, eta, w0, w1 = step.h["beta"], step.eta, step.w0, step.w1
+    v, v0 = step.now("velocity"), step.prev("velocity")
+    if step.h.get("formulation") == "classic":  # the velocity is already a step
+        exprs = [
+            rf"{num(beta)}\cdot{arg(a)} + {num(eta)}\cdot{arg(b)}"
+            for a, b in zip(v0, step.g, strict=True)
+        ]
+        return [
+            _equation("velocity", "v", r"v_t = \beta\, v_{t-1} + \eta\, g_t", exprs, v),
+            _equation(
+                "w",
+                "w",
+                r"w_t = w_{t-1} - v_t",
+                [f"{num(a)} - {arg(b)}" for a, b in zip(w0, v, strict=True)],
+                w1,
+            ),
+        ]
+    exprs = [rf"{num(beta)}\cdot{arg(a)} + {arg(b)}" for a, b in zip(v0, step.g, strict=True)]
+    eqs = [_equation("velocity", "v", r"v_t = \beta\, v_{t-1} + g_t", exprs, v)]
+    if r"(g_t + \beta\, v_t)" in optim_core.OPTIMIZERS[step.traj.optimizer].latex:  # Nesterov
+        exprs = [
+            rf"{num(a)} - {num(eta)}\cdot\left({num(b)} + {num(beta)}\cdot{arg(c)}\right)"
+            for a, b, c in zip(w0, step.g, v, strict=True)
+        ]
+        symbolic = r"w_t = w_{t-1} - \eta\, (g_t + \beta\, v_t)"
+    else:
+        exprs = [rf"{num(a)} - {num(eta)}\cdot{arg(b)}" for a, b in zip(w0, v, strict=True)]
+        symbolic = r"w_t = w_{t-1} - \eta\, v_t"
+    return [*eqs, _equation("w", "w", symbolic, exprs, w1)]
+
+
+def _squares_equations(step: _Step) -> list[Equation]:
+    """Adagrad's sum of g², or RMSprop's running mean of it (a rule with a β₂)."""
+    v, v0 = step.now("v"), step.prev("v")
+    if "beta2" in step.h:
+        eq = _running_mean("v", (step.h["beta2"], r"\beta_2"), v0, step.g, v, square=True)
+    else:
+        exprs = [rf"{num(a)} + {arg(b)}^2" for a, b in zip(v0, step.g, strict=True)]
+        eq = _equation("v", "v", r"v_t = v_{t-1} + g_t^2", exprs, v)
+    fraction = r"\frac{g_t}{\sqrt{v_t} + \varepsilon}"
+    return [eq, _adaptive_w(step.w0, step.w1, step.eta, step.h["eps"], step.g, v, fraction)]
+
+
+def _adam_equations(step: _Step) -> list[Equation]:
+    """Adam and its variants: the L2 line, the moments, AMSGrad's maximum, the corrections,
+    and the step (NAdam's through its Nesterov blend, AdamW's with its decay)."""
+    h, s, k = step.h, step.traj.state, step.k
     eqs: list[Equation] = []
-
-    def prev(key: str) -> np.ndarray:
-        return s[key][k - 1]
-
-    if name == "gd":
-        exprs = [rf"{num(a)} - {num(eta)}\cdot{arg(b)}" for a, b in zip(w0, g, strict=True)]
-        eqs.append(_equation("w", "w", r"w_t = w_{t-1} - \eta\, g_t", exprs, w1))
-    elif name in ("momentum", "nesterov"):
-        beta = h["beta"]
-        classic = name == "momentum" and h.get("formulation") == "classic"
-        v, v0 = s["velocity"][k], prev("velocity")
-        if classic:
-            exprs = [
-                rf"{num(beta)}\cdot{arg(a)} + {num(eta)}\cdot{arg(b)}"
-                for a, b in zip(v0, g, strict=True)
-            ]
-            eqs.append(_equation("velocity", "v", r"v_t = \beta\, v_{t-1} + \eta\, g_t", exprs, v))
-            exprs = [f"{num(a)} - {arg(b)}" for a, b in zip(w0, v, strict=True)]
-            eqs.append(_equation("w", "w", r"w_t = w_{t-1} - v_t", exprs, w1))
-        else:
-            exprs = [rf"{num(beta)}\cdot{arg(a)} + {arg(b)}" for a, b in zip(v0, g, strict=True)]
-            eqs.append(_equation("velocity", "v", r"v_t = \beta\, v_{t-1} + g_t", exprs, v))
-            if name == "momentum":
-                exprs = [rf"{num(a)} - {num(eta)}\cdot{arg(b)}" for a, b in zip(w0, v, strict=True)]
-                eqs.append(_equation("w", "w", r"w_t = w_{t-1} - \eta\, v_t", exprs, w1))
-            else:
-                exprs = [
-                    rf"{num(a)} - {num(eta)}\cdot\left({num(b)} + {num(beta)}\cdot{arg(c)}\right)"
-                    for a, b, c in zip(w0, g, v, strict=True)
-                ]
-                symbolic = r"w_t = w_{t-1} - \eta\, (g_t + \beta\, v_t)"
-                eqs.append(_equation("w", "w", symbolic, exprs, w1))
-    elif name in ("adagrad", "rmsprop"):
-        v, v0 = s["v"][k], prev("v")
-        if name == "adagrad":
-            exprs = [rf"{num(a)} + {arg(b)}^2" for a, b in zip(v0, g, strict=True)]
-            eqs.append(_equation("v", "v", r"v_t = v_{t-1} + g_t^2", exprs, v))
-        else:
-            b2 = h["beta2"]
-            exprs = [
-                rf"{num(b2)}\cdot{num(a)} + {num(1 - b2)}\cdot{arg(b)}^2"
-                for a, b in zip(v0, g, strict=True)
-            ]
-            symbolic = r"v_t = \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2"
-            eqs.append(_equation("v", "v", symbolic, exprs, v))
-        eqs.append(
-            _adaptive_w(w0, w1, eta, h["eps"], g, v, r"\frac{g_t}{\sqrt{v_t} + \varepsilon}")
+    g = _l2_gradient(eqs, step.traj, step.g, step.w0)
+    eqs.append(_running_mean("m", (h["beta1"], r"\beta_1"), step.prev("m"), g, step.now("m")))
+    v = step.now("v")
+    eqs.append(_running_mean("v", (h["beta2"], r"\beta_2"), step.prev("v"), g, v, square=True))
+    v_used, v_sym = step.now("v"), "v_t"
+    if "v_max" in s:
+        v_used, v_sym = step.now("v_max"), r"v^{\max}_t"
+        exprs = [
+            rf"\max({num(a)}, {num(b)})"
+            for a, b in zip(step.prev("v_max"), step.now("v"), strict=True)
+        ]
+        symbolic = r"v^{\max}_t = \max(v^{\max}_{t-1}, v_t)"
+        eqs.append(_equation("v_max", r"v^{\max}", symbolic, exprs, v_used))
+    eqs += _corrections(step, v_used, v_sym)
+    if "m_hat" not in s:  # NAdam: m enters the step through its own blend, d_t
+        size = step.now("step_size")
+        direction = -step.now("update") / size
+        exprs = [
+            rf"{num(a)} - {num(b)}\cdot{arg(c)}"
+            for a, b, c in zip(step.w0, size, direction, strict=True)
+        ]
+        symbolic = (
+            r"w_t = w_{t-1} - \frac{\eta}{\sqrt{\hat v_t} + \varepsilon}\, d_t"
+            r"\quad\text{($d_t$: Nesterov blend of $g_t$ and $m_t$)}"
         )
-    elif name in ("adam", "amsgrad", "adamw", "nadam"):
-        b1, b2 = h["beta1"], h["beta2"]
-        m, v = s["m"][k], s["v"][k]
-        g = _l2_gradient(eqs, traj, g, w0)
-        exprs = [
-            rf"{num(b1)}\cdot{arg(a)} + {num(1 - b1)}\cdot{arg(b)}"
-            for a, b in zip(prev("m"), g, strict=True)
-        ]
-        symbolic = r"m_t = \beta_1\, m_{t-1} + (1 - \beta_1)\, g_t"
-        eqs.append(_equation("m", "m", symbolic, exprs, m))
-        exprs = [
-            rf"{num(b2)}\cdot{num(a)} + {num(1 - b2)}\cdot{arg(b)}^2"
-            for a, b in zip(prev("v"), g, strict=True)
-        ]
-        symbolic = r"v_t = \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2"
-        eqs.append(_equation("v", "v", symbolic, exprs, v))
-        v_used, v_sym = v, "v_t"
-        if name == "amsgrad":
-            v_used, v_sym = s["v_max"][k], r"v^{\max}_t"
-            exprs = [rf"\max({num(a)}, {num(b)})" for a, b in zip(prev("v_max"), v, strict=True)]
-            symbolic = r"v^{\max}_t = \max(v^{\max}_{t-1}, v_t)"
-            eqs.append(_equation("v_max", r"v^{\max}", symbolic, exprs, v_used))
-        corrected = h.get("bias_correction", True)
-        c1, c2 = 1 - b1**k, 1 - b2**k
-        if name != "nadam":
-            if corrected:
-                exprs = [rf"{arg(a)} / {num(c1)}" for a in m]
-                symbolic = rf"\hat m_t = m_t / (1 - \beta_1^{{{k}}})"
-            else:
-                exprs = [arg(a) for a in m]
-                symbolic = r"\hat m_t = m_t \quad\text{(bias correction off)}"
-            eqs.append(_equation("m_hat", r"\hat m", symbolic, exprs, s["m_hat"][k]))
+        return [*eqs, _equation("w", "w", symbolic, exprs, step.w1)]
+    spec = optim_core.OPTIMIZERS[step.traj.optimizer]
+    decay = h.get("weight_decay", 0.0) if spec.properties.decoupled_weight_decay else 0.0
+    fraction = r"\frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}"
+    w_line = _adaptive_w(
+        step.w0, step.w1, step.eta, h["eps"], s["m_hat"][k], s["v_hat"][k], fraction, decay
+    )
+    return [*eqs, w_line]
+
+
+def _corrections(step: _Step, v_used: np.ndarray, v_sym: str) -> list[Equation]:
+    """m̂ (where the rule keeps one) and v̂, divided by 1 − βᵗ unless the switch is off."""
+    h, s, k = step.h, step.traj.state, step.k
+    corrected = h.get("bias_correction", True)
+    eqs = []
+    if "m_hat" in s:
+        m = step.now("m")
         if corrected:
-            exprs = [rf"{num(a)} / {num(c2)}" for a in v_used]
-            symbolic = rf"\hat v_t = {v_sym} / (1 - \beta_2^{{{k}}})"
+            exprs = [rf"{arg(a)} / {num(1 - h['beta1'] ** k)}" for a in m]
+            symbolic = rf"\hat m_t = m_t / (1 - \beta_1^{{{k}}})"
         else:
-            exprs = [num(a) for a in v_used]
-            symbolic = r"\hat v_t = v_t \quad\text{(bias correction off)}"
-        eqs.append(_equation("v_hat", r"\hat v", symbolic, exprs, s["v_hat"][k]))
-        if name == "nadam":
-            size = s["step_size"][k]
-            direction = -s["update"][k] / size
-            exprs = [
-                rf"{num(a)} - {num(b)}\cdot{arg(c)}"
-                for a, b, c in zip(w0, size, direction, strict=True)
-            ]
-            symbolic = (
-                r"w_t = w_{t-1} - \frac{\eta}{\sqrt{\hat v_t} + \varepsilon}\, d_t"
-                r"\quad\text{($d_t$: Nesterov blend of $g_t$ and $m_t$)}"
-            )
-            eqs.append(_equation("w", "w", symbolic, exprs, w1))
-        else:
-            decay = h.get("weight_decay", 0.0) if name == "adamw" else 0.0
-            eqs.append(
-                _adaptive_w(
-                    w0,
-                    w1,
-                    eta,
-                    h["eps"],
-                    s["m_hat"][k],
-                    s["v_hat"][k],
-                    r"\frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}",
-                    decay=decay,
-                )
-            )
-    elif name == "lion":
-        b1, b2, lam = h["beta1"], h["beta2"], h["weight_decay"]
-        m0 = prev("m")
-        c = b1 * m0 + (1 - b1) * g
-        exprs = [
-            rf"{num(b1)}\cdot{arg(a)} + {num(1 - b1)}\cdot{arg(b)}"
-            for a, b in zip(m0, g, strict=True)
-        ]
-        symbolic = r"c_t = \beta_1\, m_{t-1} + (1 - \beta_1)\, g_t"
-        eqs.append(_equation("c", "c", symbolic, exprs, c))
-        exprs = [
-            rf"{num(a)} - {num(eta)}\cdot\left({num(np.sign(b))} + {num(lam)}\cdot{arg(a)}\right)"
-            for a, b in zip(w0, c, strict=True)
-        ]
-        symbolic = r"w_t = w_{t-1} - \eta\, (\operatorname{sign}(c_t) + \lambda\, w_{t-1})"
-        eqs.append(_equation("w", "w", symbolic, exprs, w1))
-        exprs = [
-            rf"{num(b2)}\cdot{arg(a)} + {num(1 - b2)}\cdot{arg(b)}"
-            for a, b in zip(m0, g, strict=True)
-        ]
-        symbolic = r"m_t = \beta_2\, m_{t-1} + (1 - \beta_2)\, g_t"
-        eqs.append(_equation("m", "m", symbolic, exprs, s["m"][k]))
+            exprs = [arg(a) for a in m]
+            symbolic = r"\hat m_t = m_t \quad\text{(bias correction off)}"
+        eqs.append(_equation("m_hat", r"\hat m", symbolic, exprs, s["m_hat"][k]))
+    if corrected:
+        exprs = [rf"{num(a)} / {num(1 - h['beta2'] ** k)}" for a in v_used]
+        symbolic = rf"\hat v_t = {v_sym} / (1 - \beta_2^{{{k}}})"
+    else:
+        exprs = [num(a) for a in v_used]
+        symbolic = r"\hat v_t = v_t \quad\text{(bias correction off)}"
+    eqs.append(_equation("v_hat", r"\hat v", symbolic, exprs, s["v_hat"][k]))
     return eqs
+
+
+def _sign_equations(step: _Step) -> list[Equation]:
+    """Lion: the blend c, the sign step with its decay, then the momentum's own update."""
+    b1, b2, lam = step.h["beta1"], step.h["beta2"], step.h["weight_decay"]
+    m0, eta = step.prev("m"), step.eta
+    c = b1 * m0 + (1 - b1) * step.g
+    blend = _running_mean("c", (b1, r"\beta_1"), m0, step.g, c, prev_symbol="m_{t-1}")
+    exprs = [
+        rf"{num(a)} - {num(eta)}\cdot\left({num(np.sign(b))} + {num(lam)}\cdot{arg(a)}\right)"
+        for a, b in zip(step.w0, c, strict=True)
+    ]
+    symbolic = r"w_t = w_{t-1} - \eta\, (\operatorname{sign}(c_t) + \lambda\, w_{t-1})"
+    momentum = _running_mean("m", (b2, r"\beta_2"), m0, step.g, step.now("m"))
+    return [blend, _equation("w", "w", symbolic, exprs, step.w1), momentum]
 
 
 def _l2_gradient(
