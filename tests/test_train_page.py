@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 import optim_core
@@ -141,3 +143,24 @@ def test_a_hostile_link_warns_and_keeps_the_defaults() -> None:
     assert len(at.warning) >= 10
     assert list(at.dataframe[0].value["optimizer"]) == ["Gradient descent"]
     assert at.query_params["train.model"] == train_state.MODEL.default
+
+
+KEYS = [train_state.PREFIX + k for k in (*train_state.FIELDS, "opt", "adam.lr", "gd.lr")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.one_of(st.sampled_from(KEYS), st.text(max_size=80)), st.text(max_size=400), max_size=12
+    )
+)
+def test_any_link_is_read_without_raising(query: dict[str, str]) -> None:
+    read, problems = train_state.settings_from_query(query)
+    assert read.model in training.MODELS and read.dataset in training.DATASETS
+    assert train_state.NOISE.contains(read.noise) and read.batch in train_state.BATCH.choices
+    assert train_state.EPOCHS.contains(read.epochs) and train_state.SEED.contains(read.seed)
+    assert 1 <= len(read.optimizers) <= train_state.MAX_OPTIMIZERS
+    for name in read.optimizers:
+        for param in optim_core.OPTIMIZERS[name].hyperparams:
+            assert param.contains(read.hyperparams(name)[param.name])
+    assert all(isinstance(p, str) and len(p) < 300 for p in problems)
