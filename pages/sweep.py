@@ -96,7 +96,8 @@ def label_in_value(figure: dict, axis: str, param: optim_core.Param, values: np.
         return figure
     lo, hi = float(np.min(values)), float(np.max(values))
     gaps = [1.0 - b for b in state.slider_grid(param) if lo <= b <= hi]
-    ticks = [g for g in gaps if f"{g:.0e}"[0] in "15"]  # 1 − β = 1, 0.5, 0.1, 0.05 …
+    # 1 − β = 1, 0.5, 0.1, 0.05 … (the mantissa read to three digits: 1 − 0.9 is 0.0999…)
+    ticks = [g for g in gaps if float(f"{g:.3e}".split("e")[0]) in (1.0, 5.0)]
     ticks = ticks if len(ticks) >= 3 else gaps
     spec = figure["layout"][axis]
     spec["tickvals"] = ticks

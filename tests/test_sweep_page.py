@@ -111,6 +111,7 @@ def test_a_beta_axis_is_logarithmic_in_one_minus_beta():
     axis = spec["layout"]["yaxis"]
     assert axis["type"] == "log" and axis["range"][0] > axis["range"][1]  # β grows upward
     labels = dict(zip(axis["ticktext"], axis["tickvals"], strict=True))
+    assert list(labels) == ["0", "0.5", "0.9", "0.95", "0.99", "0.995", "0.999", "0.9995", "0.9999"]
     assert labels["0.9"] == pytest.approx(0.1) and labels["0.999"] == pytest.approx(1e-3)
 
 
