@@ -463,8 +463,9 @@ def test_torch_comparison_covers_the_state_we_show():
     assert checked == {"velocity", "m", "v", "v_max"}
 
 
+@pytest.mark.optax
 def test_lion_matches_optax():
-    optax = pytest.importorskip("optax", reason="optax (a benchmark-only dependency) is missing")
+    optax = pytest.importorskip("optax", reason="optax (pinned in requirements-dev.txt)")
     jax = pytest.importorskip("jax")
     jax.config.update("jax_enable_x64", True)
     from optim_core.run import run

@@ -216,6 +216,11 @@ def _read_param(param: Param, text: str, problems: list[str], label: str) -> flo
             "so the default is used"
         )
         return None
+    if isinstance(param.default, int):  # the declaration counts something: steps, a seed
+        if not value.is_integer():
+            problems.append(f"{label}={text[:40]} is not a whole number, so the default is used")
+            return None
+        return int(value)
     return value  # exact: a slider shows a value between its grid's (``slider_options``)
 
 
@@ -319,8 +324,7 @@ def scene_from_query(
         if param.name in query:
             value = _read_param(param, query[param.name], problems, param.name)
             if value is not None:
-                is_int = param in (STEPS, SEED)
-                fields[param.name] = int(value) if is_int else value
+                fields[param.name] = value
 
     schedule = query.get("sched", base.schedule)
     if schedule not in optim_core.SCHEDULES:
@@ -345,10 +349,13 @@ def scene_from_query(
         fields["inspect"] = Scene.inspect
     if "k" in query:
         step = _read_param(STEP, query["k"], problems, "k")
-        if step is not None and float(step).is_integer():
-            fields["step"] = int(step)
-        elif step is not None:
-            problems.append(f"k={query['k'][:40]} is not a whole step, so the default is used")
+        if step is not None:
+            fields["step"] = step
+    # Bounds between fields, one rule: the later field is brought within the earlier, said so.
+    if fields.get("step", base.step) > fields["steps"]:
+        if "k" in query:
+            problems.append(f"k={fields['step']} is past the last step, so k = {fields['steps']}")
+        fields["step"] = fields["steps"]
 
     unknown = sorted(set(query) - known)
     if unknown:
