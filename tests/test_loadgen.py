@@ -57,9 +57,10 @@ def test_a_moved_slider_reaches_the_scene_in_the_url(server):
             state = loadgen.WidgetState(id=lr.id)
             state.string_array_value.data.append(value)
             await page.move_slider("hp_adam_lr", state)
-            beta = page.sliders["hp_momentum_beta"]
+            beta = page.sliders["hp_momentum_beta"]  # a select_slider on 1 − β: its labels
+            assert "0.5" in beta.element.options
             state = loadgen.WidgetState(id=beta.id)
-            state.double_array_value.data.append(0.5)
+            state.string_array_value.data.append("0.5")
             await page.move_slider("hp_momentum_beta", state)
             return value, page.query_string, errors
         finally:
