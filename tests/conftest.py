@@ -34,3 +34,19 @@ def pytest_runtest_makereport(item, call):
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
             report.longrepr = f"test skipped but {variable}=1: {reason}"
             return
+
+
+# The browser tests' shared fixtures: Debian's Chromium, and one app server per test module.
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    from e2e_support import require_chromium
+
+    return require_chromium()
+
+
+@pytest.fixture(scope="module")
+def server(chromium_path: str):
+    from e2e_support import streamlit_server
+
+    with streamlit_server(ROOT / "app.py", timeout=90) as server:
+        yield server

@@ -20,6 +20,8 @@ from deploy.serve_replicas import Replica  # noqa: E402 - needs ROOT on the path
 
 OUT_DIR = ROOT / "bench" / "out"
 
+DESKTOP = {"width": 1400, "height": 1000}  # the browser tests' default viewport
+
 CHROMIUM_PATH = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -143,6 +145,21 @@ def require_chromium() -> str:
     if path is None:
         pytest.skip(missing_chromium_reason())
     return path
+
+
+@contextlib.contextmanager
+def chromium_page(chromium: str, viewport: dict, timeout_ms: float = 60_000) -> Iterator:
+    """A page of a fresh headless Chromium at ``viewport``, closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw, chromium)
+        try:
+            page = browser.new_page(viewport=viewport)
+            page.set_default_timeout(timeout_ms)
+            yield page
+        finally:
+            browser.close()
 
 
 @contextlib.contextmanager

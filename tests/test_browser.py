@@ -12,13 +12,12 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from e2e_support import (
+    DESKTOP,
     MAP_SELECTOR,
     OUT_DIR,
-    ROOT,
+    chromium_page,
     launch_chromium,
-    require_chromium,
     slider_thumb,
-    streamlit_server,
     wait_until_idle,
 )
 
@@ -91,30 +90,11 @@ WATCH_PLAYBACK = (
 )
 
 
-@pytest.fixture(scope="module")
-def chromium_path() -> str:
-    return require_chromium()
-
-
-@pytest.fixture(scope="module")
-def server(chromium_path: str):
-    with streamlit_server(ROOT / "app.py", timeout=90) as server:
-        yield server
-
-
 @pytest.fixture
 def page(chromium_path: str, server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright, chromium_path)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(TIMEOUT_MS)
+    with chromium_page(chromium_path, DESKTOP, TIMEOUT_MS) as page:
         page.goto(server.url)
-        try:
-            yield page
-        finally:
-            browser.close()
+        yield page
 
 
 def assert_no_exception(page, server) -> None:

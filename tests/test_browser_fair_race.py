@@ -4,16 +4,7 @@ preset's notice restores it. Skips, loudly, when Debian's Chromium is missing.""
 from __future__ import annotations
 
 import pytest
-from e2e_support import (
-    MAP_SELECTOR,
-    OUT_DIR,
-    ROOT,
-    launch_chromium,
-    require_chromium,
-    slider_thumb,
-    streamlit_server,
-    wait_until_idle,
-)
+from e2e_support import DESKTOP, MAP_SELECTOR, OUT_DIR, chromium_page, slider_thumb, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -36,29 +27,10 @@ WATCH_VERDICT = f"""() => {{
 }}"""
 
 
-@pytest.fixture(scope="module")
-def chromium_path() -> str:
-    return require_chromium()
-
-
-@pytest.fixture(scope="module")
-def server(chromium_path: str):
-    with streamlit_server(ROOT / "app.py", timeout=90) as server:
-        yield server
-
-
 @pytest.fixture
 def page(chromium_path: str, server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright, chromium_path)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(TIMEOUT_MS)
-        try:
-            yield page
-        finally:
-            browser.close()
+    with chromium_page(chromium_path, DESKTOP, TIMEOUT_MS) as page:
+        yield page
 
 
 def open_app(page, server, query: str) -> None:

@@ -251,26 +251,26 @@ def _adam_equations(step: _Step) -> list[Equation]:
 
 def _corrections(step: _Step, v_used: np.ndarray, v_sym: str) -> list[Equation]:
     """m̂ (where the rule keeps one) and v̂, divided by 1 − βᵗ unless the switch is off."""
-    h, s, k = step.h, step.traj.state, step.k
-    corrected = h.get("bias_correction", True)
     eqs = []
-    if "m_hat" in s:
-        m = step.now("m")
-        if corrected:
-            exprs = [rf"{arg(a)} / {num(1 - h['beta1'] ** k)}" for a in m]
-            symbolic = rf"\hat m_t = m_t / (1 - \beta_1^{{{k}}})"
-        else:
-            exprs = [arg(a) for a in m]
-            symbolic = r"\hat m_t = m_t \quad\text{(bias correction off)}"
-        eqs.append(_equation("m_hat", r"\hat m", symbolic, exprs, s["m_hat"][k]))
-    if corrected:
-        exprs = [rf"{num(a)} / {num(1 - h['beta2'] ** k)}" for a in v_used]
-        symbolic = rf"\hat v_t = {v_sym} / (1 - \beta_2^{{{k}}})"
-    else:
-        exprs = [num(a) for a in v_used]
-        symbolic = r"\hat v_t = v_t \quad\text{(bias correction off)}"
-    eqs.append(_equation("v_hat", r"\hat v", symbolic, exprs, s["v_hat"][k]))
+    if "m_hat" in step.traj.state:
+        eqs.append(_hat(step, "m", "m_t", step.now("m"), "beta1", r"\beta_1", signed=True))
+    eqs.append(_hat(step, "v", v_sym, v_used, "beta2", r"\beta_2", signed=False))
     return eqs
+
+
+def _hat(step: _Step, name: str, sym: str, values, beta: str, beta_sym: str, *, signed) -> Equation:
+    """``name``-hat: ``values`` divided by 1 − βᵗ, or as they are when correction is off."""
+    h, k = step.h, step.k
+    shown = arg if signed else num
+    if h.get("bias_correction", True):
+        exprs = [rf"{shown(a)} / {num(1 - h[beta] ** k)}" for a in values]
+        symbolic = rf"\hat {name}_t = {sym} / (1 - {beta_sym}^{{{k}}})"
+    else:
+        exprs = [shown(a) for a in values]
+        symbolic = rf"\hat {name}_t = {name}_t \quad\text{{(bias correction off)}}"
+    return _equation(
+        f"{name}_hat", rf"\hat {name}", symbolic, exprs, step.traj.state[f"{name}_hat"][k]
+    )
 
 
 def _sign_equations(step: _Step) -> list[Equation]:

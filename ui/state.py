@@ -153,7 +153,7 @@ def snap(param: Param, value: float) -> float:
 # --- URL form -------------------------------------------------------------------------------
 
 
-def _fmt(value: object) -> str:
+def link_text(value: object) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float):
@@ -167,7 +167,7 @@ def scene_to_query(scene: Scene) -> dict[str, str]:
     if scene.landscape == "custom":
         query["fx"] = scene.formula
     for name, value in scene.landscape_params().items():
-        query[f"land.{name}"] = _fmt(value)
+        query[f"land.{name}"] = link_text(value)
     query["opt"] = ",".join(scene.optimizers)
     shown = (
         scene.optimizers
@@ -176,16 +176,16 @@ def scene_to_query(scene: Scene) -> dict[str, str]:
     )
     for opt in shown:
         for name, value in scene.hyperparams(opt).items():
-            query[f"{opt}.{name}"] = _fmt(value)
+            query[f"{opt}.{name}"] = link_text(value)
     if scene.start is not None:
-        query["x0"], query["y0"] = _fmt(scene.start[0]), _fmt(scene.start[1])
+        query["x0"], query["y0"] = link_text(scene.start[0]), link_text(scene.start[1])
     query["steps"] = str(scene.steps)
-    query["noise"] = _fmt(scene.noise)
+    query["noise"] = link_text(scene.noise)
     query["seed"] = str(scene.seed)
-    query["tol"] = _fmt(scene.tol)
+    query["tol"] = link_text(scene.tol)
     query["sched"] = scene.schedule
     for name, value in scene.schedule_params().items():
-        query[f"sched.{name}"] = _fmt(value)
+        query[f"sched.{name}"] = link_text(value)
     if scene.preset:
         query["preset"] = scene.preset
     if scene.view != Scene.view:
@@ -204,7 +204,7 @@ def _number(text: str) -> float:
     return value
 
 
-def _read_param(param: Param, text: str, problems: list[str], label: str) -> float | None:
+def read_param(param: Param, text: str, problems: list[str], label: str) -> float | None:
     try:
         value = _number(text)
     except ValueError:
@@ -224,11 +224,27 @@ def _read_param(param: Param, text: str, problems: list[str], label: str) -> flo
     return value  # exact: a slider shows a value between its grid's (``slider_options``)
 
 
-def _read_choice(choice: Choice, text: str, problems: list[str], label: str) -> object:
+def read_optimizers(text: str, problems: list[str], doing: str) -> tuple[str, ...]:
+    """The registry's optimizers a link names (``opt=gd,adam``), each once, at most
+    :data:`MAX_OPTIMIZERS`; unknown names and the surplus are said. ``doing``: "race", "train"."""
+    chosen: list[str] = []
+    for name in text.split(",")[: 4 * MAX_OPTIMIZERS]:  # a longer list repeats or invents
+        if name in optim_core.OPTIMIZERS and name not in chosen:
+            chosen.append(name)
+        elif name:
+            problems.append(f"unknown optimizer {name[:40]!r}")
+    if len(chosen) > MAX_OPTIMIZERS:
+        problems.append(f"at most {MAX_OPTIMIZERS} optimizers {doing} at once")
+    return tuple(chosen[:MAX_OPTIMIZERS])
+
+
+def read_choice(choice: Choice, text: str, problems: list[str], label: str) -> object:
     for option in choice.choices:
-        if text == _fmt(option) or text.lower() == str(option).lower():
+        if text == link_text(option) or text.lower() == str(option).lower():
             return option
-    problems.append(f"{label}={text[:40]!r} is not one of {', '.join(map(_fmt, choice.choices))}")
+    problems.append(
+        f"{label}={text[:40]!r} is not one of {', '.join(map(link_text, choice.choices))}"
+    )
     return None
 
 
@@ -276,20 +292,14 @@ def scene_from_query(
         for param in optim_core.LANDSCAPES[landscape].params:
             key = f"land.{param.name}"
             known.add(key)
-            if key in query and (v := _read_param(param, query[key], problems, key)) is not None:
+            if key in query and (v := read_param(param, query[key], problems, key)) is not None:
                 values[param.name] = v
         fields["landscape_values"] = values
 
-    optimizers: list[str] = []
-    for name in query.get("opt", ",".join(base.optimizers)).split(","):
-        if name in optim_core.OPTIMIZERS and name not in optimizers:
-            optimizers.append(name)
-        elif name:
-            problems.append(f"unknown optimizer {name[:40]!r}")
-    if len(optimizers) > MAX_OPTIMIZERS:
-        problems.append(f"at most {MAX_OPTIMIZERS} optimizers race at once")
-        optimizers = optimizers[:MAX_OPTIMIZERS]
-    fields["optimizers"] = tuple(optimizers) or base.optimizers
+    if "opt" in query:
+        fields["optimizers"] = read_optimizers(query["opt"], problems, "race") or base.optimizers
+    else:
+        fields["optimizers"] = base.optimizers
 
     hyper: dict[str, dict[str, object]] = {}
     for opt, spec in optim_core.OPTIMIZERS.items():
@@ -297,12 +307,12 @@ def scene_from_query(
         for param in spec.hyperparams:
             key = f"{opt}.{param.name}"
             known.add(key)
-            if key in query and (v := _read_param(param, query[key], problems, key)) is not None:
+            if key in query and (v := read_param(param, query[key], problems, key)) is not None:
                 given[param.name] = v
         for choice in spec.options:
             key = f"{opt}.{choice.name}"
             known.add(key)
-            if key in query and (v := _read_choice(choice, query[key], problems, key)) is not None:
+            if key in query and (v := read_choice(choice, query[key], problems, key)) is not None:
                 given[choice.name] = v
         if given:
             hyper[opt] = given
@@ -322,7 +332,7 @@ def scene_from_query(
     for param in SCENE_PARAMS:
         fields[param.name] = getattr(base, param.name)
         if param.name in query:
-            value = _read_param(param, query[param.name], problems, param.name)
+            value = read_param(param, query[param.name], problems, param.name)
             if value is not None:
                 fields[param.name] = value
 
@@ -335,7 +345,7 @@ def scene_from_query(
     for param in optim_core.SCHEDULES[schedule].params:
         key = f"sched.{param.name}"
         known.add(key)
-        if key in query and (v := _read_param(param, query[key], problems, key)) is not None:
+        if key in query and (v := read_param(param, query[key], problems, key)) is not None:
             sched_values[param.name] = v
     fields["schedule_values"] = sched_values
     fields["preset"] = slug
@@ -348,7 +358,7 @@ def scene_from_query(
         problems.append(f"unknown optimizer to inspect {fields['inspect'][:40]!r}")
         fields["inspect"] = Scene.inspect
     if "k" in query:
-        step = _read_param(STEP, query["k"], problems, "k")
+        step = read_param(STEP, query["k"], problems, "k")
         if step is not None:
             fields["step"] = step
     # Bounds between fields, one rule: the later field is brought within the earlier, said so.

@@ -20,7 +20,7 @@ from collections.abc import Mapping, MutableMapping
 import optim_core
 from optim_core import training
 from optim_core.params import Choice, Param
-from ui.state import MAX_OPTIMIZERS, _fmt, _read_choice, _read_param
+from ui.state import MAX_OPTIMIZERS, link_text, read_choice, read_optimizers, read_param
 
 # The learning rates each optimizer starts at. Measured with optim_core.training.train on the
 # page's default problem (MLP 2-16-16-1, batch 32, 100 epochs = 900 steps, noise 0.2) on two
@@ -112,18 +112,18 @@ FIELDS |= {"epochs": "epochs", "seed": "seed", "axis": "axis"}  # link key -> at
 
 def settings_to_query(settings: TrainSettings) -> dict[str, str]:
     """The query-string form of ``settings``: every value, so the link pins the training."""
-    query = {key: _fmt(getattr(settings, field)) for key, field in FIELDS.items()}
+    query = {key: link_text(getattr(settings, field)) for key, field in FIELDS.items()}
     if settings.axis == AXIS.default:
         del query["axis"]  # a view, like the playground's: said only when not the default
     query["opt"] = ",".join(settings.optimizers)
     for opt in settings.optimizers:
         for name, value in settings.hyperparams(opt).items():
-            query[f"{opt}.{name}"] = _fmt(value)
+            query[f"{opt}.{name}"] = link_text(value)
     return {PREFIX + key: value for key, value in query.items()}
 
 
 def _read_whole(param: Param, text: str, problems: list[str]) -> int | None:
-    value = _read_param(param, text, problems, PREFIX + param.name)
+    value = read_param(param, text, problems, PREFIX + param.name)
     if value is not None and not float(value).is_integer():
         problems.append(f"{PREFIX}{param.name}={text[:40]} is not a whole number: default used")
         return None
@@ -131,25 +131,13 @@ def _read_whole(param: Param, text: str, problems: list[str]) -> int | None:
 
 
 def _read_noise(text: str, problems: list[str]) -> float | None:
-    value = _read_param(NOISE, text, problems, PREFIX + NOISE.name)
+    value = read_param(NOISE, text, problems, PREFIX + NOISE.name)
     if value is None:
         return None
     rounded = round(round(value / NOISE_STEP) * NOISE_STEP, 2)
     if not math.isclose(rounded, value):
         problems.append(f"{PREFIX}noise={text[:40]} was rounded to the slider's {rounded:g}")
     return rounded
-
-
-def _read_optimizers(text: str, problems: list[str]) -> tuple[str, ...]:
-    chosen: list[str] = []
-    for name in text.split(",")[: 4 * MAX_OPTIMIZERS]:
-        if name in optim_core.OPTIMIZERS and name not in chosen:
-            chosen.append(name)
-        elif name:
-            problems.append(f"unknown optimizer {name[:40]!r}")
-    if len(chosen) > MAX_OPTIMIZERS:
-        problems.append(f"at most {MAX_OPTIMIZERS} optimizers train at once")
-    return tuple(chosen[:MAX_OPTIMIZERS]) or DEFAULT_OPTIMIZERS
 
 
 def _read_hyper(
@@ -163,7 +151,7 @@ def _read_hyper(
             known.add(key)
             if key not in query:
                 continue
-            read = _read_param if isinstance(item, Param) else _read_choice
+            read = read_param if isinstance(item, Param) else read_choice
             if (value := read(item, query[key], problems, PREFIX + key)) is not None:
                 given[item.name] = value
         if given:
@@ -189,7 +177,7 @@ def settings_from_query(query: Mapping[str, str]) -> tuple[TrainSettings, list[s
     fields: dict[str, object] = {}
     for choice, key in ((MODEL, "model"), (DATASET, "data"), (BATCH, "batch"), (AXIS, "axis")):
         if key in query:
-            value = _read_choice(choice, query[key], problems, PREFIX + key)
+            value = read_choice(choice, query[key], problems, PREFIX + key)
             if value is not None:
                 fields[FIELDS[key]] = value
     if "noise" in query and (noise := _read_noise(query["noise"], problems)) is not None:
@@ -200,7 +188,9 @@ def settings_from_query(query: Mapping[str, str]) -> tuple[TrainSettings, list[s
             if value is not None:
                 fields[param.name] = value
     if "opt" in query:
-        fields["optimizers"] = _read_optimizers(query["opt"], problems)
+        fields["optimizers"] = (
+            read_optimizers(query["opt"], problems, "train") or DEFAULT_OPTIMIZERS
+        )
     fields["hyper"] = _read_hyper(query, problems, known)
     unknown = sorted(set(query) - known)
     if unknown:
