@@ -9,7 +9,16 @@ import streamlit as st
 
 import optim_core
 from optim_core import training
-from ui import controls, figures, presets, routing, state, train_state
+from ui import (
+    controls,
+    figures,
+    plane_figures,
+    plotly_element,
+    presets,
+    routing,
+    state,
+    train_state,
+)
 
 MAX_STEPS = 5000  # per optimizer; 6 × 5,000 MLP steps take a few seconds on two cores
 
@@ -48,6 +57,34 @@ def trained(
         seed=seed,
         **dict(hyper),
     )
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def loss_plane(
+    runs: tuple[tuple[str, tuple[tuple[str, object], ...]], ...],
+    model: str,
+    data: tuple[str, float, int],
+    batch_size: int,
+    epochs: int,
+    seed: int,
+    method: str,
+    centre: str,
+) -> optim_core.LossPlane:
+    """The loss plane through ``centre``'s final weights of the runs ``(optimizer, hyper)``;
+    the random directions are drawn from the training's seed, so a link reopens them."""
+    results = {
+        name: trained(name, hyper, model, data, batch_size, epochs, seed) for name, hyper in runs
+    }
+    return optim_core.loss_plane(
+        results, dataset(*data), model, method=method, center=centre, seed=seed
+    )
+
+
+def best_run(results: list[training.TrainResult]) -> str:
+    """The optimizer whose run ended at the lowest training loss, one that did not diverge
+    if any did not: the centre a plane of "the minimum found" takes."""
+    finished = [r for r in results if r.diverged_at is None] or results
+    return min(finished, key=lambda r: float(r.train_loss[-1])).optimizer
 
 
 def dataset_label(name: str) -> str:
@@ -177,7 +214,7 @@ for label, r in zip(labels, results, strict=True):
         )
 
 # --- Views -----------------------------------------------------------------------------------
-st.subheader("Loss and accuracy")
+st.header("Loss and accuracy")
 axis = st.radio("against", train_state.AXIS.choices, horizontal=True, key="train_axis")
 curves = [
     figures.Curve(
@@ -199,7 +236,7 @@ st.plotly_chart(
 )
 st.caption("Solid: training set; dashed: validation set. The clock counts gradients and updates.")
 
-st.subheader("Decision boundary during training")
+st.header("Decision boundary during training")
 boundaries = [
     figures.Boundary(r.optimizer, label, r.snapshot_steps, r.boundary, r.diverged_at)
     for label, r in zip(labels, results, strict=True)
@@ -226,7 +263,68 @@ st.caption(
     + "; points: the training set. Drag the slider or press ▶ Play to watch each model learn."
 )
 
-st.subheader("Results")
+st.header("The loss landscape of this network")
+st.markdown(
+    "The network has too many weights to draw its loss, so the map is a plane through them: "
+    "centred on one run's final weights, spanned by two directions, with every run's "
+    "recorded weights projected onto it. PCA takes the two directions along which the paths "
+    "spread most; random directions, each layer's scaled to that layer's weights (Li et al., "
+    "*Visualizing the Loss Landscape of Neural Nets*, 2018), show the ground around the centre "
+    "without favouring any path."
+)
+plane_controls = st.columns(2)
+plane_controls[0].radio(
+    "directions",
+    train_state.PLANE.choices,
+    key="train_plane",
+    horizontal=True,
+    format_func=plane_figures.METHODS.get,
+)
+best = best_run(results)
+ss["train_centre"] = settings.centre  # a centre no longer trained is back to the best run
+plane_controls[1].selectbox(
+    "centre: the final weights of",
+    (train_state.BEST, *names),
+    key="train_centre",
+    format_func=lambda n: (
+        f"the lowest final loss ({optim_core.OPTIMIZERS[best].label})"
+        if n == train_state.BEST
+        else optim_core.OPTIMIZERS[n].label
+    ),
+)
+plane = loss_plane(
+    tuple((r.optimizer, tuple(settings.hyperparams(r.optimizer).items())) for r in results),
+    settings.model,
+    data_key,
+    settings.batch,
+    epochs,
+    int(settings.seed),
+    settings.plane,
+    best if settings.centre == train_state.BEST else settings.centre,
+)
+plane_runs = [
+    plane_figures.PlaneRun(r.optimizer, label, r.steps, r.train_loss, r.diverged_at)
+    for label, r in zip(labels, results, strict=True)
+]
+if plotly_element.available():
+    plotly_element.plotly_element(
+        plotly_element.figure_json(plane_figures.plane_figure(plane, plane_runs)),
+        key="train_plane_map",
+        # room for a second row of the legend: each entry names its share of the plane
+        height=plane_figures.PLANE_HEIGHT + plotly_element.LEGEND_HEIGHT,
+        config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
+        player_frame_ms=figures.FRAME_MS,
+        html_legend=True,
+    )
+else:
+    st.plotly_chart(
+        figures.DictFigure(plane_figures.plane_figure(plane, plane_runs, motion=False)),
+        key="train_plane_map",
+    )
+st.markdown(plane_figures.faithfulness(plane, dict(zip(names, labels, strict=True))))
+st.caption(plane_figures.legend_caption(plane))
+
+st.header("Results")
 
 
 def reached(r: training.TrainResult, accuracy: float = 0.9) -> int | None:

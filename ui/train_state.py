@@ -60,6 +60,13 @@ BATCH = Choice("batch", 32, (1, 2, 4, 8, 16, 32, 64, 128), "points per mini-batc
 EPOCHS = Param("epochs", "epochs", 100, 1, 500, False, "passes over the training set")
 SEED = Param("seed", "seed", 0, 0, 2**31 - 1, False, "data, initial weights, batch order")
 AXIS = Choice("axis", "step", ("step", "wall-clock time"), "what the curves are plotted against")
+# The loss landscape's plane (optim_core.loss_plane): how its directions are chosen, and
+# whose final weights are its centre ("best": the run with the lowest final training loss).
+PLANE = Choice("plane", "pca", ("pca", "random"), "the plane's directions")
+BEST = "best"
+CENTRE = Choice(
+    "centre", BEST, (BEST, *optim_core.OPTIMIZERS), "whose final weights the plane is centred on"
+)
 MAX_QUERY_CHARS = 100  # no value of a train link is longer; the rest is cut before reading
 
 SETTINGS_KEY = "train_settings"
@@ -79,6 +86,9 @@ class TrainSettings:
       optimizers: names in ``optim_core.OPTIMIZERS``, in the table's order.
       hyper: per optimizer, the values that differ from :func:`defaults`' or that a link set.
       axis: what the curves are plotted against (a choice of AXIS).
+      plane: the loss plane's directions (a choice of PLANE).
+      centre: the optimizer whose final weights centre the plane, one of ``optimizers``, or
+        BEST (the run with the lowest final training loss).
     """
 
     model: str = MODEL.default
@@ -90,6 +100,8 @@ class TrainSettings:
     optimizers: tuple[str, ...] = DEFAULT_OPTIMIZERS
     hyper: Mapping[str, Mapping[str, object]] = dataclasses.field(default_factory=dict)
     axis: str = AXIS.default
+    plane: str = PLANE.default
+    centre: str = CENTRE.default
 
     def hyperparams(self, name: str) -> dict[str, object]:
         """Every hyperparameter and option of optimizer ``name``, training defaults filled in."""
@@ -105,16 +117,19 @@ def defaults(name: str) -> dict[str, object]:
 
 # --- URL form -------------------------------------------------------------------------------
 
-SCALARS = (MODEL, DATASET, NOISE, BATCH, EPOCHS, SEED, AXIS)
+SCALARS = (MODEL, DATASET, NOISE, BATCH, EPOCHS, SEED, AXIS, PLANE, CENTRE)
 FIELDS = {"model": "model", "data": "dataset", "noise": "noise", "batch": "batch"}
 FIELDS |= {"epochs": "epochs", "seed": "seed", "axis": "axis"}  # link key -> attribute
+FIELDS |= {"plane": "plane", "centre": "centre"}
+VIEWS = (AXIS, PLANE, CENTRE)  # said in a link only when not the default, like the playground's
 
 
 def settings_to_query(settings: TrainSettings) -> dict[str, str]:
     """The query-string form of ``settings``: every value, so the link pins the training."""
     query = {key: link_text(getattr(settings, field)) for key, field in FIELDS.items()}
-    if settings.axis == AXIS.default:
-        del query["axis"]  # a view, like the playground's: said only when not the default
+    for view in VIEWS:
+        if getattr(settings, FIELDS[view.name]) == view.default:
+            del query[view.name]
     query["opt"] = ",".join(settings.optimizers)
     for opt in settings.optimizers:
         for name, value in settings.hyperparams(opt).items():
@@ -175,7 +190,8 @@ def settings_from_query(query: Mapping[str, str]) -> tuple[TrainSettings, list[s
     }
     known = set(FIELDS) | {"opt"}
     fields: dict[str, object] = {}
-    for choice, key in ((MODEL, "model"), (DATASET, "data"), (BATCH, "batch"), (AXIS, "axis")):
+    for choice in (MODEL, DATASET, BATCH, *VIEWS):
+        key = choice.name
         if key in query:
             value = read_choice(choice, query[key], problems, PREFIX + key)
             if value is not None:
@@ -192,6 +208,12 @@ def settings_from_query(query: Mapping[str, str]) -> tuple[TrainSettings, list[s
             read_optimizers(query["opt"], problems, "train") or DEFAULT_OPTIMIZERS
         )
     fields["hyper"] = _read_hyper(query, problems, known)
+    centre = fields.get("centre", BEST)
+    if centre not in (BEST, *fields.get("optimizers", DEFAULT_OPTIMIZERS)):
+        problems.append(
+            f"{PREFIX}centre={centre} is not an optimizer of this training: {BEST} used"
+        )
+        del fields["centre"]
     unknown = sorted(set(query) - known)
     if unknown:
         names = ", ".join(repr(PREFIX + k) for k in unknown[:5])
@@ -204,6 +226,7 @@ def settings_from_query(query: Mapping[str, str]) -> tuple[TrainSettings, list[s
 WIDGETS = {"model": "train_model", "dataset": "train_dataset", "noise": "train_noise"}
 WIDGETS |= {"batch": "train_batch", "epochs": "train_epochs", "seed": "train_seed"}
 WIDGETS |= {"optimizers": "train_optimizers", "axis": "train_axis"}  # attribute -> widget key
+WIDGETS |= {"plane": "train_plane", "centre": "train_centre"}
 
 
 def widget_key(optimizer: str, name: str) -> str:
@@ -225,6 +248,8 @@ def settings_from_widgets(state: Mapping[str, object]) -> TrainSettings:
     """The settings the train page's widgets in ``state`` show."""
     fields = {field: state[key] for field, key in WIDGETS.items() if key in state}
     fields["optimizers"] = tuple(fields.get("optimizers", DEFAULT_OPTIMIZERS))[:MAX_OPTIMIZERS]
+    if fields.get("centre") not in (BEST, *fields["optimizers"]):  # its run was taken away
+        fields["centre"] = BEST
     hyper = {}
     for opt in optim_core.OPTIMIZERS:
         names = defaults(opt)
