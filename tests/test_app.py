@@ -127,7 +127,7 @@ def test_moving_a_slider_changes_only_that_run():
 
 HOSTILE = [
     {"land": "../../etc/passwd"},
-    {"land": "custom", "fx": "__import__('os').system('touch /tmp/pwned')"},
+    {"land": "custom", "fx": "__import__('os').system('touch CANARY')"},  # see below
     {"land": "custom", "fx": "9**9**9**9"},
     {"opt": "adam,evil,<script>alert(1)</script>"},
     {"adam.lr": "nan"},
@@ -154,10 +154,12 @@ HOSTILE = [
 
 @pytest.mark.parametrize("query", HOSTILE, ids=lambda q: "&".join(q)[:40])
 def test_hostile_link_warns_and_falls_back(query, tmp_path):
-    at = render(query)
+    canary = tmp_path / "pwned"  # a payload that ran would create it
+    at = render({k: v.replace("CANARY", str(canary)) for k, v in query.items()})
     assert not at.exception
     assert at.warning, "a broken link must say what it ignored"
     assert_race_figure(figure(at), at.multiselect(key="optimizers").value)
+    assert not canary.exists()
 
 
 def test_bad_custom_formula_keeps_previous_landscape():
