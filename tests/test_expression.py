@@ -503,10 +503,24 @@ def test_smooth_generated_formulas_have_exact_gradients(text, xy):
     assert compared != 0, text
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_formulas(sorted(FUNCTIONS), general_powers=True), points)
-def test_generated_formulas_have_exact_gradients_where_finite(text, xy):
-    _check_gradient(text, xy, smooth_grammar=False)
+def test_generated_formulas_have_exact_gradients_where_finite():
+    """Every function and general powers: points where a part is not differentiable are
+    skipped, but most points of most formulas must still be compared."""
+    points_compared, formulas_parsed = [], 0
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_formulas(sorted(FUNCTIONS), general_powers=True), points)
+    def check(text, xy):
+        nonlocal formulas_parsed
+        compared = _check_gradient(text, xy, smooth_grammar=False)
+        if compared >= 0:  # -1: refused for a limit
+            formulas_parsed += 1
+            points_compared.append(compared)
+
+    check()
+    # 4 points per formula; measured: 3.7 compared on average, and 95 % of 300 formulas parse
+    assert formulas_parsed >= 200
+    assert sum(points_compared) >= 2.5 * formulas_parsed, (sum(points_compared), formulas_parsed)
 
 
 DANGEROUS = [
