@@ -310,8 +310,9 @@ if plotly_element.available():
     plotly_element.plotly_element(
         plotly_element.figure_json(plane_figures.plane_figure(plane, plane_runs)),
         key="train_plane_map",
-        # room for a second row of the legend: each entry names its share of the plane
-        height=plane_figures.PLANE_HEIGHT + plotly_element.LEGEND_HEIGHT,
+        # room for the legend's rows on a narrow screen, two entries each: every entry names
+        # its share of the plane
+        height=plane_figures.PLANE_HEIGHT + plotly_element.LEGEND_HEIGHT * (len(results) // 2),
         config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
         player_frame_ms=figures.FRAME_MS,
         html_legend=True,
@@ -322,7 +323,7 @@ else:
         key="train_plane_map",
     )
 st.markdown(plane_figures.faithfulness(plane, dict(zip(names, labels, strict=True))))
-st.caption(plane_figures.legend_caption(plane))
+st.caption(plane_figures.legend_caption(plane, optim_core.OPTIMIZERS[plane.center_name].label))
 
 st.header("Results")
 

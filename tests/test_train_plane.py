@@ -77,7 +77,7 @@ def test_the_figure_draws_the_planes_loss_and_every_path_in_its_colour(method: s
     for name, r in results.items():
         path = trace(figure, f"path-{name}")
         assert path["line"]["color"] == figures.colour(name)
-        assert plane_figures.percent(plane.explained[name]) + " in the plane" in path["name"]
+        assert plane_figures.percent(plane.explained[name]) + " in plane" in path["name"]
         assert path["name"].startswith(optim_core.OPTIMIZERS[name].label)
         xy = np.column_stack([figures.untyped(path["x"]), figures.untyped(path["y"])])
         np.testing.assert_allclose(xy, plane.paths[name], rtol=1e-5, atol=1e-6)

@@ -65,7 +65,7 @@ def percent(share: float) -> str:
 
 def path_name(label: str, share: float) -> str:
     """A path's legend entry: its optimizer and the share of its path the plane holds."""
-    return f"{label} · {percent(share)} in the plane"
+    return f"{label} · {percent(share)} in plane"
 
 
 def faithfulness(plane: LossPlane, labels: dict[str, str]) -> str:
@@ -92,14 +92,16 @@ def faithfulness(plane: LossPlane, labels: dict[str, str]) -> str:
     )
 
 
-def legend_caption(plane: LossPlane) -> str:
-    """What the map's bands and marks mean, with the loss at the lightest and darkest."""
+def legend_caption(plane: LossPlane, centre: str) -> str:
+    """What the map's bands and marks mean, with the loss at the lightest and darkest;
+    ``centre`` is the label of the run whose final weights are the plane's centre."""
     finite = plane.loss[np.isfinite(plane.loss)]
     low, high = (f"{v:.3g}" for v in (finite.min(), finite.max())) if finite.size else ("?", "?")
     return (
         f"Bands: the training loss on the plane, on a log scale, from {low} (white) to {high} "
-        "(darkest blue). Lines: each run's path projected onto the plane; ✕: the centre. Press "
-        "▶ Play to watch the runs move; each axis has its own scale."
+        "(darkest blue). Lines: each run's path projected onto the plane, with the share of "
+        f"it the plane holds in the legend; ✕: the centre, {centre}'s final weights. Press ▶ Play "
+        "to watch the runs move; each axis has its own scale."
     )
 
 
@@ -163,6 +165,7 @@ def _map_traces(plane: LossPlane, paths: Sequence[figures.Path], centre: str) ->
             "type": "scatter",
             "meta": "centre",
             "name": f"centre: {centre}'s final weights",
+            "showlegend": False,  # the caption says it: the legend's row is for the runs
             "x": [0.0],
             "y": [0.0],
             "mode": "markers",
