@@ -268,9 +268,10 @@ st.markdown(
     "The network has too many weights to draw its loss, so the map is a plane through them: "
     "centred on one run's final weights, spanned by two directions, with every run's "
     "recorded weights projected onto it. PCA takes the two directions along which the paths "
-    "spread most; random directions, each layer's scaled to that layer's weights (Li et al., "
-    "*Visualizing the Loss Landscape of Neural Nets*, 2018), show the ground around the centre "
-    "without favouring any path."
+    "spread most around the centre; random directions, scaled unit by unit to the size of the "
+    "centre's weights into that unit (filter normalisation: Li et al., *Visualizing the Loss "
+    "Landscape of Neural Nets*, 2018), show the ground around the centre without favouring any "
+    "path."
 )
 plane_controls = st.columns(2)
 plane_controls[0].radio(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 from pathlib import Path
 
@@ -309,3 +310,19 @@ def test_removing_the_centres_optimizer_recentres_on_the_best_run() -> None:
     assert at.selectbox(key="train_centre").value == train_state.BEST
     assert "train.centre" not in at.query_params
     assert "Adam" in trace(plane_figure_on(at), "centre")["name"]
+
+
+def test_where_the_element_cannot_load_the_plane_is_a_plotly_chart_with_its_own_player(
+    monkeypatch,
+) -> None:
+    from ui import plotly_element
+
+    monkeypatch.setattr(plotly_element, "available", lambda: False)
+    at = train_page({"train.opt": "gd,adam"})
+    assert not at.exception and not at.get("bidi_component")
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    (figure,) = [s for s in specs if any(t.get("meta") == "plane-loss" for t in s["data"])]
+    assert len(figure["frames"]) >= 2 and figure["layout"]["sliders"]
+    np.testing.assert_array_equal(
+        figures.untyped(trace(figure, "plane-loss")["customdata"]), plane_of().loss.ravel()
+    )

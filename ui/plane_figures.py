@@ -87,8 +87,8 @@ def faithfulness(plane: LossPlane, labels: dict[str, str]) -> str:
             f"{len(order)} paths"
         )
     return sentence + (
-        ". Where a path leaves the plane, the loss read off the plane (dashed) parts from the "
-        "loss its weights had (solid)."
+        ". Only where a path leaves the plane can the loss read off the plane (dashed) differ "
+        "from the loss its weights had (solid)."
     )
 
 
