@@ -188,8 +188,8 @@ def test_the_link_carries_the_planes_method_and_centre() -> None:
     ("link", "said"),
     [
         ({"train.plane": "hessian"}, "train.plane='hessian' is not one of pca, random"),
-        ({"train.centre": "<b>x</b>"}, "train.centre='<b>x</b>' is not one of best"),
-        ({"train.opt": "gd", "train.centre": "adam"}, "train.centre=adam is not an optimizer"),
+        ({"train.centre": "<b>x</b>"}, "train.centre='<b>x</b>' is not an optimizer"),
+        ({"train.opt": "gd", "train.centre": "adam"}, "train.centre='adam' is not an optimizer"),
     ],
 )
 def test_a_bad_plane_in_a_link_is_said_and_the_default_kept(link: dict, said: str) -> None:

@@ -174,6 +174,13 @@ def _read_hyper(
     return hyper
 
 
+def _read_centre(text: str, optimizers: tuple[str, ...]) -> str | None:
+    """The plane's centre a link names, if it is BEST or one of the ``optimizers`` trained
+    (the CENTRE declaration's choices, cut to those: its whole list would make a long
+    warning)."""
+    return text if text in CENTRE.choices and text in (BEST, *optimizers) else None
+
+
 def settings_from_query(query: Mapping[str, str]) -> tuple[TrainSettings, list[str]]:
     """Read the train page's settings from an untrusted query string.
 
@@ -190,7 +197,7 @@ def settings_from_query(query: Mapping[str, str]) -> tuple[TrainSettings, list[s
     }
     known = set(FIELDS) | {"opt"}
     fields: dict[str, object] = {}
-    for choice in (MODEL, DATASET, BATCH, *VIEWS):
+    for choice in (MODEL, DATASET, BATCH, AXIS, PLANE):
         key = choice.name
         if key in query:
             value = read_choice(choice, query[key], problems, PREFIX + key)
@@ -208,12 +215,15 @@ def settings_from_query(query: Mapping[str, str]) -> tuple[TrainSettings, list[s
             read_optimizers(query["opt"], problems, "train") or DEFAULT_OPTIMIZERS
         )
     fields["hyper"] = _read_hyper(query, problems, known)
-    centre = fields.get("centre", BEST)
-    if centre not in (BEST, *fields.get("optimizers", DEFAULT_OPTIMIZERS)):
-        problems.append(
-            f"{PREFIX}centre={centre} is not an optimizer of this training: {BEST} used"
-        )
-        del fields["centre"]
+    if "centre" in query:
+        centre = _read_centre(query["centre"], fields.get("optimizers", DEFAULT_OPTIMIZERS))
+        if centre is None:
+            problems.append(
+                f"{PREFIX}centre={repr(query['centre'])[:42]} is not an optimizer of "
+                "this training, so the run with the lowest final loss is the centre"
+            )
+        else:
+            fields["centre"] = centre
     unknown = sorted(set(query) - known)
     if unknown:
         names = ", ".join(repr(PREFIX + k) for k in unknown[:5])
