@@ -143,7 +143,7 @@ def _paths(plane: LossPlane, runs: Sequence[PlaneRun]) -> list[figures.Path]:
     ]
 
 
-def _map_traces(plane: LossPlane, paths: Sequence[figures.Path], centre: str) -> list[dict]:
+def _map_traces(paths: Sequence[figures.Path], centre: str) -> list[dict]:
     """The static traces of the map: each whole path, then the centre."""
     data = [
         {
@@ -380,7 +380,7 @@ def plane_figure(
     symbols = [figures.symbol(p.name) for p in paths]
     data = [loss_grid_trace(plane)]
     path_traces = list(range(len(data), len(data) + len(paths)))
-    data += _map_traces(plane, paths, {r.name: r.label for r in runs}[plane.center_name])
+    data += _map_traces(paths, {r.name: r.label for r in runs}[plane.center_name])
     data += _loss_traces(plane, runs)
     first_animated = len(data)
     data += _animated_traces(paths, figures._frame_data(motions, sources, symbols, 0))
