@@ -265,13 +265,13 @@ st.caption(
 
 st.header("The loss landscape of this network")
 st.markdown(
-    "The network has too many weights to draw its loss, so the map is a plane through them: "
-    "centred on one run's final weights, spanned by two directions, with every run's "
-    "recorded weights projected onto it. PCA takes the two directions along which the paths "
-    "spread most around the centre; random directions, scaled unit by unit to the size of the "
-    "centre's weights into that unit (filter normalisation: Li et al., *Visualizing the Loss "
-    "Landscape of Neural Nets*, 2018), show the ground around the centre without favouring any "
-    "path."
+    f"The model has more weights than a map has axes ({results[0].final.size:,} here), so the "
+    "map is a plane through them: centred on one run's final weights, spanned by two "
+    "directions, with every run's recorded weights projected onto it. PCA takes the two "
+    "directions along which the paths spread most around the centre; random directions, "
+    "scaled unit by unit to the size of the centre's weights into that unit (filter "
+    "normalisation: Li et al., *Visualizing the Loss Landscape of Neural Nets*, 2018), show "
+    "the ground around the centre without favouring any path."
 )
 plane_controls = st.columns(2)
 plane_controls[0].radio(
@@ -288,7 +288,7 @@ plane_controls[1].selectbox(
     (train_state.BEST, *names),
     key="train_centre",
     format_func=lambda n: (
-        f"the lowest final loss ({optim_core.OPTIMIZERS[best].label})"
+        f"the run with the lowest final loss ({optim_core.OPTIMIZERS[best].label})"
         if n == train_state.BEST
         else optim_core.OPTIMIZERS[n].label
     ),
