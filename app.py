@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from ui import janitor
+from ui import janitor, theme
 
 st.set_page_config(
     page_title="Optimizer Playground",
     page_icon=":material/landscape:",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # collapsed on phones and tablets: the page first
 )
 
 page = st.navigation(
@@ -20,7 +20,9 @@ page = st.navigation(
         st.Page("pages/sweep.py", title="Sweep maps", icon=":material/grid_on:"),
         st.Page("pages/train.py", title="Train a model", icon=":material/model_training:"),
         st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
-    ]
+    ],
+    position="top",  # the sidebar is the page's own: the playground's opens closed
 )
+theme.inject()
 janitor.note_activity()  # a server left alone gives its memory back
 page.run()

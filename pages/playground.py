@@ -24,6 +24,9 @@ from ui import (
 )
 
 routing.require_app_navigation()
+# The racing optimizers' sliders are on the page itself, beside the map: the sidebar (the
+# landscape, the optimizers, the run) opens on a click, and the map gets the whole width.
+st.set_page_config(initial_sidebar_state="collapsed")
 problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
 
 # A teacher's link may hide controls (ui.state.Classroom); hidden ones keep the link's values.
@@ -31,6 +34,7 @@ classroom: state.Classroom = st.session_state[state.CLASSROOM_KEY]
 shows = classroom.shows
 
 RACE = "race"  # the fragment that draws the race (see race())
+PRESENT = "present"  # presentation mode's switch, kept in the link (ui.state.Classroom)
 DOWNLOADS_OPEN = "open_downloads"  # the state of the downloads' popover
 
 
@@ -67,10 +71,7 @@ def sidebar_controls(formula_error: str | None) -> None:
             controls.landscape_controls(formula_error)
 
         st.subheader("Optimizers")
-        # The sliders' own fragments start a move's run; rerun_race hands it to the race.
-        controls.optimizer_controls(
-            "Race", "optimizers", shows, on_change=rerun_race, own_runs=True
-        )
+        controls.optimizer_controls("Race", "optimizers", shows)  # their sliders: the stage
 
         if any(map(shows, ("start", "steps", "noise", "schedule", "tol"))):
             st.subheader("Run")
@@ -86,6 +87,13 @@ def sidebar_controls(formula_error: str | None) -> None:
                 key="challenge",
                 help="Hide the race until you have guessed which optimizer converges first.",
             )
+        st.toggle(
+            "Presentation mode",
+            key=PRESENT,
+            help="For a projector: the map and the loss fill the screen in large type, and "
+            "keys drive the race: space plays or pauses, ← → step, + − speed, f full screen. "
+            "The link keeps it (present=1).",
+        )
 
 
 # --- The race --------------------------------------------------------------------------------
@@ -116,7 +124,9 @@ class Race:
         """The paths as drawn: only their start while a challenge is not yet revealed."""
         return self.paths if self.revealed else [report.start_only(p) for p in self.paths]
 
-    def figure_json(self, *, element: bool = False, click_targets: int = 0) -> str:
+    def figure_json(
+        self, *, element: bool = False, click_targets: int = 0, present: bool = False
+    ) -> str:
         """The animated map-and-loss figure as JSON, cached across sessions.
 
         With plotly's own player and frames for the HTML download and the fallback chart;
@@ -125,7 +135,7 @@ class Race:
         """
         log_loss = self.land.f_min is not None and np.isfinite(self.land.f_min)
         return cache.figure_json(
-            ("race", self.key, self.land_key, self.revealed, element, click_targets),
+            ("race", self.key, self.land_key, self.revealed, element, click_targets, present),
             lambda: figures.race_figure(
                 cache.contour(self.land_key, self.window),
                 self.shown,
@@ -137,6 +147,7 @@ class Race:
                 player=not element,
                 motion=element,
                 click_targets=click_targets,
+                present=present,
             ),
         )
 
@@ -250,8 +261,9 @@ def race_element(
     if verdict is not None:
         end_html = report.verdict_html(*verdict) + report.notes_html(notes) + table
         table, notes = "", []
+    present = bool(st.session_state.get(PRESENT))
     url_kept = plotly_element.plotly_element(
-        this.figure_json(element=True),
+        this.figure_json(element=True, present=present),
         key="map",
         height=figures.RACE_HEIGHT,
         config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
@@ -263,6 +275,8 @@ def race_element(
         play_from=controls.reveal_token() if verdict is not None else None,
         above_html=preset_notice() if changed else None,
         url_query=state.url_query(this.scene),
+        fit=True,
+        present=present,
         on_click=state.on_map_click,
         on_action=on_map_action,
     )
@@ -325,6 +339,35 @@ def revealed(scene: state.Scene) -> bool:
     if not st.session_state.get("challenge"):
         return True
     return controls.challenge_revealed(state.challenge_key(scene))
+
+
+def leave_presentation() -> None:
+    """The way out of presentation mode, whose sidebar (and its switch) is hidden."""
+    st.session_state[PRESENT] = False
+
+
+def page_texts() -> None:
+    """The preset's text, the view switch and how to use the map: under the stage."""
+    preset = presets.PRESETS.get(st.session_state.get("preset", ""))
+    if preset is not None:
+        st.info(f"**{preset.title}.** {preset.text}", icon=":material/visibility:")
+    if shows("view"):
+        st.radio(
+            "View",
+            list(state.VIEWS),
+            key="view",
+            format_func=state.VIEWS.get,
+            horizontal=True,
+            label_visibility="collapsed",
+        )
+    if st.session_state.get("view", "race") == "race":
+        st.caption(
+            "Press ▶ Play to race; drag the step slider to scrub."
+            + (" Click anywhere on the map to start the race there." if shows("start") else "")
+            + " Faint lines are each optimizer's whole path. The sidebar (») sets the landscape,"
+            " the optimizers and the run. The address bar holds every setting: copy it to share"
+            " this exact scene."
+        )
 
 
 def after_race(land_key: tuple) -> None:
@@ -394,30 +437,25 @@ def downloads(scene: state.Scene, land_key: tuple) -> None:
 
 
 # --- The page ----------------------------------------------------------------------------------
+# The map first, on every screen; beside it on a wide one (under it on a narrow one) each
+# racing optimizer's sliders; the texts after. The map's element lays the stage out for the
+# screen (ui/plotly_element.js): the page cannot know its width.
 land_key, formula_error = state.landscape_key()  # the error shows under the formula box
-st.title("Optimizer Playground")
-controls.link_warnings(problems)
-preset = presets.PRESETS.get(st.session_state.get("preset", ""))
-if preset is not None:
-    st.info(f"**{preset.title}.** {preset.text}", icon=":material/visibility:")
-if shows("view"):
-    st.radio(
-        "View",
-        list(state.VIEWS),
-        key="view",
-        format_func=state.VIEWS.get,
-        horizontal=True,
-        label_visibility="collapsed",
-    )
-if st.session_state.get("view", "race") == "race":
-    st.caption(
-        "Press ▶ Play to race; drag the step slider to scrub."
-        + (" Click anywhere on the map to start the race there." if shows("start") else "")
-        + " Faint lines are each optimizer's whole path. The address bar holds every setting:"
-        " copy it to share this exact scene."
-    )
-race(land_key)
+with st.container(key="head"):  # presentation mode hides it
+    st.title("Optimizer Playground")
+    controls.link_warnings(problems)
+with st.container(key="stage"):
+    with st.container(key="stage_map"):
+        race(land_key)
+    with st.container(key="stage_design"):
+        # The sliders' own fragments start a move's run; rerun_race hands it to the race.
+        controls.design_controls(
+            list(st.session_state["optimizers"]), shows, on_change=rerun_race, own_runs=True
+        )
+        if st.session_state.get(PRESENT):
+            st.button("Leave presentation mode", on_click=leave_presentation)
 # A full run also tells Streamlit the query, which it keeps for the host of a framed page.
 state.finish_run(st.session_state[state.SCENE_KEY])
+page_texts()
 after_race(land_key)
 sidebar_controls(formula_error)

@@ -227,6 +227,33 @@ def test_a_learner_can_turn_the_challenge_on_without_a_link():
     assert at.query_params["challenge"] == "1"
 
 
+def test_presentation_mode_is_a_flag_of_the_link_that_combines_with_the_others():
+    query = {"present": "1", "lock": "1", "challenge": "1"}
+    classroom, problems = state.classroom_from_query(query)
+    assert problems == [] and classroom.present and classroom.challenge
+    assert state.classroom_from_query({"present": "2"})[1] == ["present='2' must be 0 or 1"]
+    at = render(query)
+    assert not at.exception
+    (element,) = at.get("bidi_component")
+    data = json.loads(element.proto.json)
+    assert data["present"] is True and data["fit"] is True
+    sizes = figure(at)  # presentation mode's figure: large type, thick paths
+    assert sizes["layout"]["font"]["size"] >= 20
+    assert min(t["line"]["width"] for t in sizes["data"] if t["meta"].startswith("path-")) >= 3
+    assert at.query_params["present"] == "1" and at.query_params["hide"]  # a reload keeps both
+    assert any(b.label == "Reveal the race" for b in at.button)
+
+
+def test_the_presentation_switch_turns_it_on_and_the_link_follows():
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert "present" not in at.query_params
+    at.toggle(key="present").set_value(True).run()
+    assert at.query_params["present"] == "1"
+    # Its way out on the page itself: presentation mode hides the sidebar and its switch.
+    next(b for b in at.button if b.label == "Leave presentation mode").click().run()
+    assert "present" not in at.query_params
+
+
 # --- the verdict ----------------------------------------------------------------------------------
 
 

@@ -151,14 +151,21 @@ def hyperparameter_controls(
     key: Callable[[str], str],
     shows: Callable[[str], bool] = lambda _: True,
     on_change: Callable[[], None] | None = None,
+    *,
+    heading: bool = False,
 ) -> None:
     """Optimizer ``name``'s summary, sliders and options; ``key(hyperparameter)`` names each.
 
     ``shows("<optimizer>.<hyperparameter>")`` says which to draw (a teacher's link may hide
-    some); a hidden one keeps its value. ``on_change`` is every widget's callback.
+    some); a hidden one keeps its value. ``on_change`` is every widget's callback. With
+    ``heading`` the optimizer's name heads them and its summary is that heading's help (a
+    card among others, where a caption would push the sliders off the screen).
     """
     spec = optim_core.OPTIMIZERS[name]
-    st.caption(spec.summary)
+    if heading:
+        st.markdown(f"**{spec.label}**", help=spec.summary)
+    else:
+        st.caption(spec.summary)
     for param in spec.hyperparams:
         if shows(f"{name}.{param.name}"):
             param_slider(param, key(param.name), on_change=on_change)
@@ -206,28 +213,14 @@ def link_warnings(problems: list[str]) -> None:
 
 
 def optimizer_controls(
-    label: str,
-    key: str,
-    shows: Callable[[str], bool] = lambda _: True,
-    on_change: Callable[[], None] | None = None,
-    *,
-    own_runs: bool = False,
+    label: str, key: str, shows: Callable[[str], bool] = lambda _: True
 ) -> list[str]:
-    """A multiselect of optimizers (widget ``key``) and, for each chosen one, its sliders.
+    """A multiselect of optimizers (widget ``key``); returns the chosen names.
 
-    The sliders are the playground's (``state.hp_key``), so a value set on one page holds on
-    every page. ``shows`` takes "optimizers" (the multiselect), an optimizer's name (its
-    sliders) or "<optimizer>.<hyperparameter>". ``on_change`` is the callback of every
-    hyperparameter's widget (not the multiselect's). Returns the chosen names.
-
-    An optimizer added beside the one it extends (Nesterov beside Momentum) starts from that
+    ``shows("optimizers")`` says whether to draw it (a teacher's link may hide it). An
+    optimizer added beside the one it extends (Nesterov beside Momentum) starts from that
     one's values of the hyperparameters they share (``state.values_from_relatives``).
-
-    With ``own_runs`` each optimizer's sliders are a fragment of their own, whose run a move
-    starts, and ``on_change`` must end in ``st.rerun``: a fragment's key (that fragment
-    reruns instead) or none (the page reruns). A fragment's run that starts and is handed
-    over costs the browser far less than a full run that does: Streamlit's page marks all
-    it holds as running for a full run.
+    Their sliders are ``design_controls``'s.
     """
     if shows("optimizers"):
         chosen = st.multiselect(
@@ -242,22 +235,37 @@ def optimizer_controls(
     else:
         chosen = list(st.session_state[key])
     st.session_state[_RACING.format(key)] = list(chosen)  # what the next change starts from
-    for name in chosen:
-        if not shows(name):
-            continue
-        # A closed expander draws nothing (lazy): fewer elements make every rerun cheaper.
-        box = st.expander(
-            optim_core.OPTIMIZERS[name].label,
-            expanded=len(chosen) <= 2 or not shows("optimizers"),  # a locked link opens all
-            key=f"open_{name}",
-            on_change="rerun",
-        )
-        if box.open:
-            with box:
-                (_hyperparameter_fragment if own_runs else hyperparameter_controls)(
-                    name, functools.partial(state.hp_key, name), shows, on_change
-                )
     return chosen
+
+
+def design_controls(
+    names: list[str],
+    shows: Callable[[str], bool] = lambda _: True,
+    on_change: Callable[[], None] | None = None,
+    *,
+    own_runs: bool = False,
+) -> None:
+    """Each of optimizers ``names``'s sliders, in a card per optimizer (container ``design``).
+
+    All drawn, none behind a click: the race's design (each η, β, β₁, β₂, ε) is what a
+    learner moves. The sliders are the playground's (``state.hp_key``), so a value set on
+    one page holds on every page; ``shows`` takes an optimizer's name (its card) or
+    "<optimizer>.<hyperparameter>"; ``on_change`` is every widget's callback.
+
+    With ``own_runs`` each card's sliders are a fragment of their own, whose run a move
+    starts, and ``on_change`` must end in ``st.rerun``: a fragment's key (that fragment
+    reruns instead) or none (the page reruns). A fragment's run that starts and is handed
+    over costs the browser far less than a full run that does: Streamlit's page marks all
+    it holds as running for a full run.
+    """
+    draw = _hyperparameter_fragment if own_runs else hyperparameter_controls
+    with st.container(key="design", horizontal=True, gap="small"):
+        for name in names:
+            if shows(name):
+                with st.container(key=f"design_{name}", border=True):
+                    draw(
+                        name, functools.partial(state.hp_key, name), shows, on_change, heading=True
+                    )
 
 
 _RACING = "{}_before"  # session state: the optimizers multiselect ``key`` showed last

@@ -353,6 +353,14 @@ def loss_range(paths: Sequence[Path], log: bool) -> list[float] | None:
     return [low - pad, top + pad]
 
 
+# The race's type size (px), line widths and marker sizes: on a laptop (False), and on a
+# projector (True, presentation mode), where the back row must read the labels and paths.
+RACE_SIZES = {
+    False: dict(font=13, path=1.2, loss=1.8, trail=3, marker=13, loss_marker=9, minimum=12),
+    True: dict(font=22, path=3.5, loss=4, trail=6, marker=24, loss_marker=15, minimum=22),
+}
+
+
 def race_figure(
     contour: str,
     paths: Sequence[Path],
@@ -366,6 +374,7 @@ def race_figure(
     motion: bool = False,
     click_targets: int = 0,
     height: int = RACE_HEIGHT,
+    present: bool = False,
 ) -> dict:
     """The playground's main figure: contour map on the left, loss on the right, animated.
 
@@ -377,6 +386,8 @@ def race_figure(
 
     ``player`` adds plotly's own Play / Pause buttons and step slider (:func:`player`),
     for a figure shown on its own; the app's element draws lighter controls of its own.
+    ``present`` draws for a projector (presentation mode): type, lines and markers read
+    from the back of a classroom (:data:`RACE_SIZES`).
     ``motion`` leaves the frames out and sends, in their place, the arrays they are cut from
     (``motion``: per run, its step, marker and loss per frame, see :func:`_motion`), a
     seventh of their size; the app's element builds the frames in the browser
@@ -384,11 +395,13 @@ def race_figure(
     ``click_targets`` adds a grid of that many invisible points a side (:func:`click_grid`),
     for a chart that can only report clicks on points.
     """
+    size = RACE_SIZES[present]
     data: list[dict] = []
     if click_targets:
         data.append(click_grid(window, click_targets))
     if len(minima):
         data.append(minima_trace(minima))
+        data[-1]["marker"]["size"] = size["minimum"]
     path_traces = list(range(len(data), len(data) + len(paths)))
     for p in paths:
         data.append(
@@ -400,7 +413,7 @@ def race_figure(
                 "x": typed(p.xy[:, 0]),
                 "y": typed(p.xy[:, 1]),
                 "mode": "lines",
-                "line": {"color": colour(p.name), "width": 1.2},
+                "line": {"color": colour(p.name), "width": size["path"]},
                 "opacity": 0.55,
                 "hovertemplate": f"{p.label}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
             }
@@ -419,7 +432,7 @@ def race_figure(
                 "xaxis": "x2",
                 "yaxis": "y2",
                 "mode": "lines",
-                "line": {"color": colour(p.name), "width": 1.8},
+                "line": {"color": colour(p.name), "width": size["loss"]},
                 "hovertemplate": f"{p.label}<br>step %{{x}}: %{{y:.3g}}<extra></extra>",
             }
         )
@@ -440,7 +453,7 @@ def race_figure(
                 "legendgroup": p.name,
                 "showlegend": False,
                 "mode": "lines",
-                "line": {"color": colour(p.name), "width": 3},
+                "line": {"color": colour(p.name), "width": size["trail"]},
                 "hoverinfo": "skip",
                 **trail,
             }
@@ -456,7 +469,7 @@ def race_figure(
                 "mode": "markers",
                 "marker": {
                     "color": colour(p.name),
-                    "size": 13,
+                    "size": size["marker"],
                     "line": {"width": 1.5, "color": "white"},
                     "symbol": marker["marker"]["symbol"],
                 },
@@ -475,7 +488,11 @@ def race_figure(
                 "xaxis": "x2",
                 "yaxis": "y2",
                 "mode": "markers",
-                "marker": {"color": colour(p.name), "size": 9, "symbol": symbol(p.name)},
+                "marker": {
+                    "color": colour(p.name),
+                    "size": size["loss_marker"],
+                    "symbol": symbol(p.name),
+                },
                 "hoverinfo": "skip",
                 **loss_marker,
             }
@@ -493,7 +510,7 @@ def race_figure(
         "hovermode": "closest",
         "uirevision": "race",
         "plot_bgcolor": "white",
-        "font": FONT,
+        "font": {**FONT, "size": size["font"]},
         "legend": {"orientation": "h", "x": 0, "y": 1.06, "yanchor": "bottom"},
         **axes,
         "xaxis2": {

@@ -146,6 +146,154 @@ function keepTraceOrder(gd) {
   }
 }
 
+
+// --- Fitting the race to the screen ------------------------------------------------------------
+// The page around the map (the playground's keys: stage, stage_map, stage_design, design) and
+// the element's own narrow-screen and presentation looks. Injected once by the module, so a
+// slider move's rerun does not carry it.
+const PAGE_CSS = `
+.st-key-stage { flex-direction: row; flex-wrap: wrap; align-items: flex-start; gap: 1rem; }
+.st-key-stage > div:has(> .st-key-stage_map) { flex: 1 1 36rem; min-width: 0; }
+.st-key-stage > div:has(> .st-key-stage_design) { flex: 0 1 27rem; min-width: 0; }
+.st-key-design { flex-direction: row; flex-wrap: wrap; gap: 0.5rem; }
+.st-key-design > div { flex: 1 1 12.5rem; min-width: 0; }
+.st-key-design [data-testid="stMarkdownContainer"] p { margin: 0; }
+.st-key-design [class*="st-key-design_"] { gap: 0.2rem; padding: 0.6rem 0.9rem; }
+@media (max-width: 1199.98px) {
+  .st-key-stage > div { flex: 1 1 100% !important; }
+}
+.stMainBlockContainer:has(.st-key-stage) { padding: 3.5rem 1.5rem 6rem; }
+@media (max-width: 640px) {
+  .stMainBlockContainer:has(.st-key-stage) { padding-left: 0.5rem; padding-right: 0.5rem; }
+}
+.stMainBlockContainer:has(.st-key-stage) h1 { font-size: 1.75rem; padding: 0.25rem 0; }
+.pg-root { max-width: 100%; }
+.pg-root .pg-legend, .pg-root .pg-player { padding-left: var(--pg-left, 50px); }
+.pg-below { overflow-x: auto; }
+.pg-below .pg-table { min-width: 28rem; }
+@media (max-width: 640px) {
+  .pg-root .pg-player { flex-wrap: wrap; gap: 0.4rem 0.6rem; }
+  .pg-root .pg-player .pg-step { order: 3; flex: 1 1 100%; max-width: none; }
+  .pg-root .pg-player .pg-readout { min-width: 0; }
+}
+@media (pointer: coarse) {
+  .pg-root .pg-player .pg-step { height: 2rem; touch-action: none; }
+  .pg-root .pg-player button, .pg-root .pg-player select { min-height: 2.75rem; }
+}
+body:has(.pg-present) [data-testid="stSidebar"],
+body:has(.pg-present) [data-testid="stSidebarCollapsedControl"],
+body:has(.pg-present) [data-testid="stHeader"],
+body:has(.pg-present) .st-key-head { display: none; }
+.stMainBlockContainer:has(.pg-present) { padding: 0.5rem 1rem; max-width: none; }
+body:has(.pg-present) .st-key-stage > div { flex: 1 1 100% !important; }
+.pg-root.pg-present .pg-legend { font-size: 22px; gap: 0.3rem 1.5rem; min-height: 2.4rem; }
+.pg-root.pg-present .pg-legend .pg-glyph { font-size: 24px; }
+.pg-root.pg-present .pg-player { font-size: 22px; }
+.pg-root.pg-present .pg-player .pg-readout { min-width: 18rem; }
+`;
+
+function injectPageCss() {
+  if (document.getElementById("pg-page-css")) return;
+  const style = document.createElement("style");
+  style.id = "pg-page-css";
+  style.textContent = PAGE_CSS;
+  document.head.appendChild(style);
+}
+
+const WIDE = 1200;  // px of viewport from which the loss panel sits beside the map
+const PHONE = 640;  // px of viewport below which the axes' labels go inside the panels
+const BARS = 80;  // px kept for the legend (a row or two) and the player: fixed, so a move's
+// new legend text never resizes the map
+
+// The layout that fits the race's figure (map on xaxis/yaxis, loss on xaxis2/yaxis2) to the
+// element's width and the screen: the map a square, as large as the screen allows; the loss
+// panel beside it on a wide screen, under it on a narrow one. Numbers are rounded, so a
+// figure on an unchanged screen gets the same layout and a slider move stays an animation.
+function fitLayout(width, top, present) {
+  const vw = window.innerWidth, vh = window.innerHeight;
+  if (present || vw >= WIDE) {
+    const m = present ? { l: 85, r: 30, t: 12, b: 70 } : { l: 55, r: 20, t: 10, b: 45 };
+    const gap = present ? 120 : 80;  // the loss panel's tick labels and title
+    const tall = vh - (present ? 0 : top) - (present ? 1.4 : 1) * BARS - m.t - m.b - 8;
+    const room = width - m.l - m.r - gap;
+    const side = Math.floor(Math.max(40, Math.min(Math.max(0.6 * vh, tall), room / 1.45)));
+    const span = width - m.l - m.r;
+    return {
+      height: side + m.t + m.b, margin: m,
+      "xaxis.domain": [0, round(side / span)], "yaxis.domain": [0, 1],
+      "xaxis2.domain": [round((side + gap) / span), 1], "yaxis2.domain": [0, 1],
+    };
+  }
+  const phone = vw < PHONE;
+  const m = phone ? { l: 6, r: 6, t: 8, b: 36 } : { l: 55, r: 20, t: 10, b: 45 };
+  const side = Math.floor(Math.max(40, Math.min(width - m.l - m.r, Math.max(0.6 * vh, vh - 160))));
+  const loss = Math.round(Math.min(300, Math.max(170, 0.45 * side)));
+  const gap = phone ? 34 : 60;  // the map's x tick labels and title
+  const total = side + gap + loss;
+  const patch = {
+    height: total + m.t + m.b, margin: m,
+    "xaxis.domain": [0, round(side / (width - m.l - m.r))], "xaxis2.domain": [0, 1],
+    "yaxis.domain": [round((gap + loss) / total), 1], "yaxis2.domain": [0, round(loss / total)],
+  };
+  if (phone) {
+    Object.assign(patch, {
+      "yaxis.ticklabelposition": "inside", "yaxis2.ticklabelposition": "inside",
+      "xaxis.title.text": "", "yaxis.title.text": "", "yaxis2.title.text": "",
+    });
+  }
+  return patch;
+}
+
+const round = (x) => Math.round(x * 1e4) / 1e4;
+
+// ``patch`` (Plotly.relayout's form, "a.b": value) applied to a copy of ``layout``.
+function patched(layout, patch) {
+  const out = structuredClone(layout);
+  for (const [path, value] of Object.entries(patch)) {
+    const keys = path.split(".");
+    let at = out;
+    for (const key of keys.slice(0, -1)) at = at[key] ??= {};
+    at[keys.at(-1)] = value;
+  }
+  return out;
+}
+
+// On a phone the loss panel's y title joins its x title: there is no room beside it.
+function phoneTitles(layout, patch) {
+  if (patch["yaxis2.title.text"] === "") {
+    const y = layout.yaxis2?.title?.text;
+    patch["xaxis2.title.text"] = y ? `${y} by step` : "step";
+  }
+  return patch;
+}
+
+// The figure's layout fitted to the screen now; remembers the fit on ``root``.
+function fitted(root, layout, present) {
+  // Where the element starts on the page, measured once: a move never shifts the map.
+  root.fitTop ??= root.getBoundingClientRect().top + window.scrollY;
+  const patch = phoneTitles(layout, fitLayout(root.clientWidth, root.fitTop, present));
+  if (window.matchMedia("(pointer: coarse)").matches) patch.dragmode = false;  // a finger scrolls
+  root.style.setProperty("--pg-left", `${patch.margin.l}px`);
+  root.fitText = JSON.stringify(patch);
+  return patched(layout, patch);
+}
+
+// A new width (a turned phone, the sidebar opened or closed): the same figure, fitted anew.
+function watchSize(root, gd) {
+  const refit = () => {
+    if (!root.serverLayout || !gd.data) return;
+    const before = root.fitText;
+    if (window.innerHeight !== root.fitHeight) root.fitTop = undefined;
+    root.fitHeight = window.innerHeight;
+    const layout = fitted(root, root.serverLayout, root.present);
+    if (root.fitText === before) return;
+    root.drawn = null;  // the next figure is drawn whole (Plotly.react), at this size
+    window.Plotly.react(gd, gd.data, layout);
+  };
+  new ResizeObserver(refit).observe(root);
+  window.addEventListener("resize", refit);
+}
+
 const SPEEDS = [["0.25", "¼×"], ["0.5", "½×"], ["1", "1×"], ["2", "2×"], ["4", "4×"]];
 
 // Play / Pause, speed and a step slider under the chart, driving its frames (named by step)
@@ -227,6 +375,25 @@ function makePlayer(root, gd, frameMs) {
     if (player.playing) { player.pause(); player.play(); }
   });
   slider.addEventListener("input", () => { player.pause(); player.goTo(Number(slider.value)); });
+  // A finger on the step slider: the step follows it, from where it touches the track.
+  const follow = (event) => {
+    const box = slider.getBoundingClientRect();
+    const at = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+    player.pause();
+    player.goTo(Math.round(at * (player.frames.length - 1)));
+  };
+  slider.addEventListener("pointerdown", (event) => {
+    if (event.pointerType === "mouse") return;
+    event.preventDefault();
+    try {
+      slider.setPointerCapture(event.pointerId);  // the finger may leave the track's height
+    } catch {}  // a pointer that is no longer down: the step still goes where it touched
+    follow(event);
+  });
+  slider.addEventListener("pointermove", (event) => {
+    if (slider.hasPointerCapture(event.pointerId)) follow(event);
+  });
+  document.addEventListener("keydown", (event) => presentKeys(root, player, speed, event));
   // Frames played as objects come without their names: they play in order, so count them.
   gd.on("plotly_animatingframe", () => {
     if (!player.playing) return;
@@ -241,6 +408,33 @@ function makePlayer(root, gd, frameMs) {
     }
   });
   return player;
+}
+
+// Presentation mode's keys: space plays or pauses, ← → step, + − speed, f full screen. Not
+// while a control has the keys (a slider takes its arrows), nor with a modifier held.
+function presentKeys(root, player, speed, event) {
+  if (!root.isConnected || !root.present || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  if (target.closest?.("input, select, textarea, [role='slider'], [contenteditable='true']")) return;
+  const speeds = SPEEDS.map(([v]) => v);
+  const at = speeds.indexOf(speed.value);
+  const act = {
+    " ": () => (player.playing ? player.pause() : player.play()),
+    ArrowRight: () => { player.pause(); player.goTo(player.index + 1); },
+    ArrowLeft: () => { player.pause(); player.goTo(player.index - 1); },
+    "+": () => setSpeed(speeds[Math.min(at + 1, speeds.length - 1)]),
+    "=": () => setSpeed(speeds[Math.min(at + 1, speeds.length - 1)]),
+    "-": () => setSpeed(speeds[Math.max(at - 1, 0)]),
+    f: () => (document.fullscreenElement
+      ? document.exitFullscreen() : document.documentElement.requestFullscreen()).catch(() => {}),
+  }[event.key];
+  function setSpeed(value) {
+    speed.value = value;
+    speed.dispatchEvent(new Event("change"));
+  }
+  if (!act) return;
+  event.preventDefault();  // space would scroll the page, a button would take it as a click
+  act();
 }
 
 // The data coordinates of a pointer event over the x/y subplot, or null outside it.
@@ -386,6 +580,9 @@ export default function (component) {
     parentElement.appendChild(root);
   }
   const gd = root.querySelector(".pg-plot");
+  root.present = Boolean(data.present);
+  root.classList.toggle("pg-present", root.present);
+  if (data.fit) injectPageCss();
   return loadPlotly(data.src).then((Plotly) => {
     // The config only when it changed: Plotly.react given one rebuilds the chart's context
     // from plotly's defaults, finds it "changed" even when it is the same, and draws the
@@ -399,6 +596,13 @@ export default function (component) {
         if (root.hiddenGroups.has(trace.legendgroup ?? trace.name)) trace.visible = "legendonly";
       }
       drawLegend(root, gd, figure);
+    }
+    if (data.fit) {
+      root.serverLayout = figure.layout;
+      figure.layout = fitted(root, figure.layout, root.present);
+      parentElement.style.minHeight = "";  // the fitted figure's height holds from now on
+      if (!root.fitWatched) watchSize(root, gd);
+      root.fitWatched = true;
     }
     // A new playFrom: play from step 0, and keep what waits for the end hidden until then.
     const playFromStart = data.playFrom != null && data.playFrom !== root.playFrom;
@@ -462,9 +666,17 @@ export default function (component) {
         gd.addEventListener("pointerdown", (event) => {
           down = [event.clientX, event.clientY];
         }, true);
+        const still = (event) =>
+          down && Math.hypot(event.clientX - down[0], event.clientY - down[1]) <= 8;
         gd.addEventListener("click", (event) => {
-          const moved = down && Math.hypot(event.clientX - down[0], event.clientY - down[1]) > 4;
-          const point = root.clickAnywhere && !moved && mapPoint(gd, event);
+          if (event.pointerType && event.pointerType !== "mouse") return;  // a tap: pointerup
+          const point = root.clickAnywhere && still(event) && mapPoint(gd, event);
+          if (point) setTriggerValue("click", point);
+        }, true);
+        // A tap (a finger or a pen): Plotly's drag handling may swallow the click it makes.
+        gd.addEventListener("pointerup", (event) => {
+          if (event.pointerType === "mouse") return;
+          const point = root.clickAnywhere && still(event) && mapPoint(gd, event);
           if (point) setTriggerValue("click", point);
         }, true);
         gd.addEventListener("pointermove", (event) => {

@@ -123,7 +123,10 @@ function say(parent, text) {{
 
 export default function (component) {{
   const {{ data, parentElement }} = component;
-  if (data.minHeight) parentElement.style.minHeight = `${{data.minHeight}}px`;
+  // Held until the first chart is drawn (a fitted one then sets its own height).
+  if (data.minHeight && !parentElement.querySelector(".pg-root")) {{
+    parentElement.style.minHeight = `${{data.minHeight}}px`;
+  }}
   element ??= import(new URL({json.dumps(ELEMENT_URL)}, document.baseURI).href);
   return element
     .then((module) => {{
@@ -194,6 +197,8 @@ def plotly_element(
     play_from: str | None = None,
     above_html: str | None = None,
     url_query: str | None = None,
+    fit: bool = False,
+    present: bool = False,
     on_click: Callable[[], None] | None = None,
     on_action: Callable[[], None] | None = None,
 ) -> bool:
@@ -241,6 +246,15 @@ def plotly_element(
     its address bar outside, which only Streamlit reaches: there the element does nothing.
     Returns whether the element keeps the address bar: it says so once it has drawn (a
     rerun); until then, and in a frame, the app sets ``st.query_params`` itself.
+
+    ``fit`` lays a race figure (``figures.race_figure``: the map on ``xaxis``/``yaxis``, the
+    loss on ``xaxis2``/``yaxis2``) out for the screen, in the browser, which alone knows its
+    size: on a viewport 1200 px wide or more the map is a square as tall as the screen allows
+    (at least 60 % of its height) with the loss panel beside it; on a narrower one the map
+    takes the element's width and the loss panel goes under it; the figure follows a resize.
+    It also styles the page around it (the playground's ``stage`` containers). ``present``
+    is presentation mode: the map and the loss fill the screen, large type, no sidebar, and
+    keys drive the player (space, ← →, + −, f for full screen).
     """
     if isinstance(figure, dict):
         height = height or figure.get("layout", {}).get("height")
@@ -259,6 +273,8 @@ def plotly_element(
         "playFrom": play_from,
         "aboveHtml": above_html,
         "urlQuery": url_query,
+        "fit": fit,
+        "present": present,
     }
     if player_frame_ms is not None and height:
         height += PLAYER_HEIGHT

@@ -394,7 +394,7 @@ HIDEABLE = {
 # ``?lock=1`` keeps the scene the teacher chose: only the racing optimizers' sliders remain.
 LOCKED = ("preset", "landscape", "optimizers", "start", "steps", "noise", "schedule", "tol")
 CLASSROOM_KEY = "classroom"
-CLASSROOM_FLAGS = ("hide", "lock", "challenge")  # the link's keys for a Classroom
+CLASSROOM_FLAGS = ("hide", "lock", "challenge", "present")  # the link's keys for a Classroom
 
 
 @dataclasses.dataclass(frozen=True)
@@ -404,10 +404,12 @@ class Classroom:
     Attributes:
       hidden: names from ``HIDEABLE``, optimizer names, or ``"<optimizer>.<hyperparameter>"``.
       challenge: the page asks which optimizer reaches the minimum first, then reveals it.
+      present: presentation mode, for a projector: the map and the loss fill the screen.
     """
 
     hidden: frozenset[str] = frozenset()
     challenge: bool = False
+    present: bool = False
 
     def shows(self, control: str) -> bool:
         """Whether ``control`` (a ``HIDEABLE`` name or ``"<optimizer>.<name>"``) is drawn."""
@@ -437,12 +439,13 @@ def classroom_from_query(query: Mapping[str, str]) -> tuple[Classroom, list[str]
             hidden.add(name)
         elif name:
             problems.append(f"hide={name[:40]!r} names no control")
-    for flag in ("lock", "challenge"):
+    for flag in ("lock", "challenge", "present"):
         if query.get(flag, "0") not in ("0", "1"):
             problems.append(f"{flag}={str(query[flag])[:40]!r} must be 0 or 1")
     if query.get("lock") == "1":
         hidden.update(LOCKED)
-    return Classroom(frozenset(hidden), query.get("challenge") == "1"), problems
+    present = query.get("present") == "1"
+    return Classroom(frozenset(hidden), query.get("challenge") == "1", present), problems
 
 
 def classroom_to_query(classroom: Classroom) -> dict[str, str]:
@@ -453,6 +456,8 @@ def classroom_to_query(classroom: Classroom) -> dict[str, str]:
         query["hide"] = ",".join(sorted(classroom.hidden, key=order.__getitem__))
     if classroom.challenge:
         query["challenge"] = "1"
+    if classroom.present:
+        query["present"] = "1"
     return query
 
 
@@ -618,6 +623,7 @@ def start_session(query: Mapping[str, str], presets: Mapping[str, Scene]) -> lis
         st.session_state[CLASSROOM_KEY] = classroom
         st.session_state["preset"] = scene.preset
         st.session_state["challenge"] = classroom.challenge
+        st.session_state["present"] = classroom.present
     for key, value in widget_values(st.session_state[SCENE_KEY]).items():
         # Set even a key that is there: a widget of the previous page holds its value under
         # that page's widget id, and only a value set by key reaches this page's widget.
@@ -642,7 +648,9 @@ def scene_query(scene: Scene) -> dict[str, str]:
     # The teacher's flags stay in the link, so a reload or a forwarded link keeps them.
     classroom = st.session_state.get(CLASSROOM_KEY, Classroom())
     challenge = bool(st.session_state.get("challenge", classroom.challenge))
-    query.update(classroom_to_query(dataclasses.replace(classroom, challenge=challenge)))
+    present = bool(st.session_state.get("present", classroom.present))
+    flags = dataclasses.replace(classroom, challenge=challenge, present=present)
+    query.update(classroom_to_query(flags))
     return query
 
 
