@@ -59,12 +59,22 @@ HYPERPARAMS: dict[str, Param] = {
         "decay of the running mean of squared gradients",
         log_one_minus=True,
     ),
+    "rho": Param(
+        "rho",
+        "ρ",
+        0.9,
+        0.0,
+        0.9999,
+        False,
+        "decay of the running means of squared gradients and squared steps",
+        log_one_minus=True,
+    ),
     "eps": Param("eps", "ε", 1e-8, 1e-12, 1.0, True, "added to the denominator so it is never 0"),
     "weight_decay": Param(
         "weight_decay", "λ", 0.0, 0.0, 1.0, False, "pulls the weights toward 0 at every step"
     ),
 }
-"""The six hyperparameters, declared once; optimizers override only the default."""
+"""The seven hyperparameters, declared once; optimizers override only the default."""
 
 MOMENTUM_DECAY = 0.004
 """NAdam's ψ: how fast its momentum schedule μ_t rises to β₁ (torch's default, not a slider)."""
@@ -119,6 +129,18 @@ class OptimizerSpec:
     """The optimizer this one adds an idea to (Nesterov to Momentum, AMSGrad to Adam): joining
     a race beside it, this one starts from its values of the hyperparameters they share, so the
     race compares the idea and not two settings."""
+    lines: tuple[str, ...] = ()
+    """The inspector's equation lines for a step, in order, by the names ``ui.explain.LINES``
+    draws: how the app presents this rule with a step's numbers."""
+    sentences: tuple[str, ...] = ()
+    """What the inspector may say of a step, by the names ``ui.explain.SENTENCES`` holds, in
+    order of priority (the first two that apply are said)."""
+    gradient_point: Callable[[Any, np.ndarray], np.ndarray] = dataclasses.field(
+        default=lambda state, params: params
+    )
+    """``gradient_point(state, params)``: where the run loop takes the next gradient. The
+    iterate itself for every rule but schedule-free's, whose gradient is taken at a point
+    between the reported iterate and the base sequence, kept in its state."""
 
     def defaults(self) -> dict[str, Any]:
         """Every keyword of :attr:`update` with its default value."""
@@ -188,6 +210,12 @@ def gd_update(
 def _plain_step(state: Any, *, lr: Any, **_: Any) -> dict[str, np.ndarray]:
     """The step size of a rule that scales every coordinate by η alone."""
     return {"step_size": lr}
+
+
+def _no_step_size(state: Any, **_: Any) -> dict[str, np.ndarray]:
+    """Nothing to add: a rule whose step size needs more than its state after the step
+    (Adadelta's needs the d from before it, which its state no longer holds)."""
+    return {}
 
 
 # --- momentum -------------------------------------------------------------------------------
@@ -668,6 +696,352 @@ def lion_update(
     return updates, LionState(m=m)
 
 
+# --- RAdam, Adamax, Adadelta ------------------------------------------------------------------
+
+
+class RadamState(NamedTuple):
+    """count: steps taken t; beta1_t, beta2_t: β₁ᵗ and β₂ᵗ; m, v: running means of g and g²."""
+
+    count: int
+    beta1_t: Any
+    beta2_t: Any
+    m: np.ndarray
+    v: np.ndarray
+
+
+def radam_init(params: np.ndarray) -> RadamState:
+    """Adam's state plus the step count that the rectification's ρ_t needs."""
+    ones, zeros = _per_run_ones(params), np.zeros_like(params)
+    return RadamState(count=0, beta1_t=ones, beta2_t=ones, m=zeros, v=zeros)
+
+
+def _radam_rectifier(t: Any, beta2: Any, beta2_t: Any) -> tuple[Any, Any]:
+    """ρ_t, the length of the average v approximates, and the rectifier r_t (NaN for ρ_t ≤ 5,
+    where RAdam uses no v at all)."""
+    rho_inf = 2 / (1 - beta2) - 1  # the length at t → ∞
+    rho = rho_inf - 2 * t * beta2_t / (1 - beta2_t)
+    trusted = rho > 5  # the variance of v's estimate is finite only from here on (§4)
+    with np.errstate(invalid="ignore", divide="ignore"):  # ρ∞ ≤ 5: r is never used
+        r = np.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+    return rho, np.where(trusted, r, np.nan)
+
+
+@_broadcast_hyperparams
+def radam_update(
+    grads: np.ndarray,
+    state: RadamState,
+    params: np.ndarray,
+    *,
+    lr: Any,
+    beta1: Any,
+    beta2: Any,
+    eps: Any,
+) -> tuple[np.ndarray, RadamState]:
+    r"""RAdam: momentum alone while v is too young to trust, then Adam with a rectified step.
+
+    v averages about :math:`\rho_t` squared gradients; while :math:`\rho_t \le 5` the variance
+    of :math:`1/\sqrt{v}` is unbounded, so the step is the bias-corrected momentum alone: a
+    warm-up that needs no schedule.
+
+    Let :math:`g_t` be ``grads``, :math:`\eta` be ``lr``, :math:`\beta_1` be ``beta1``,
+    :math:`\beta_2` be ``beta2``, :math:`\varepsilon` be ``eps``, :math:`t` be
+    ``state.count + 1``, :math:`m, v` be ``state.m, state.v`` and
+    :math:`\beta_1^{t-1}, \beta_2^{t-1}` be ``state.beta1_t, state.beta2_t``.
+
+    .. math::
+
+      \begin{aligned}
+      m_t &= \beta_1\, m_{t-1} + (1 - \beta_1)\, g_t \\
+      v_t &= \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2 \\
+      \hat m_t &= m_t / (1 - \beta_1^t) \\
+      \rho_t &= \rho_\infty - \frac{2 t \beta_2^t}{1 - \beta_2^t},
+        \quad \rho_\infty = \frac{2}{1 - \beta_2} - 1 \\
+      r_t &= \sqrt{\frac{(\rho_t - 4)(\rho_t - 2)\,\rho_\infty}
+                        {(\rho_\infty - 4)(\rho_\infty - 2)\,\rho_t}} \\
+      w_t &= w_{t-1} - \eta\, \hat m_t \cdot
+        \begin{cases} r_t\, \frac{\sqrt{1 - \beta_2^t}}{\sqrt{v_t} + \varepsilon}
+          & \rho_t > 5 \\ 1 & \text{otherwise} \end{cases}
+      \end{aligned}
+
+    References:
+      Liu et al., "On the Variance of the Adaptive Learning Rate and Beyond", ICLR 2020;
+      ``torch.optim.RAdam``.
+    """
+    t = state.count + 1
+    beta1_t, beta2_t = state.beta1_t * beta1, state.beta2_t * beta2  # β₁ᵗ, β₂ᵗ
+    m = beta1 * state.m + (1 - beta1) * grads  # first moment
+    v = beta2 * state.v + (1 - beta2) * grads**2  # second moment
+    m_hat = m / (1 - beta1_t)  # bias correction of m
+    rho, r = _radam_rectifier(t, beta2, beta2_t)
+    adaptive = r * np.sqrt(1 - beta2_t) / (np.sqrt(v) + eps)  # torch puts ε outside √v
+    updates = -lr * m_hat * np.where(rho > 5, adaptive, 1.0)  # momentum alone while v is young
+    return updates, RadamState(count=t, beta1_t=beta1_t, beta2_t=beta2_t, m=m, v=v)
+
+
+def _radam_step(
+    state: RadamState, *, lr: Any, beta2: Any, eps: Any, **_: Any
+) -> dict[str, np.ndarray]:
+    rho, r = _radam_rectifier(state.count, beta2, state.beta2_t)
+    size = lr * r * np.sqrt(1 - state.beta2_t) / (np.sqrt(state.v) + eps)
+    return {"m_hat": state.m / (1 - state.beta1_t), "step_size": np.where(rho > 5, size, lr)}
+
+
+class AdamaxState(NamedTuple):
+    """beta1_t: β₁ᵗ; m: running mean of g; u: the decaying maximum of |g| (the ∞-norm)."""
+
+    beta1_t: Any
+    m: np.ndarray
+    u: np.ndarray
+
+
+def adamax_init(params: np.ndarray) -> AdamaxState:
+    """Both start at zero; only m needs a bias correction, a maximum has no zero-start bias."""
+    return AdamaxState(
+        beta1_t=_per_run_ones(params), m=np.zeros_like(params), u=np.zeros_like(params)
+    )
+
+
+@_broadcast_hyperparams
+def adamax_update(
+    grads: np.ndarray,
+    state: AdamaxState,
+    params: np.ndarray,
+    *,
+    lr: Any,
+    beta1: Any,
+    beta2: Any,
+    eps: Any,
+) -> tuple[np.ndarray, AdamaxState]:
+    r"""Adamax: Adam with the ∞-norm: divide by a decaying maximum of |g| instead of √v.
+
+    Let :math:`g_t` be ``grads``, :math:`\eta` be ``lr``, :math:`\beta_1` be ``beta1``,
+    :math:`\beta_2` be ``beta2``, :math:`\varepsilon` be ``eps`` (torch adds it to
+    :math:`|g_t|`), :math:`m, u` be ``state.m, state.u`` and :math:`\beta_1^{t-1}` be
+    ``state.beta1_t``.
+
+    .. math::
+
+      \begin{aligned}
+      m_t &= \beta_1\, m_{t-1} + (1 - \beta_1)\, g_t \\
+      u_t &= \max(\beta_2\, u_{t-1},\ |g_t| + \varepsilon) \\
+      w_t &= w_{t-1} - \frac{\eta}{1 - \beta_1^t}\, \frac{m_t}{u_t}
+      \end{aligned}
+
+    References:
+      Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015, §7.1;
+      ``torch.optim.Adamax``.
+    """
+    beta1_t = state.beta1_t * beta1  # β₁ᵗ
+    m = beta1 * state.m + (1 - beta1) * grads  # first moment
+    u = np.maximum(beta2 * state.u, np.abs(grads) + eps)  # the largest recent |g|, decaying
+    updates = -lr / (1 - beta1_t) * m / u  # bias-corrected m over the ∞-norm
+    return updates, AdamaxState(beta1_t=beta1_t, m=m, u=u)
+
+
+def _adamax_step(state: AdamaxState, *, lr: Any, **_: Any) -> dict[str, np.ndarray]:
+    return {"m_hat": state.m / (1 - state.beta1_t), "step_size": lr / state.u}
+
+
+class AdadeltaState(NamedTuple):
+    """v: running mean of g²; d: running mean of the squared steps Δ²."""
+
+    v: np.ndarray
+    d: np.ndarray
+
+
+def adadelta_init(params: np.ndarray) -> AdadeltaState:
+    """No gradients and no steps seen yet."""
+    return AdadeltaState(v=np.zeros_like(params), d=np.zeros_like(params))
+
+
+@_broadcast_hyperparams
+def adadelta_update(
+    grads: np.ndarray,
+    state: AdadeltaState,
+    params: np.ndarray,
+    *,
+    lr: Any,
+    rho: Any,
+    eps: Any,
+) -> tuple[np.ndarray, AdadeltaState]:
+    r"""Adadelta: the step's size comes from the size of recent steps, so no η is needed.
+
+    The ratio :math:`\sqrt{d_{t-1} + \varepsilon} / \sqrt{v_t + \varepsilon}` has the units of
+    :math:`w / g`, which is what a step size should have (Zeiler, §3.2); :math:`\eta = 1`
+    (torch's default) leaves it as it is.
+
+    Let :math:`g_t` be ``grads``, :math:`\eta` be ``lr``, :math:`\rho` be ``rho``,
+    :math:`\varepsilon` be ``eps`` and :math:`v, d` be ``state.v, state.d``.
+
+    .. math::
+
+      \begin{aligned}
+      v_t &= \rho\, v_{t-1} + (1 - \rho)\, g_t^2 \\
+      \Delta_t &= \frac{\sqrt{d_{t-1} + \varepsilon}}{\sqrt{v_t + \varepsilon}}\, g_t \\
+      d_t &= \rho\, d_{t-1} + (1 - \rho)\, \Delta_t^2 \\
+      w_t &= w_{t-1} - \eta\, \Delta_t
+      \end{aligned}
+
+    References:
+      Zeiler, "ADADELTA: An Adaptive Learning Rate Method", arXiv:1212.5701, 2012;
+      ``torch.optim.Adadelta``.
+    """
+    v = rho * state.v + (1 - rho) * grads**2  # running mean of g²
+    delta = np.sqrt(state.d + eps) / np.sqrt(v + eps) * grads  # RMS of steps over RMS of g
+    d = rho * state.d + (1 - rho) * delta**2  # running mean of the steps' squares
+    updates = -lr * delta
+    return updates, AdadeltaState(v=v, d=d)
+
+
+# --- schedule-free ----------------------------------------------------------------------------
+#
+# Three sequences: z takes the base optimizer's steps, x is their weighted average (the point
+# reported, and the iterate the run records), y between the two is where the gradient is taken.
+# optax keeps y as its ``params`` and recomputes x from y and z; here x is the iterate, so that
+# a run's path and loss are those of the point schedule-free reports, and the state keeps y
+# (which :func:`schedule_free_gradient_point` hands to the run loop) and z.
+
+
+class ScheduleFreeState(NamedTuple):
+    """y: where the next gradient is taken; z: the base sequence; weight_sum: the sum of the
+    averaging weights so far; max_lr: the largest η so far."""
+
+    y: np.ndarray
+    z: np.ndarray
+    weight_sum: Any
+    max_lr: Any
+
+
+class ScheduleFreeAdamWState(NamedTuple):
+    """The SGD form's fields, plus v: running mean of g²; beta2_t: β₂ᵗ."""
+
+    y: np.ndarray
+    z: np.ndarray
+    weight_sum: Any
+    max_lr: Any
+    v: np.ndarray
+    beta2_t: Any
+
+
+def schedule_free_init(params: np.ndarray) -> ScheduleFreeState:
+    """x, y and z all start at the starting point; nothing averaged yet."""
+    zero = 0 * _per_run_ones(params)
+    return ScheduleFreeState(y=np.copy(params), z=np.copy(params), weight_sum=zero, max_lr=zero)
+
+
+def schedule_free_adamw_init(params: np.ndarray) -> ScheduleFreeAdamWState:
+    """The SGD form's state plus v from zero and β₂⁰ = 1."""
+    sgd = schedule_free_init(params)
+    return ScheduleFreeAdamWState(*sgd, v=np.zeros_like(params), beta2_t=_per_run_ones(params))
+
+
+def schedule_free_gradient_point(state: Any, params: np.ndarray) -> np.ndarray:
+    """The gradient of schedule-free is taken at y, not at the reported x (``params``)."""
+    return state.y
+
+
+def _schedule_free_average(
+    state: Any, params: np.ndarray, z: np.ndarray, *, lr: Any, beta: Any
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The move of x toward the new z, and the fields of the state that follow from it."""
+    max_lr = np.maximum(state.max_lr, lr)
+    weight = max_lr**2  # optax's weight_lr_power = 2: steps at a larger η weigh more
+    weight_sum = state.weight_sum + weight
+    c = np.divide(weight, weight_sum, out=np.zeros_like(weight_sum * 1.0), where=weight_sum != 0)
+    x = (1 - c) * params + c * z  # x stays the weighted mean of z_1 … z_t
+    y = beta * x + (1 - beta) * z  # the next gradient is taken between x and z
+    return x - params, {"y": y, "z": z, "weight_sum": weight_sum, "max_lr": max_lr}
+
+
+@_broadcast_hyperparams
+def schedule_free_sgd_update(
+    grads: np.ndarray,
+    state: ScheduleFreeState,
+    params: np.ndarray,
+    *,
+    lr: Any,
+    beta: Any,
+) -> tuple[np.ndarray, ScheduleFreeState]:
+    r"""Schedule-free SGD: plain steps on z, with x their running average; no schedule needed.
+
+    Under a constant :math:`\eta` the weight :math:`c_{t}` is :math:`1/t`, so :math:`x_t` is
+    the plain mean of :math:`z_1 \dots z_t`: the averaging does what a decaying schedule would.
+
+    Let :math:`g_t` be ``grads`` (taken at :math:`y_{t-1}`), :math:`x` be ``params`` (the
+    point reported), :math:`\eta` be ``lr``, :math:`\beta` be ``beta`` (optax's ``b1``),
+    :math:`y, z` be ``state.y, state.z`` and :math:`c_t` be :math:`\eta_{\max}^2` over
+    ``state.weight_sum`` :math:`+\ \eta_{\max}^2`, with :math:`\eta_{\max}` the largest
+    :math:`\eta` so far (``state.max_lr``).
+
+    .. math::
+
+      \begin{aligned}
+      z_t &= z_{t-1} - \eta\, g_t \\
+      x_t &= (1 - c_t)\, x_{t-1} + c_t\, z_t \\
+      y_t &= \beta\, x_t + (1 - \beta)\, z_t
+      \end{aligned}
+
+    References:
+      Defazio et al., "The Road Less Scheduled", NeurIPS 2024;
+      ``optax.contrib.schedule_free_sgd`` (no warm-up, no weight decay).
+    """
+    z = state.z - lr * grads  # the base optimizer's step: plain SGD
+    updates, fields = _schedule_free_average(state, params, z, lr=lr, beta=beta)
+    return updates, state._replace(**fields)
+
+
+@_broadcast_hyperparams
+def schedule_free_adamw_update(
+    grads: np.ndarray,
+    state: ScheduleFreeAdamWState,
+    params: np.ndarray,
+    *,
+    lr: Any,
+    beta1: Any,
+    beta2: Any,
+    eps: Any,
+    weight_decay: Any,
+) -> tuple[np.ndarray, ScheduleFreeAdamWState]:
+    r"""Schedule-free AdamW: AdamW's steps without momentum on z, with x their running average.
+
+    Let :math:`g_t` be ``grads`` (taken at :math:`y_{t-1}`), :math:`x` be ``params`` (the
+    point reported), :math:`\eta` be ``lr``, :math:`\beta_1` be ``beta1`` (the interpolation,
+    optax's ``b1``), :math:`\beta_2` be ``beta2``, :math:`\varepsilon` be ``eps``,
+    :math:`\lambda` be ``weight_decay``, :math:`y, z, v` be ``state.y, state.z, state.v``,
+    :math:`\beta_2^{t-1}` be ``state.beta2_t`` and :math:`c_t` be :math:`\eta_{\max}^2` over
+    ``state.weight_sum`` :math:`+\ \eta_{\max}^2`, with :math:`\eta_{\max}` the largest
+    :math:`\eta` so far (``state.max_lr``).
+
+    .. math::
+
+      \begin{aligned}
+      v_t &= \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2 \\
+      \hat v_t &= v_t / (1 - \beta_2^t) \\
+      z_t &= z_{t-1} - \eta\, \left(\frac{g_t}{\sqrt{\hat v_t} + \varepsilon}
+                                   + \lambda\, y_{t-1}\right) \\
+      x_t &= (1 - c_t)\, x_{t-1} + c_t\, z_t \\
+      y_t &= \beta_1\, x_t + (1 - \beta_1)\, z_t
+      \end{aligned}
+
+    References:
+      Defazio et al., "The Road Less Scheduled", NeurIPS 2024;
+      ``optax.contrib.schedule_free_adamw`` (no warm-up).
+    """
+    beta2_t = state.beta2_t * beta2  # β₂ᵗ
+    v = beta2 * state.v + (1 - beta2) * grads**2  # second moment, no first: x's average is it
+    v_hat = v / (1 - beta2_t)  # bias correction
+    z = state.z - lr * (grads / (np.sqrt(v_hat) + eps) + weight_decay * state.y)  # decay at y
+    updates, fields = _schedule_free_average(state, params, z, lr=lr, beta=beta1)
+    return updates, state._replace(v=v, beta2_t=beta2_t, **fields)
+
+
+def _schedule_free_adamw_step(
+    state: ScheduleFreeAdamWState, *, lr: Any, eps: Any, **_: Any
+) -> dict[str, np.ndarray]:
+    v_hat = state.v / (1 - state.beta2_t)
+    return {"v_hat": v_hat, "step_size": lr / (np.sqrt(v_hat) + eps)}
+
+
 # --- the registry ---------------------------------------------------------------------------
 
 _H = HYPERPARAMS
@@ -685,6 +1059,10 @@ def _spec(
     reference: str,
     options: tuple[Choice, ...] = (),
     extends: str | None = None,
+    gradient_point: Callable[[Any, np.ndarray], np.ndarray] | None = None,
+    *,
+    lines: tuple[str, ...],
+    sentences: tuple[str, ...],
 ) -> OptimizerSpec:
     return OptimizerSpec(
         name=name,
@@ -699,6 +1077,9 @@ def _spec(
         summary=summary,
         reference=reference,
         extends=extends,
+        lines=lines,
+        sentences=sentences,
+        **({"gradient_point": gradient_point} if gradient_point else {}),
     )
 
 
@@ -716,6 +1097,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Steps straight downhill; the step is the slope times η, so it crawls on flat ground "
             "and overshoots on steep ground.",
             "torch.optim.SGD",
+            lines=("w_gd",),
+            sentences=("plain",),
         ),
         _spec(
             "momentum",
@@ -736,6 +1119,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                     "pytorch: v ← βv + g, w ← w − ηv; classic: v ← βv + ηg, w ← w − v",
                 ),
             ),
+            lines=("velocity", "w_momentum"),
+            sentences=("momentum",),
         ),
         _spec(
             "nesterov",
@@ -748,6 +1133,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Momentum that looks one step ahead, so it brakes earlier and overshoots less.",
             "Nesterov 1983; torch.optim.SGD(momentum=β, nesterov=True)",
             extends="momentum",
+            lines=("velocity", "w_nesterov"),
+            sentences=("momentum",),
         ),
         _spec(
             "adagrad",
@@ -762,6 +1149,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "so far: the step size only shrinks (as η/√t under a steady gradient), so it slows "
             "down but does not stop.",
             "Duchi, Hazan & Singer 2011; torch.optim.Adagrad",
+            lines=("v_sum", "w_squares"),
+            sentences=("adaptive",),
         ),
         _spec(
             "rmsprop",
@@ -776,6 +1165,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "so the step can grow again. Without bias correction its first steps are about "
             "η/√(1 − β₂): 10η at β₂ = 0.99.",
             "Hinton 2012 (lecture 6e); torch.optim.RMSprop(alpha=β₂)",
+            lines=("v", "w_squares"),
+            sentences=("adaptive", "zero_start"),
         ),
         _spec(
             "adam",
@@ -805,6 +1196,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                     "too large (3.2η at step 1 at the default β's)",
                 ),
             ),
+            lines=("g_l2", "m", "v", "m_hat", "v_hat", "w_adam"),
+            sentences=("adaptive", "momentum", "zero_start"),
         ),
         _spec(
             "amsgrad",
@@ -820,6 +1213,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "so the step can still grow early on.",
             "Reddi, Kale & Kumar 2018; torch.optim.Adam(amsgrad=True)",
             extends="adam",
+            lines=("m", "v", "v_max", "m_hat", "v_hat", "w_adam"),
+            sentences=("adaptive", "momentum", "zero_start"),
         ),
         _spec(
             "nadam",
@@ -834,6 +1229,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "rises very slowly.",
             "Dozat 2016; torch.optim.NAdam",
             extends="adam",
+            lines=("m", "v", "v_hat", "w_nadam"),
+            sentences=("adaptive", "momentum", "zero_start"),
         ),
         _spec(
             "adamw",
@@ -853,6 +1250,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "ηλw), so the pull toward zero is not rescaled by the adaptive step.",
             "Loshchilov & Hutter 2019; torch.optim.AdamW",
             extends="adam",
+            lines=("m", "v", "m_hat", "v_hat", "w_adam"),
+            sentences=("adaptive", "momentum", "zero_start"),
         ),
         _spec(
             "lion",
@@ -872,6 +1271,93 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "sign(c) (not at all where c is exactly 0), plus the weight decay ηλw, however "
             "steep or flat the ground.",
             "Chen et al. 2023; optax.lion",
+            lines=("lion_blend", "w_sign", "lion_momentum"),
+            sentences=("momentum", "sign"),
+        ),
+        _spec(
+            "radam",
+            "RAdam",
+            (_H["lr"].with_default(0.05), _H["beta1"], _H["beta2"], _H["eps"]),
+            radam_init,
+            radam_update,
+            _radam_step,
+            Properties(True, True, True, False, 2),
+            # radam_update: ρ_t ≤ 5 for the first 5 steps at β₂ = 0.999 (ρ₆ ≈ 5.01).
+            "Adam with a built-in warm-up: while v averages too few squared gradients to be "
+            "trusted (ρ_t ≤ 5, the first 5 steps at β₂ = 0.999) it steps with the momentum "
+            "alone, then multiplies Adam's step by a rectifier r_t that rises toward 1.",
+            "Liu et al. 2020; torch.optim.RAdam",
+            extends="adam",
+            lines=("m", "v", "m_hat", "rho", "w_radam"),
+            sentences=("radam_warmup", "momentum"),
+        ),
+        _spec(
+            "adamax",
+            "Adamax",
+            (_H["lr"].with_default(0.05), _H["beta1"], _H["beta2"], _H["eps"]),
+            adamax_init,
+            adamax_update,
+            _adamax_step,
+            Properties(True, True, True, False, 2),
+            "Adam with the ∞-norm: it divides by a decaying maximum of |g| instead of the "
+            "root of a mean of g², so one large gradient sets the scale until β₂ lets it fade.",
+            "Kingma & Ba 2015, §7.1; torch.optim.Adamax",
+            extends="adam",
+            lines=("m", "u", "w_adamax"),
+            sentences=("adaptive", "momentum", "infinity_norm"),
+        ),
+        _spec(
+            "adadelta",
+            "Adadelta",
+            (_H["lr"].with_default(1.0), _H["rho"], _H["eps"].with_default(1e-6)),
+            adadelta_init,
+            adadelta_update,
+            _no_step_size,
+            Properties(False, True, False, False, 2),
+            # adadelta_update: the step is √(d + ε)/√(v + ε)·g, d the mean of past steps².
+            "Needs no η: each coordinate's step is the root of its recent steps' squares over "
+            "the root of its recent gradients' squares, times g (η = 1 leaves it as it is). "
+            "Both start from ε, so the first steps are about √ε: tiny.",
+            "Zeiler 2012; torch.optim.Adadelta",
+            lines=("v_rho", "delta", "d", "w_delta"),
+            sentences=("no_eta",),
+        ),
+        _spec(
+            "schedule_free_sgd",
+            "Schedule-free SGD",
+            (_H["lr"].with_default(0.05), _H["beta"]),
+            schedule_free_init,
+            schedule_free_sgd_update,
+            _plain_step,
+            Properties(True, False, False, False, 2),
+            "SGD steps on a base sequence z, and the point shown, x, is their running average, "
+            "so no decaying schedule is needed; the gradient is taken at y, between x and z.",
+            "Defazio et al. 2024; optax.contrib.schedule_free_sgd",
+            gradient_point=schedule_free_gradient_point,
+            lines=("y_before", "z_sgd", "x_average"),
+            sentences=("schedule_free",),
+        ),
+        _spec(
+            "schedule_free_adamw",
+            "Schedule-free AdamW",
+            (
+                _H["lr"].with_default(0.05),
+                _H["beta1"],
+                _H["beta2"],
+                _H["eps"],
+                _H["weight_decay"],
+            ),
+            schedule_free_adamw_init,
+            schedule_free_adamw_update,
+            _schedule_free_adamw_step,
+            Properties(True, True, True, True, 3),
+            "AdamW without momentum on a base sequence z, and the point shown, x, is their "
+            "running average, so no decaying schedule is needed; the gradient is taken at y, "
+            "between x and z.",
+            "Defazio et al. 2024; optax.contrib.schedule_free_adamw",
+            gradient_point=schedule_free_gradient_point,
+            lines=("y_before", "v", "v_hat", "z_adamw", "x_average"),
+            sentences=("schedule_free",),
         ),
     )
 }

@@ -6,8 +6,10 @@ over 40,000 settings is one call.
 
 Conventions, for a trajectory of ``steps`` steps (``T = steps + 1`` recorded iterates):
 
-- ``params[t]`` is the iterate after ``t`` updates; ``grads[t]`` the (noisy) gradient there,
-  which the next update uses; ``loss[t] = f(params[t])``.
+- ``params[t]`` is the iterate after ``t`` updates; ``grads[t]`` the (noisy) gradient the
+  next update uses, taken at ``spec.gradient_point(state, params[t])``: the iterate itself for
+  every rule but schedule-free's, which takes it at the ``y`` of its state; ``loss[t] =
+  f(params[t])``.
 - ``lr[t]`` is the learning rate of the update from ``params[t]`` to ``params[t + 1]``, the value
   torch's schedulers give after ``t`` calls of ``scheduler.step()``.
 - ``state[key][t]`` is the optimizer's state after ``t`` updates, and ``state["update"][t]``
@@ -176,7 +178,7 @@ def _full_history(spec, land, w, steps, lr, per_run, sigma, rng, bound):
     params, grads, states, updates = [w], [], [state], [np.full(w.shape, np.nan)]
     with np.errstate(all="ignore"):
         for t in range(steps + 1):
-            g = grad(w)
+            g = grad(spec.gradient_point(state, w))
             grads.append(g)
             if t == steps or (t % _CHECK_EVERY == 0 and _all_diverged(w, bound)):
                 break
@@ -208,7 +210,7 @@ def _loss_history(spec, land, w, steps, lr, per_run, sigma, rng, bound):
     with np.errstate(all="ignore"):
         for t in range(steps + 1):
             loss[t] = np.where(_within(w, bound), land.f(w), np.nan)
-            g = grad(w)
+            g = grad(spec.gradient_point(state, w))
             if t == steps:
                 break
             if t % _CHECK_EVERY == 0 and _all_diverged(w, bound):

@@ -505,7 +505,8 @@ def train(
                 break
             tick = time.perf_counter()
             batch = batches[step]
-            loss, grads = net.loss_and_grad(w, dataset.x_train[batch], dataset.y_train[batch])
+            at = spec.gradient_point(state, w)  # schedule-free: y, not the reported w
+            loss, grads = net.loss_and_grad(at, dataset.x_train[batch], dataset.y_train[batch])
             updates, state = spec.update(grads, state, w, **hyper)
             new_w = w + updates
             clock += time.perf_counter() - tick

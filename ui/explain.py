@@ -92,6 +92,10 @@ class _Step:
     k: int
 
     @property
+    def spec(self) -> optim_core.OptimizerSpec:
+        return optim_core.OPTIMIZERS[self.traj.optimizer]
+
+    @property
     def h(self) -> dict:
         return self.traj.hyperparams
 
@@ -111,6 +115,18 @@ class _Step:
     def eta(self) -> float:
         return float(self.traj.lr[self.k - 1])
 
+    @property
+    def lam(self) -> float:
+        """Adam's L2 weight decay λ, which enters the gradient (0 for decoupled decay)."""
+        if self.spec.properties.decoupled_weight_decay:
+            return 0.0
+        return float(self.h.get("weight_decay", 0.0))
+
+    @property
+    def g_moments(self) -> np.ndarray:
+        """The gradient the moments see: ``g + λw`` under L2 weight decay (torch's Adam)."""
+        return self.g + self.lam * self.w0 if self.lam else self.g
+
     def prev(self, key: str) -> np.ndarray:
         return self.traj.state[key][self.k - 1]
 
@@ -121,25 +137,19 @@ class _Step:
 def equations(traj: optim_core.Trajectory, k: int) -> list[Equation]:
     """The update rule of step ``k`` with its numbers; empty for ``k = 0`` (the start).
 
-    Which lines there are follows from the state the rule keeps: a velocity (momentum), two
-    running means (Adam and its variants), one of squares (Adagrad, RMSprop), one of
-    gradients (Lion), or none (gradient descent).
+    The lines are those the optimizer declares (``OptimizerSpec.lines``), each drawn by the
+    builder of that name in :data:`LINES`; a builder may have nothing to show (the L2 line
+    when λ = 0).
     """
     if not 1 <= k <= traj.steps:
         return []
-    step, keys = _Step(traj, k), traj.state
-    if "velocity" in keys:
-        return _momentum_equations(step)
-    if "m" in keys and "v" in keys:
-        return _adam_equations(step)
-    if "v" in keys:
-        return _squares_equations(step)
-    if "m" in keys:
-        return _sign_equations(step)
-    exprs = [
-        rf"{num(a)} - {num(step.eta)}\cdot{arg(b)}" for a, b in zip(step.w0, step.g, strict=True)
-    ]
-    return [_equation("w", "w", r"w_t = w_{t-1} - \eta\, g_t", exprs, step.w1)]
+    step = _Step(traj, k)
+    shown = (LINES[line](step) for line in optim_core.OPTIMIZERS[traj.optimizer].lines)
+    return [eq for eq in shown if eq is not None]
+
+
+def _pairs(*columns) -> list[tuple]:
+    return list(zip(*columns, strict=True))
 
 
 def _running_mean(
@@ -151,111 +161,104 @@ def _running_mean(
     *,
     square: bool = False,
     prev_symbol: str | None = None,
+    g_symbol: str = "g_t",
 ) -> Equation:
     """``name_t = β·prev + (1 − β)·g`` (``g²`` when ``square``) with numbers; ``beta`` is the
     value and its symbol, ``prev_symbol`` what the previous value is called (``name_{t-1}``)."""
     power, shown = ("^2", num) if square else ("", arg)
     exprs = [
         rf"{num(beta[0])}\cdot{shown(a)} + {num(1 - beta[0])}\cdot{arg(b)}{power}"
-        for a, b in zip(prev, g, strict=True)
+        for a, b in _pairs(prev, g)
     ]
     previous = prev_symbol or rf"{name}_{{t-1}}"
-    symbolic = rf"{name}_t = {beta[1]}\, {previous} + (1 - {beta[1]})\, g_t{power}"
+    symbolic = rf"{name}_t = {beta[1]}\, {previous} + (1 - {beta[1]})\, {g_symbol}{power}"
     return _equation(name, name, symbolic, exprs, value)
 
 
-def _momentum_equations(step: _Step) -> list[Equation]:
-    """Heavy ball (either convention) or Nesterov's look-ahead, as the rule's formula says."""
-    beta, eta, w0, w1 = step.h["beta"], step.eta, step.w0, step.w1
-    v, v0 = step.now("velocity"), step.prev("velocity")
+def _w_line(step: _Step, symbolic: str, exprs: list[str]) -> Equation:
+    return _equation("w", "w", symbolic, exprs, step.w1)
+
+
+def _w_gd(step: _Step) -> Equation:
+    exprs = [rf"{num(a)} - {num(step.eta)}\cdot{arg(b)}" for a, b in _pairs(step.w0, step.g)]
+    return _w_line(step, r"w_t = w_{t-1} - \eta\, g_t", exprs)
+
+
+def _velocity(step: _Step) -> Equation:
+    """Heavy ball's velocity in either convention (the classic one holds η)."""
+    beta, v0, v = step.h["beta"], step.prev("velocity"), step.now("velocity")
     if step.h.get("formulation") == "classic":  # the velocity is already a step
         exprs = [
-            rf"{num(beta)}\cdot{arg(a)} + {num(eta)}\cdot{arg(b)}"
-            for a, b in zip(v0, step.g, strict=True)
+            rf"{num(beta)}\cdot{arg(a)} + {num(step.eta)}\cdot{arg(b)}"
+            for a, b in _pairs(v0, step.g)
         ]
-        return [
-            _equation("velocity", "v", r"v_t = \beta\, v_{t-1} + \eta\, g_t", exprs, v),
-            _equation(
-                "w",
-                "w",
-                r"w_t = w_{t-1} - v_t",
-                [f"{num(a)} - {arg(b)}" for a, b in zip(w0, v, strict=True)],
-                w1,
-            ),
-        ]
-    exprs = [rf"{num(beta)}\cdot{arg(a)} + {arg(b)}" for a, b in zip(v0, step.g, strict=True)]
-    eqs = [_equation("velocity", "v", r"v_t = \beta\, v_{t-1} + g_t", exprs, v)]
-    if r"(g_t + \beta\, v_t)" in optim_core.OPTIMIZERS[step.traj.optimizer].latex:  # Nesterov
-        exprs = [
-            rf"{num(a)} - {num(eta)}\cdot\left({num(b)} + {num(beta)}\cdot{arg(c)}\right)"
-            for a, b, c in zip(w0, step.g, v, strict=True)
-        ]
-        symbolic = r"w_t = w_{t-1} - \eta\, (g_t + \beta\, v_t)"
-    else:
-        exprs = [rf"{num(a)} - {num(eta)}\cdot{arg(b)}" for a, b in zip(w0, v, strict=True)]
-        symbolic = r"w_t = w_{t-1} - \eta\, v_t"
-    return [*eqs, _equation("w", "w", symbolic, exprs, w1)]
+        return _equation("velocity", "v", r"v_t = \beta\, v_{t-1} + \eta\, g_t", exprs, v)
+    exprs = [rf"{num(beta)}\cdot{arg(a)} + {arg(b)}" for a, b in _pairs(v0, step.g)]
+    return _equation("velocity", "v", r"v_t = \beta\, v_{t-1} + g_t", exprs, v)
 
 
-def _squares_equations(step: _Step) -> list[Equation]:
-    """Adagrad's sum of g², or RMSprop's running mean of it (a rule with a β₂)."""
-    v, v0 = step.now("v"), step.prev("v")
-    if "beta2" in step.h:
-        eq = _running_mean("v", (step.h["beta2"], r"\beta_2"), v0, step.g, v, square=True)
-    else:
-        exprs = [rf"{num(a)} + {arg(b)}^2" for a, b in zip(v0, step.g, strict=True)]
-        eq = _equation("v", "v", r"v_t = v_{t-1} + g_t^2", exprs, v)
+def _w_momentum(step: _Step) -> Equation:
+    v = step.now("velocity")
+    if step.h.get("formulation") == "classic":
+        exprs = [f"{num(a)} - {arg(b)}" for a, b in _pairs(step.w0, v)]
+        return _w_line(step, r"w_t = w_{t-1} - v_t", exprs)
+    exprs = [rf"{num(a)} - {num(step.eta)}\cdot{arg(b)}" for a, b in _pairs(step.w0, v)]
+    return _w_line(step, r"w_t = w_{t-1} - \eta\, v_t", exprs)
+
+
+def _w_nesterov(step: _Step) -> Equation:
+    eta, beta = step.eta, step.h["beta"]
+    exprs = [
+        rf"{num(a)} - {num(eta)}\cdot\left({num(b)} + {num(beta)}\cdot{arg(c)}\right)"
+        for a, b, c in _pairs(step.w0, step.g, step.now("velocity"))
+    ]
+    return _w_line(step, r"w_t = w_{t-1} - \eta\, (g_t + \beta\, v_t)", exprs)
+
+
+def _v_sum(step: _Step) -> Equation:
+    exprs = [rf"{num(a)} + {arg(b)}^2" for a, b in _pairs(step.prev("v"), step.g)]
+    return _equation("v", "v", r"v_t = v_{t-1} + g_t^2", exprs, step.now("v"))
+
+
+def _v(step: _Step) -> Equation:
+    """The running mean of g² with β₂ (of g + λw under L2 decay)."""
+    beta = (step.h["beta2"], r"\beta_2")
+    return _running_mean("v", beta, step.prev("v"), step.g_moments, step.now("v"), square=True)
+
+
+def _m(step: _Step) -> Equation:
+    beta = (step.h["beta1"], r"\beta_1")
+    return _running_mean("m", beta, step.prev("m"), step.g_moments, step.now("m"))
+
+
+def _w_squares(step: _Step) -> Equation:
     fraction = r"\frac{g_t}{\sqrt{v_t} + \varepsilon}"
-    return [eq, _adaptive_w(step.w0, step.w1, step.eta, step.h["eps"], step.g, v, fraction)]
+    return _adaptive_w(step, step.g, step.now("v"), fraction)
 
 
-def _adam_equations(step: _Step) -> list[Equation]:
-    """Adam and its variants: the L2 line, the moments, AMSGrad's maximum, the corrections,
-    and the step (NAdam's through its Nesterov blend, AdamW's with its decay)."""
-    h, s, k = step.h, step.traj.state, step.k
-    eqs: list[Equation] = []
-    g = _l2_gradient(eqs, step.traj, step.g, step.w0)
-    eqs.append(_running_mean("m", (h["beta1"], r"\beta_1"), step.prev("m"), g, step.now("m")))
-    v = step.now("v")
-    eqs.append(_running_mean("v", (h["beta2"], r"\beta_2"), step.prev("v"), g, v, square=True))
-    v_used, v_sym = step.now("v"), "v_t"
-    if "v_max" in s:
-        v_used, v_sym = step.now("v_max"), r"v^{\max}_t"
-        exprs = [
-            rf"\max({num(a)}, {num(b)})"
-            for a, b in zip(step.prev("v_max"), step.now("v"), strict=True)
-        ]
-        symbolic = r"v^{\max}_t = \max(v^{\max}_{t-1}, v_t)"
-        eqs.append(_equation("v_max", r"v^{\max}", symbolic, exprs, v_used))
-    eqs += _corrections(step, v_used, v_sym)
-    if "m_hat" not in s:  # NAdam: m enters the step through its own blend, d_t
-        size = step.now("step_size")
-        direction = -step.now("update") / size
-        exprs = [
-            rf"{num(a)} - {num(b)}\cdot{arg(c)}"
-            for a, b, c in zip(step.w0, size, direction, strict=True)
-        ]
-        symbolic = (
-            r"w_t = w_{t-1} - \frac{\eta}{\sqrt{\hat v_t} + \varepsilon}\, d_t"
-            r"\quad\text{($d_t$: Nesterov blend of $g_t$ and $m_t$)}"
-        )
-        return [*eqs, _equation("w", "w", symbolic, exprs, step.w1)]
-    spec = optim_core.OPTIMIZERS[step.traj.optimizer]
-    decay = h.get("weight_decay", 0.0) if spec.properties.decoupled_weight_decay else 0.0
-    fraction = r"\frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}"
-    w_line = _adaptive_w(
-        step.w0, step.w1, step.eta, h["eps"], s["m_hat"][k], s["v_hat"][k], fraction, decay
-    )
-    return [*eqs, w_line]
+def _g_l2(step: _Step) -> Equation | None:
+    """``g ← g + λw`` under L2 weight decay (torch's Adam); nothing when λ = 0."""
+    if not step.lam:
+        return None
+    exprs = [rf"{num(a)} + {num(step.lam)}\cdot{arg(b)}" for a, b in _pairs(step.g, step.w0)]
+    symbolic = r"g_t &\leftarrow g_t + \lambda\, w_{t-1}\quad\text{(L2 weight decay)}"
+    return _equation("g", "g", symbolic, exprs, step.g_moments)
 
 
-def _corrections(step: _Step, v_used: np.ndarray, v_sym: str) -> list[Equation]:
-    """m̂ (where the rule keeps one) and v̂, divided by 1 − βᵗ unless the switch is off."""
-    eqs = []
-    if "m_hat" in step.traj.state:
-        eqs.append(_hat(step, "m", "m_t", step.now("m"), "beta1", r"\beta_1", signed=True))
-    eqs.append(_hat(step, "v", v_sym, v_used, "beta2", r"\beta_2", signed=False))
-    return eqs
+def _v_max(step: _Step) -> Equation:
+    exprs = [rf"\max({num(a)}, {num(b)})" for a, b in _pairs(step.prev("v_max"), step.now("v"))]
+    symbolic = r"v^{\max}_t = \max(v^{\max}_{t-1}, v_t)"
+    return _equation("v_max", r"v^{\max}", symbolic, exprs, step.now("v_max"))
+
+
+def _m_hat(step: _Step) -> Equation:
+    return _hat(step, "m", "m_t", step.now("m"), "beta1", r"\beta_1", signed=True)
+
+
+def _v_hat(step: _Step) -> Equation:
+    if "v_max" in step.traj.state:
+        return _hat(step, "v", r"v^{\max}_t", step.now("v_max"), "beta2", r"\beta_2", signed=False)
+    return _hat(step, "v", "v_t", step.now("v"), "beta2", r"\beta_2", signed=False)
 
 
 def _hat(step: _Step, name: str, sym: str, values, beta: str, beta_sym: str, *, signed) -> Equation:
@@ -273,48 +276,235 @@ def _hat(step: _Step, name: str, sym: str, values, beta: str, beta_sym: str, *, 
     )
 
 
-def _sign_equations(step: _Step) -> list[Equation]:
-    """Lion: the blend c, the sign step with its decay, then the momentum's own update."""
-    b1, b2, lam = step.h["beta1"], step.h["beta2"], step.h["weight_decay"]
-    m0, eta = step.prev("m"), step.eta
-    c = b1 * m0 + (1 - b1) * step.g
-    blend = _running_mean("c", (b1, r"\beta_1"), m0, step.g, c, prev_symbol="m_{t-1}")
-    exprs = [
-        rf"{num(a)} - {num(eta)}\cdot\left({num(np.sign(b))} + {num(lam)}\cdot{arg(a)}\right)"
-        for a, b in zip(step.w0, c, strict=True)
-    ]
-    symbolic = r"w_t = w_{t-1} - \eta\, (\operatorname{sign}(c_t) + \lambda\, w_{t-1})"
-    momentum = _running_mean("m", (b2, r"\beta_2"), m0, step.g, step.now("m"))
-    return [blend, _equation("w", "w", symbolic, exprs, step.w1), momentum]
+def _w_adam(step: _Step) -> Equation:
+    """Adam's step; AdamW's (declared decoupled) with its decay ηλw first."""
+    fraction = r"\frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}"
+    decay = step.h.get("weight_decay", 0.0) if step.spec.properties.decoupled_weight_decay else 0
+    return _adaptive_w(step, step.now("m_hat"), step.now("v_hat"), fraction, decay)
 
 
-def _l2_gradient(
-    eqs: list[Equation], traj: optim_core.Trajectory, g: np.ndarray, w0: np.ndarray
-) -> np.ndarray:
-    """The gradient the moments see: ``g + λw`` under L2 weight decay (torch's Adam), with its
-    line appended to ``eqs``; ``g`` itself when λ = 0 or the decay is decoupled (AdamW)."""
-    lam = float(traj.hyperparams.get("weight_decay", 0.0))
-    if not lam or optim_core.OPTIMIZERS[traj.optimizer].properties.decoupled_weight_decay:
-        return g
-    decayed = g + lam * w0
-    exprs = [rf"{num(a)} + {num(lam)}\cdot{arg(b)}" for a, b in zip(g, w0, strict=True)]
-    symbolic = r"g_t &\leftarrow g_t + \lambda\, w_{t-1}\quad\text{(L2 weight decay)}"
-    eqs.append(_equation("g", "g", symbolic, exprs, decayed))
-    return decayed
+def _w_nadam(step: _Step) -> Equation:
+    """NAdam: m enters the step through its own blend with g, d_t."""
+    size = step.now("step_size")
+    direction = -step.now("update") / size
+    exprs = [rf"{num(a)} - {num(b)}\cdot{arg(c)}" for a, b, c in _pairs(step.w0, size, direction)]
+    symbolic = (
+        r"w_t = w_{t-1} - \frac{\eta}{\sqrt{\hat v_t} + \varepsilon}\, d_t"
+        r"\quad\text{($d_t$: Nesterov blend of $g_t$ and $m_t$)}"
+    )
+    return _w_line(step, symbolic, exprs)
 
 
-def _adaptive_w(w0, w1, eta, eps, top, bottom, fraction: str, decay: float = 0.0) -> Equation:
+def _adaptive_w(step: _Step, top, bottom, fraction: str, decay: float = 0.0) -> Equation:
     """``w_t = w_{t-1} [- ηλw_{t-1}] - η·top/(√bottom + ε)`` with numbers."""
+    eta, eps = step.eta, step.h["eps"]
     decay_sym = r" - \eta\lambda\, w_{t-1}" if decay else ""
     exprs = []
-    for a, b, c in zip(w0, top, bottom, strict=True):
+    for a, b, c in _pairs(step.w0, top, bottom):
         decay_num = rf" - {num(eta)}\cdot{num(decay)}\cdot{arg(a)}" if decay else ""
         exprs.append(
             rf"{num(a)}{decay_num} - {num(eta)}\cdot"
             rf"\frac{{{num(b)}}}{{\sqrt{{{num(c)}}} + {num(eps)}}}"
         )
-    symbolic = rf"w_t = w_{{t-1}}{decay_sym} - \eta\, {fraction}"
-    return _equation("w", "w", symbolic, exprs, w1)
+    return _w_line(step, rf"w_t = w_{{t-1}}{decay_sym} - \eta\, {fraction}", exprs)
+
+
+def _lion_blend(step: _Step) -> Equation:
+    b1, m0 = step.h["beta1"], step.prev("m")
+    c = b1 * m0 + (1 - b1) * step.g
+    return _running_mean("c", (b1, r"\beta_1"), m0, step.g, c, prev_symbol="m_{t-1}")
+
+
+def _w_sign(step: _Step) -> Equation:
+    b1, lam, eta = step.h["beta1"], step.h["weight_decay"], step.eta
+    c = b1 * step.prev("m") + (1 - b1) * step.g
+    exprs = [
+        rf"{num(a)} - {num(eta)}\cdot\left({num(np.sign(b))} + {num(lam)}\cdot{arg(a)}\right)"
+        for a, b in _pairs(step.w0, c)
+    ]
+    return _w_line(
+        step, r"w_t = w_{t-1} - \eta\, (\operatorname{sign}(c_t) + \lambda\, w_{t-1})", exprs
+    )
+
+
+def _lion_momentum(step: _Step) -> Equation:
+    beta = (step.h["beta2"], r"\beta_2")
+    return _running_mean("m", beta, step.prev("m"), step.g, step.now("m"))
+
+
+def _radam_rho(step: _Step) -> tuple[float, float, float]:
+    """ρ∞, ρ_t and β₂ᵗ of step k (radam_update's formula)."""
+    beta2, k = float(step.h["beta2"]), step.k
+    rho_inf = 2 / (1 - beta2) - 1
+    return rho_inf, rho_inf - 2 * k * beta2**k / (1 - beta2**k), beta2**k
+
+
+def _rho(step: _Step) -> Equation:
+    rho_inf, rho, b2k = _radam_rho(step)
+    expr = rf"{num(rho_inf)} - \frac{{2\cdot{step.k}\cdot{num(b2k)}}}{{{num(1 - b2k)}}}"
+    symbolic = r"\rho_t = \rho_\infty - \frac{2 t \beta_2^t}{1 - \beta_2^t}"
+    return _equation("rho", r"\rho", symbolic, [expr, expr], np.full(2, rho))
+
+
+def _w_radam(step: _Step) -> Equation:
+    """Momentum alone while ρ_t ≤ 5, the rectified adaptive step after."""
+    rho_inf, rho, b2k = _radam_rho(step)
+    m_hat, eta, eps = step.now("m_hat"), step.eta, step.h["eps"]
+    if rho <= 5:
+        exprs = [rf"{num(a)} - {num(eta)}\cdot{arg(b)}" for a, b in _pairs(step.w0, m_hat)]
+        symbolic = r"w_t = w_{t-1} - \eta\, \hat m_t\quad\text{($\rho_t \le 5$: no $v$ yet)}"
+        return _w_line(step, symbolic, exprs)
+    r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+    exprs = [
+        rf"{num(a)} - {num(eta)}\cdot{num(r)}\cdot"
+        rf"\frac{{{num(math.sqrt(1 - b2k))}\cdot{arg(b)}}}{{\sqrt{{{num(c)}}} + {num(eps)}}}"
+        for a, b, c in _pairs(step.w0, m_hat, step.now("v"))
+    ]
+    symbolic = (
+        r"w_t = w_{t-1} - \eta\, r_t\, \frac{\sqrt{1 - \beta_2^t}\, \hat m_t}"
+        r"{\sqrt{v_t} + \varepsilon}\quad\text{($r_t$: the rectifier, as $\rho_t > 5$)}"
+    )
+    return _w_line(step, symbolic, exprs)
+
+
+def _u(step: _Step) -> Equation:
+    beta2, eps = step.h["beta2"], step.h["eps"]
+    exprs = [
+        rf"\max({num(beta2)}\cdot{num(a)},\ {num(abs(b))} + {num(eps)})"
+        for a, b in _pairs(step.prev("u"), step.g)
+    ]
+    symbolic = r"u_t = \max(\beta_2\, u_{t-1},\ |g_t| + \varepsilon)"
+    return _equation("u", "u", symbolic, exprs, step.now("u"))
+
+
+def _w_adamax(step: _Step) -> Equation:
+    factor = step.eta / (1 - float(step.h["beta1"]) ** step.k)
+    exprs = [
+        rf"{num(a)} - {num(factor)}\cdot\frac{{{num(b)}}}{{{num(c)}}}"
+        for a, b, c in _pairs(step.w0, step.now("m"), step.now("u"))
+    ]
+    return _w_line(step, r"w_t = w_{t-1} - \frac{\eta}{1 - \beta_1^t}\, \frac{m_t}{u_t}", exprs)
+
+
+def _v_rho(step: _Step) -> Equation:
+    beta = (step.h["rho"], r"\rho")
+    return _running_mean("v", beta, step.prev("v"), step.g, step.now("v"), square=True)
+
+
+def _adadelta_delta(step: _Step) -> np.ndarray:
+    eps = step.h["eps"]
+    return np.sqrt(step.prev("d") + eps) / np.sqrt(step.now("v") + eps) * step.g
+
+
+def _delta(step: _Step) -> Equation:
+    eps = step.h["eps"]
+    exprs = [
+        rf"\frac{{\sqrt{{{num(a)} + {num(eps)}}}}}{{\sqrt{{{num(b)} + {num(eps)}}}}}\cdot{arg(c)}"
+        for a, b, c in _pairs(step.prev("d"), step.now("v"), step.g)
+    ]
+    symbolic = r"\Delta_t = \frac{\sqrt{d_{t-1} + \varepsilon}}{\sqrt{v_t + \varepsilon}}\, g_t"
+    return _equation("delta", r"\Delta", symbolic, exprs, _adadelta_delta(step))
+
+
+def _d(step: _Step) -> Equation:
+    beta = (step.h["rho"], r"\rho")
+    delta = _adadelta_delta(step)
+    return _running_mean(
+        "d", beta, step.prev("d"), delta, step.now("d"), square=True, g_symbol=r"\Delta_t"
+    )
+
+
+def _w_delta(step: _Step) -> Equation:
+    delta = _adadelta_delta(step)
+    exprs = [rf"{num(a)} - {num(step.eta)}\cdot{arg(b)}" for a, b in _pairs(step.w0, delta)]
+    return _w_line(step, r"w_t = w_{t-1} - \eta\, \Delta_t", exprs)
+
+
+def _y_before(step: _Step) -> Equation:
+    """Where the gradient of step k was taken: y_{t−1}, between x_{t−1} and z_{t−1}."""
+    beta = float(step.h.get("beta", step.h.get("beta1")))
+    sym = r"\beta" if "beta" in step.h else r"\beta_1"
+    exprs = [
+        rf"{num(beta)}\cdot{arg(a)} + {num(1 - beta)}\cdot{arg(b)}"
+        for a, b in _pairs(step.w0, step.prev("z"))
+    ]
+    symbolic = (
+        rf"y_{{t-1}} = {sym}\, x_{{t-1}} + (1 - {sym})\, z_{{t-1}}"
+        r"\quad\text{($g_t$ is taken here)}"
+    )
+    lines = [
+        rf"y_{{t-1,{c}}} &= {e} = {num(v)}"
+        for c, e, v in zip(COORDS, exprs, step.prev("y"), strict=True)
+    ]
+    return Equation("gradient_point", _block(symbolic, lines), step.prev("y"))
+
+
+def _z_sgd(step: _Step) -> Equation:
+    exprs = [rf"{num(a)} - {num(step.eta)}\cdot{arg(b)}" for a, b in _pairs(step.prev("z"), step.g)]
+    return _equation("z", "z", r"z_t = z_{t-1} - \eta\, g_t", exprs, step.now("z"))
+
+
+def _z_adamw(step: _Step) -> Equation:
+    eta, eps, lam = step.eta, step.h["eps"], step.h["weight_decay"]
+    exprs = [
+        rf"{num(a)} - {num(eta)}\cdot\left(\frac{{{num(b)}}}{{\sqrt{{{num(c)}}} + {num(eps)}}}"
+        rf" + {num(lam)}\cdot{arg(d)}\right)"
+        for a, b, c, d in _pairs(step.prev("z"), step.g, step.now("v_hat"), step.prev("y"))
+    ]
+    symbolic = (
+        r"z_t = z_{t-1} - \eta\, \left(\frac{g_t}{\sqrt{\hat v_t} + \varepsilon}"
+        r" + \lambda\, y_{t-1}\right)"
+    )
+    return _equation("z", "z", symbolic, exprs, step.now("z"))
+
+
+def _x_average(step: _Step) -> Equation:
+    """x moves a share c_t of the way to z: the rule's weight η_max² over the sum of all the
+    weights so far (1/t under a constant η)."""
+    z, w0 = step.now("z"), step.w0
+    peak = np.maximum.accumulate(np.asarray(step.traj.lr[: step.k], dtype=float))  # η_max
+    total = float(np.sum(peak**2))
+    c = float(peak[-1] ** 2 / total) if total else 0.0
+    exprs = [rf"{num(1 - c)}\cdot{arg(a)} + {num(c)}\cdot{arg(b)}" for a, b in _pairs(w0, z)]
+    symbolic = (
+        r"x_t = (1 - c_t)\, x_{t-1} + c_t\, z_t\quad\text{($c_t = 1/t$ at a constant $\eta$)}"
+    )
+    return _equation("w", "x", symbolic, exprs, step.w1)
+
+
+LINES = {
+    "w_gd": _w_gd,
+    "velocity": _velocity,
+    "w_momentum": _w_momentum,
+    "w_nesterov": _w_nesterov,
+    "v_sum": _v_sum,
+    "v": _v,
+    "w_squares": _w_squares,
+    "g_l2": _g_l2,
+    "m": _m,
+    "v_max": _v_max,
+    "m_hat": _m_hat,
+    "v_hat": _v_hat,
+    "w_adam": _w_adam,
+    "w_nadam": _w_nadam,
+    "lion_blend": _lion_blend,
+    "w_sign": _w_sign,
+    "lion_momentum": _lion_momentum,
+    "rho": _rho,
+    "w_radam": _w_radam,
+    "u": _u,
+    "w_adamax": _w_adamax,
+    "v_rho": _v_rho,
+    "delta": _delta,
+    "d": _d,
+    "w_delta": _w_delta,
+    "y_before": _y_before,
+    "z_sgd": _z_sgd,
+    "z_adamw": _z_adamw,
+    "x_average": _x_average,
+}
+"""Every line an optimizer can declare (``OptimizerSpec.lines``), by name: a builder of the
+line at a step, with that step's numbers."""
 
 
 # --- in words --------------------------------------------------------------------------------
@@ -332,8 +522,9 @@ def _smaller(ratio: float) -> str:
 def sentences(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
     """One or two sentences that say what happened at step ``k``, each true of this run.
 
-    What is said is derived from the optimizer's declared properties and the state it keeps,
-    not from its name, so a new optimizer is described by what it declares.
+    What may be said is declared beside the rule (``OptimizerSpec.sentences``, names in
+    :data:`SENTENCES`), not chosen by its name, so a new optimizer is described by what it
+    declares; each sentence says nothing where it does not apply to this step.
     """
     if traj.diverged_at is not None and k >= traj.diverged_at:
         return [f"{label} diverged at step {traj.diverged_at}: try a smaller η."]
@@ -342,13 +533,8 @@ def sentences(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
             f"Step 0 is the start ({traj.params[0][0]:.3g}, {traj.params[0][1]:.3g}). Move the "
             "step slider or press Play to see each update."
         ]
-    said = [
-        *_adaptive_sentence(traj, k, label),
-        *_momentum_sentence(traj, k),
-        *_plain_sentence(traj, k),
-        *_sign_sentence(traj, k, label),
-        *_zero_start_sentence(traj, k),
-    ]
+    declared = optim_core.OPTIMIZERS[traj.optimizer].sentences
+    said = [text for name in declared for text in SENTENCES[name](traj, k, label)]
     return said[:2]
 
 
@@ -359,13 +545,15 @@ def _step_parts(traj: optim_core.Trajectory, k: int) -> tuple[np.ndarray, np.nda
 
 def _denominator(traj: optim_core.Trajectory) -> str:
     """The adaptive rule's denominator as the learner sees it in the equations."""
-    return "√v̂ + ε" if "v_hat" in traj.state else "√v + ε"
+    lines = optim_core.OPTIMIZERS[traj.optimizer].lines
+    if "u" in lines:
+        return "u"
+    return "√v̂ + ε" if "v_hat" in lines else "√v + ε"
 
 
 def _adaptive_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
-    spec = optim_core.OPTIMIZERS[traj.optimizer]
     g, u, eta = _step_parts(traj, k)
-    if not spec.properties.adaptive or not np.all(np.abs(g) > 0):
+    if not np.all(np.abs(g) > 0):
         return []
     steep = int(np.argmax(np.abs(g)))
     flat = 1 - steep
@@ -405,9 +593,7 @@ def overshoots(traj: optim_core.Trajectory, k: int) -> int | None:
     return None
 
 
-def _momentum_sentence(traj: optim_core.Trajectory, k: int) -> list[str]:
-    if not optim_core.OPTIMIZERS[traj.optimizer].properties.momentum:
-        return []
+def _momentum_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
     g, u, eta = _step_parts(traj, k)
     c = overshoots(traj, k)
     if c is not None:
@@ -438,11 +624,8 @@ def _sign(value: float) -> str:
     return "+" if value > 0 else "−"
 
 
-def _plain_sentence(traj: optim_core.Trajectory, k: int) -> list[str]:
+def _plain_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
     """Gradient descent: no memory, no scaling, no decay, so the step is −η∇L."""
-    p = optim_core.OPTIMIZERS[traj.optimizer].properties
-    if p.momentum or p.adaptive or p.decoupled_weight_decay or p.state_per_param:
-        return []
     eta = float(traj.lr[k - 1])
     return [
         f"The step is exactly −η∇L with η = {eta:.3g}: steep ground gives a long step, flat "
@@ -452,8 +635,6 @@ def _plain_sentence(traj: optim_core.Trajectory, k: int) -> list[str]:
 
 def _sign_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
     """A rule whose formula keeps only the sign of its direction (Lion: ``lion_update``)."""
-    if r"\operatorname{sign}" not in optim_core.OPTIMIZERS[traj.optimizer].latex:
-        return []
     _, u, eta = _step_parts(traj, k)
     lam = float(traj.hyperparams.get("weight_decay", 0.0))
     decay = f" + {lam:.3g}·w" if lam else ""
@@ -465,7 +646,7 @@ def _sign_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[str]
     ]
 
 
-def _zero_start_sentence(traj: optim_core.Trajectory, k: int) -> list[str]:
+def _zero_start_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
     """What the zero start of the running means does to the step at t = k.
 
     With bias correction (Kingma & Ba 2015, §3) m̂ = m/(1−β₁ᵗ) and v̂ = v/(1−β₂ᵗ), so the step
@@ -476,7 +657,7 @@ def _zero_start_sentence(traj: optim_core.Trajectory, k: int) -> list[str]:
     """
     spec = optim_core.OPTIMIZERS[traj.optimizer]
     h, s = traj.hyperparams, traj.state
-    if not spec.properties.adaptive or "beta2" not in h:
+    if "beta2" not in h:
         return []
     b2t = 1 - float(h["beta2"]) ** k
     b1t = 1 - float(h["beta1"]) ** k if "beta1" in h else None
@@ -511,13 +692,90 @@ def _zero_start_sentence(traj: optim_core.Trajectory, k: int) -> list[str]:
     ]
 
 
+def _radam_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
+    """RAdam's warm-up: momentum alone while ρ_t ≤ 5 (radam_update), rectified after."""
+    rho_inf, rho, _ = _radam_rho(_Step(traj, k))
+    if rho <= 5:
+        return [
+            f"At t = {k} v averages only about ρ_t = {rho:.3g} squared gradients (≤ 5), too "
+            f"few for 1/√v to be trusted, so {label} steps with the bias-corrected momentum "
+            "alone, η·m̂: no division by √v yet."
+        ]
+    r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+    return [
+        f"At t = {k} v averages about ρ_t = {rho:.3g} squared gradients (> 5), so {label} "
+        f"takes the adaptive step, times the rectifier r_t = {r:.3g}, which rises toward 1 "
+        f"as ρ_t nears ρ∞ = {rho_inf:.3g}."
+    ]
+
+
+def _infinity_norm_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
+    """Adamax's u: the decaying maximum of |g| (adamax_update)."""
+    step = _Step(traj, k)
+    kept = step.h["beta2"] * step.prev("u")
+    fresh = np.abs(step.g) + step.h["eps"]
+    said = [
+        f"along {c} this step's |g| + ε" if b >= a else f"along {c} β₂ times an older, larger |g|"
+        for c, a, b in zip(COORDS, kept, fresh, strict=True)
+    ]
+    return [
+        f"u is a maximum, not a mean: {said[0]}, {said[1]}. {label} divides m̂ by it, so one "
+        "large gradient sets the scale until repeated factors of β₂ shrink it."
+    ]
+
+
+def _no_eta_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
+    """Adadelta: the step size is the ratio of two RMS, not η (adadelta_update)."""
+    step = _Step(traj, k)
+    eps = step.h["eps"]
+    ratio = np.sqrt(step.prev("d") + eps) / np.sqrt(step.now("v") + eps)
+    return [
+        f"{label} scales g by √(d + ε)/√(v + ε) = {ratio[0]:.3g} along x and {ratio[1]:.3g} "
+        f"along y: the size of its recent steps over the size of its recent gradients, with "
+        f"η = {step.eta:.3g} only multiplying it. Both start from ε = {eps:.3g}, so the first "
+        "steps are tiny and grow as d fills."
+    ]
+
+
+def _schedule_free_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
+    """Schedule-free: z steps, x averages (the rule's c_t), the gradient at y."""
+    step = _Step(traj, k)
+    y, z = step.prev("y"), step.now("z")
+    peak = np.maximum.accumulate(np.asarray(traj.lr[:k], dtype=float))
+    total = float(np.sum(peak**2))
+    c = float(peak[-1] ** 2 / total) if total else 0.0
+    return [
+        f"{label} took the gradient at y = ({y[0]:.3g}, {y[1]:.3g}), between x and z; z "
+        f"stepped to ({z[0]:.3g}, {z[1]:.3g}), and x, the point shown, moved a share "
+        f"c_t = {c:.3g} of the way to it (1/t = {1 / k:.3g} under a constant η): x is the "
+        "weighted mean of every z so far, which is why no decaying schedule is needed."
+    ]
+
+
+SENTENCES = {
+    "plain": _plain_sentence,
+    "momentum": _momentum_sentence,
+    "adaptive": _adaptive_sentence,
+    "sign": _sign_sentence,
+    "zero_start": _zero_start_sentence,
+    "radam_warmup": _radam_sentence,
+    "infinity_norm": _infinity_norm_sentence,
+    "no_eta": _no_eta_sentence,
+    "schedule_free": _schedule_free_sentence,
+}
+"""Every sentence an optimizer can declare (``OptimizerSpec.sentences``), by name: each takes
+the run, the step and the optimizer's label, and returns what it says of that step (nothing
+where it does not apply)."""
+
+
 # --- arrows and series ----------------------------------------------------------------------
 
 
 def arrows(traj: optim_core.Trajectory, k: int) -> list[Arrow]:
     """The vectors of step ``k``, all in step units so they share one scale: ``−η∇L`` (plain
     GD's step), the velocity or first moment as a step, and the step actually taken. All start
-    at the iterate the step left from. At ``k = 0`` only ``−η∇L`` at the start."""
+    at the iterate the step left from, but the gradient of a rule that takes it elsewhere (at
+    schedule-free's y). At ``k = 0`` only ``−η∇L`` at the start."""
     if k == 0:
         eta = float(traj.lr[0]) if traj.steps else float(traj.hyperparams["lr"])
         return [Arrow("gradient", "−η∇L (plain GD's step)", traj.params[0], -eta * traj.grads[0])]
@@ -525,7 +783,9 @@ def arrows(traj: optim_core.Trajectory, k: int) -> list[Arrow]:
         return []
     eta = float(traj.lr[k - 1])
     origin = traj.params[k - 1]
-    out = [Arrow("gradient", "−η∇L (plain GD's step)", origin, -eta * traj.grads[k - 1])]
+    # a rule that keeps y took its gradient there (schedule-free): the arrow starts where it did
+    at = traj.state["y"][k - 1] if "y" in traj.state else origin
+    out = [Arrow("gradient", "−η∇L (plain GD's step)", at, -eta * traj.grads[k - 1])]
     moment = _moment(traj, k, eta)
     if moment is not None:
         out.append(Arrow("momentum", moment[0], origin, moment[1]))
@@ -585,12 +845,14 @@ SERIES_TITLES = {
     "m": "first moment m",
     "v": "second moment v",
     "v_max": "max v (AMSGrad)",
+    "u": "∞-norm u (Adamax)",
+    "d": "mean of squared steps d (Adadelta)",
     "m_hat": "m̂ (bias-corrected)",
     "v_hat": "v̂ (bias-corrected)",
     "bias": "bias correction: 1/(1−β₁ᵗ) solid, 1/(1−β₂ᵗ) dashed",
-    "step_size": "effective learning rate η/(√v̂+ε)",
+    "step_size": "effective learning rate: η over the rule's denominator",
 }
-LOG_SERIES = frozenset({"v", "v_max", "v_hat", "bias", "step_size"})
+LOG_SERIES = frozenset({"v", "v_max", "u", "d", "v_hat", "bias", "step_size"})
 
 
 def series(traj: optim_core.Trajectory) -> dict[str, np.ndarray]:
@@ -598,17 +860,19 @@ def series(traj: optim_core.Trajectory) -> dict[str, np.ndarray]:
     ``(steps, 2)`` per coordinate, except ``"bias"``: ``(steps, 2)`` holding 1/(1−β₁ᵗ) and
     1/(1−β₂ᵗ) (NaN where the optimizer has no such factor). Only what the optimizer has."""
     out = {"grad": traj.grads[:-1]}
-    for key in ("velocity", "m", "v", "v_max", "m_hat", "v_hat"):
+    for key in ("velocity", "m", "v", "v_max", "u", "d", "m_hat", "v_hat"):
         if key in traj.state:
             out[key] = traj.state[key][1:]
     spec = optim_core.OPTIMIZERS[traj.optimizer]
     h = traj.hyperparams
     if spec.properties.bias_correction and h.get("bias_correction", True):
         t = np.arange(1, traj.steps + 1, dtype=float)
-        first = 1 / (1 - h["beta1"] ** t) if "m_hat" in traj.state else np.full_like(t, np.nan)
+        none = np.full_like(t, np.nan)
         with np.errstate(divide="ignore"):
-            out["bias"] = np.column_stack([first, 1 / (1 - h["beta2"] ** t)])
-    if spec.properties.adaptive:
+            first = 1 / (1 - h["beta1"] ** t) if "m_hat" in traj.state else none
+            second = 1 / (1 - h["beta2"] ** t) if "v_hat" in traj.state else none
+        out["bias"] = np.column_stack([first, second])
+    if spec.properties.adaptive and "step_size" in traj.state:
         out["step_size"] = traj.state["step_size"][1:]
     return out
 

@@ -37,6 +37,11 @@ STYLE = {
     "nadam": ("#882255", "hexagon"),
     "adamw": ("#999933", "cross"),
     "lion": ("#332288", "star-diamond"),
+    "radam": ("#117733", "triangle-left"),
+    "adamax": ("#44AA99", "triangle-right"),
+    "adadelta": ("#AA4499", "x"),
+    "schedule_free_sgd": ("#661100", "hourglass"),
+    "schedule_free_adamw": ("#6699CC", "bowtie"),
 }
 FALLBACK_STYLE = ("#777777", "circle")
 # The app's font and text colour (.streamlit/config.toml): the map is drawn outside
