@@ -307,8 +307,64 @@ with left:
 with right:
     show_training("mlp", "spirals", ("adam", "adamw"), "adamw")
 
+# --- Four more ideas: warm-up's variance, the ∞-norm, no η, no schedule -------------------
+st.header("Warm-up's variance: RAdam")
+formula("radam")
+# Liu et al. 2020, §3–4: the variance of 1/√v is unbounded while v averages ρ_t ≤ 4 squared
+# gradients; radam_update takes no adaptive step until ρ_t > 5, then multiplies by r_t < 1.
+st.markdown(
+    "Early on v averages only a few squared gradients, so the adaptive step η/√v̂ is itself "
+    "noisy: that variance is what a warm-up hides (Liu et al. 2020). RAdam counts how many "
+    "gradients v averages, ρ_t, and takes no adaptive step until ρ_t > 5: until then its "
+    "step is the bias-corrected momentum alone, η·m̂, as large as the gradient. After that it "
+    "multiplies Adam's step by a rectifier r_t that starts well below 1 and rises toward it: a "
+    "warm-up written into the rule."
+)
+show_preset("radam-warmup", "radam")
+
+st.header("The ∞-norm: Adamax")
+formula("adamax")
+# Kingma & Ba 2015, §7.1: the Lp average of past |g| tends to a decaying maximum as p → ∞;
+# adamax_update: u₁ = |g₁| + ε, so u has no zero-start bias to correct.
+st.markdown(
+    "Adam divides by √v̂, a root mean square of recent gradients. Let the power 2 grow to ∞ "
+    "and the average becomes a decaying maximum, u_t = max(β₂u_{t−1}, |g_t| + ε) (Kingma & Ba "
+    "2015, §7.1). A single large gradient sets u at once, and u then shrinks only by a factor "
+    "β₂ per step, so the steps stay small for a while after it. Only m is bias-corrected: u "
+    "rises to the first |g| at once instead of climbing from zero."
+)
+show_preset("adamax-infinity-norm", "adamax")
+
+st.header("No η: Adadelta")
+formula("adadelta")
+# Zeiler 2012, §3.2: the units of η·g/√v are not those of w; adadelta_update's ratio
+# √(d + ε)/√(v + ε) has the units of w/g.
+st.markdown(
+    "Zeiler (2012) noticed that the units of RMSprop's step η·g/√v are not those of w. "
+    "Adadelta replaces η by the root of a running mean of its own past squared steps, so the "
+    "step is √(d + ε)/√(v + ε)·g, and torch's η = 1 leaves it as it is. A scale still has to "
+    "be chosen: both roots start from ε, so ε sets how long the first steps are, and each "
+    "step then follows the size of the steps before it."
+)
+show_preset("adadelta-no-eta", "adadelta")
+
+st.header("No schedule: schedule-free SGD and AdamW")
+formula("schedule_free_sgd")
+formula("schedule_free_adamw")
+# Defazio et al. 2024; schedule_free_sgd_update: c_t = η_max²/Σ, 1/t at a constant η.
+st.markdown(
+    "Under noisy gradients a constant η leaves a jitter, and the usual cure, a schedule that "
+    "lowers η, needs the length of training in advance. Schedule-free methods (Defazio et al. "
+    "2024) keep η constant and average instead: a base sequence z takes plain SGD (or AdamW) "
+    "steps, the point reported, x, is the running mean of every z so far (each weighted by "
+    "the largest η², so 1/t at a constant η), and the gradient is taken at y = βx + (1 − β)z, "
+    "between the two. The playground draws x; the inspector's equations show y and z."
+)
+show_preset("schedule-free", "schedule-free")
+
 # --- The rest of the family -----------------------------------------------------------------
 covered = {"gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"}
+covered |= {"radam", "adamax", "adadelta", "schedule_free_sgd", "schedule_free_adamw"}
 st.header("More of the family")
 for name in [n for n in OPT if n not in covered]:
     formula(name)

@@ -505,6 +505,82 @@ def _polyak(r: Race) -> None:
     r.says(f"momentum reaches 1e-4 at step {reached(momentum)}, GD at step {reached(gd)}")
 
 
+def _rectifier(t: int, beta2: float) -> tuple[float, float]:
+    """ρ_t and r_t from Liu et al. 2020, eq. (6)–(8), written here independently of the rule."""
+    rho_inf = 2 / (1 - beta2) - 1
+    rho = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+    r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+    return rho, r if rho > 5 else math.nan
+
+
+@checks("radam-warmup")
+def _radam_warmup(r: Race) -> None:
+    adam, radam = r.runs["adam"], r.runs["radam"]
+    beta2 = radam.hyperparams["beta2"]
+    assert beta2 == 0.999 and _rectifier(5, beta2)[0] <= 5 < _rectifier(6, beta2)[0]
+    r.says("from step 6 at β₂ = 0.999")
+    first = coordinate_steps(radam)[0]
+    np.testing.assert_allclose(first, np.abs(radam.grads[0]), rtol=1e-9)  # η·m̂₁ = η·g₁
+    np.testing.assert_allclose(coordinate_steps(adam)[0], [1, 1], rtol=1e-6)
+    r.says(f"{g(first[0])}η along x and {g(first[1])}η along y here")
+    # steps 1–5: momentum alone, η·m̂ exactly
+    np.testing.assert_allclose(
+        np.diff(radam.params[:6], axis=0), -0.05 * radam.state["m_hat"][1:6], rtol=1e-9
+    )
+    r6, r200 = _rectifier(6, beta2)[1], _rectifier(200, beta2)[1]
+    r.says(f"{g(r6)} at step 6 and {g(r200)} at step 200")
+    r.says(f"Adam reaches f − f* < 1e-4 at step {reached(adam)}, RAdam not in {r.scene.steps}")
+    assert reached(radam) is None
+
+
+@checks("adamax-infinity-norm")
+def _adamax_infinity_norm(r: Race) -> None:
+    adam, adamax = r.runs["adam"], r.runs["adamax"]
+    r.says(f"σ = {r.scene.noise:g}")
+    u, root_v = adamax.state["u"][-1], np.sqrt(adam.state["v_hat"][-1])
+    r.says(f"u = ({g(u[0])}, {g(u[1])})", f"√v̂ = ({g(root_v[0])}, {g(root_v[1])})")
+    ratio = u / root_v
+    assert (ratio > 1).all()
+    r.says(f"{g(ratio[0])} and {g(ratio[1])} times above the mean")
+    floor = {n: _floor(t, 100) for n, t in r.runs.items()}
+    r.says(f"averages {g(floor['adam'])} for Adam and {g(floor['adamax'])} for Adamax")
+
+
+@checks("adadelta-no-eta")
+def _adadelta_no_eta(r: Race) -> None:
+    gd, adadelta = r.runs["gd"], r.runs["adadelta"]
+    assert adadelta.hyperparams["lr"] == 1.0 and adadelta.hyperparams["eps"] == 1e-6
+    lengths = np.hypot(*np.diff(adadelta.params, axis=0).T)
+    r.says(
+        f"first step is {g(lengths[0])} long", f"is still {g(adadelta.loss[-1] - adadelta.f_min)}"
+    )
+    r.says(f"GD reaches 1e-4 at step {reached(gd)}")
+    assert reached(adadelta) is None
+    hyper = {**r.scene.hyper, "adadelta": {"lr": 1.0, "eps": 1e-3}}
+    raised = r.rerun(hyper=hyper)["adadelta"]
+    longer = np.hypot(*np.diff(raised.params[:2], axis=0).T)[0] / lengths[0]
+    assert longer == pytest.approx(math.sqrt(1000), rel=0.01)
+    r.says(f"√1000 ≈ {longer:.0f} times longer", f"reaches 1e-4 at step {reached(raised)}")
+    tail = np.hypot(*np.diff(raised.params[-50:], axis=0).T)
+    assert tail.max() > 10 * np.hypot(*np.diff(raised.params, axis=0).T)[reached(raised)]
+    r.says(f"ends at {g(raised.loss[-1] - raised.f_min)}")
+
+
+@checks("schedule-free")
+def _schedule_free(r: Race) -> None:
+    gd, free = r.runs["gd"], r.runs["schedule_free_sgd"]
+    assert r.scene.schedule == "constant" and gd.hyperparams["lr"] == free.hyperparams["lr"]
+    r.says(f"σ = {r.scene.noise:g}", f"constant η = {gd.hyperparams['lr']:g}")
+    floor = {n: _floor(t, 100) for n, t in r.runs.items()}
+    r.says(f"averages {g(floor['gd'])}", f"averages {g(floor['schedule_free_sgd'])} over")
+    r.says(f"{floor['gd'] / floor['schedule_free_sgd']:.0f} times lower")
+    # x is the running mean of z (c_t = 1/t at a constant η) and the gradient is taken at y
+    z = free.state["z"][1:]
+    means = np.cumsum(z, axis=0) / np.arange(1, len(z) + 1)[:, None]
+    np.testing.assert_allclose(free.params[1:], means, rtol=1e-6, atol=1e-9)
+    assert np.abs(free.state["y"] - free.params).max() > 0.01
+
+
 # --- the tests ---------------------------------------------------------------------------------
 
 
