@@ -11,7 +11,7 @@ from e2e_support import (
 
 pytestmark = pytest.mark.browser
 
-NAV_LINKS = '[data-testid="stSidebarNav"] a'
+NAV_LINKS = 'a[data-testid="stTopNavLink"]'  # app.py puts the navigation in the top bar
 
 
 def test_a_link_to_the_inspector_on_a_fresh_server_gets_the_apps_navigation() -> None:
