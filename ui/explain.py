@@ -24,9 +24,10 @@ class Equation:
     """One line of the update rule at step k.
 
     Attributes:
-      name: what it computes: a key of ``Trajectory.state``, ``"w"`` for the iterate,
-        ``"c"`` (Lion's blend) or ``"g"`` (the gradient plus Adam's L2 term), which are not
-        kept.
+      name: what it computes: a key of ``Trajectory.state``, ``"w"`` for the iterate, or a
+        quantity the rule does not keep: ``"c"`` (Lion's blend), ``"g"`` (the gradient plus
+        Adam's L2 term), ``"rho"`` (RAdam's ρ_t), ``"delta"`` (Adadelta's Δ_t) or
+        ``"gradient_point"`` (schedule-free's y before the step).
       latex: the symbolic rule, then one line per coordinate with the numbers substituted.
       value: ``(2,)`` the result shown, taken from the trajectory.
     """
@@ -705,7 +706,7 @@ def _radam_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[str
     return [
         f"At t = {k} v averages about ρ_t = {rho:.3g} squared gradients (> 5), so {label} "
         f"takes the adaptive step, times the rectifier r_t = {r:.3g}, which rises toward 1 "
-        f"as ρ_t nears ρ∞ = {rho_inf:.3g}."
+        f"as ρ_t nears ρ∞ = {rho_inf:.4g}."
     ]
 
 
