@@ -237,7 +237,7 @@ with numbers_col:
             explain_run(traj_b, f"{spec.label} (B)")
 
 # --- The state over time ---------------------------------------------------------------------
-st.subheader("The state over time")
+st.header("The state over time")
 series_runs = [
     (
         f"{spec.label} (A)" if traj_b else spec.label,

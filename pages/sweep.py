@@ -280,18 +280,22 @@ st.caption(
 # --- Theory on the quadratic -------------------------------------------------------------------
 theory_axes = {"momentum": {"lr", "beta"}, "gd": {"lr"}}
 if land.name == "quadratic" and theory_axes.get(name) == set(axes):
-    st.subheader("Theory beside the measurement")
+    st.header("Theory beside the measurement")
     mu, L = QUADRATIC_L / land.values["kappa"], QUADRATIC_L
     gd, hb = optim_core.gd_optimum(mu, L), optim_core.heavy_ball_optimum(mu, L)
+    # One short line per quantity: a display line wider than a phone's column scrolls in a
+    # box that a keyboard cannot reach (axe-core's scrollable-region-focusable).
     st.latex(
-        rf"\mu = {mu:.4g},\ L = {L:g},\ \kappa = {L / mu:.4g}.\qquad "
-        rf"\text{{GD: }}\eta^* = \tfrac{{2}}{{L+\mu}} = {gd.lr:.4g},\ "
-        rf"\rho^* = \tfrac{{\kappa-1}}{{\kappa+1}} = {gd.rate:.4f}"
+        rf"\begin{{gathered}}\mu = {mu:.4g},\ L = {L:g},\ \kappa = {L / mu:.4g} \\ "
+        rf"\text{{GD: }}\eta^* = \tfrac{{2}}{{L+\mu}} = {gd.lr:.4g} \\ "
+        rf"\rho^* = \tfrac{{\kappa-1}}{{\kappa+1}} = {gd.rate:.4f}\end{{gathered}}"
     )
     st.latex(
-        rf"\text{{heavy ball: }}\eta^* = \left(\tfrac{{2}}{{\sqrt L+\sqrt\mu}}\right)^2 = "
-        rf"{hb.lr:.4g},\ \beta^* = \left(\tfrac{{\sqrt\kappa-1}}{{\sqrt\kappa+1}}\right)^2 = "
-        rf"{hb.beta:.4f},\ \rho^* = \tfrac{{\sqrt\kappa-1}}{{\sqrt\kappa+1}} = {hb.rate:.4f}"
+        rf"\begin{{gathered}}\text{{heavy ball: }}"
+        rf"\eta^* = \left(\tfrac{{2}}{{\sqrt L+\sqrt\mu}}\right)^2 = {hb.lr:.4g} \\ "
+        rf"\beta^* = \left(\tfrac{{\sqrt\kappa-1}}{{\sqrt\kappa+1}}\right)^2 = {hb.beta:.4f}"
+        rf" \\ \rho^* = \tfrac{{\sqrt\kappa-1}}{{\sqrt\kappa+1}} = {hb.rate:.4f}"
+        rf"\end{{gathered}}"
     )
     measured = np.minimum(result["rate"], 1.0)
     if name == "gd":
@@ -364,7 +368,7 @@ if land.name == "quadratic" and theory_axes.get(name) == set(axes):
 state.finish_run(scene)
 
 # --- A fair race ------------------------------------------------------------------------------
-st.subheader("A fair race: each optimizer at its best η")
+st.header("A fair race: each optimizer at its best η")
 st.caption(
     "A race at one shared η favours whichever optimizer that η suits. Here each of the "
     f"playground's optimizers gets the η, among its slider's values, that ends lowest after "
@@ -407,7 +411,7 @@ if st.toggle("Tune η for each optimizer", key="sweep_fair"):
 
 # --- Robustness to the start point -------------------------------------------------------------
 ROBUST_STARTS = 25  # start points per axis
-st.subheader("Robustness to the start point")
+st.header("Robustness to the start point")
 if st.toggle(
     "Run every optimizer from a grid of starts",
     key="sweep_robust",
