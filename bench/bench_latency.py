@@ -1,22 +1,29 @@
-"""Latency from releasing a slider to the updated map: the playground against a bare app.
+"""Latency from a learner's gesture to the redrawn map: the playground against a bare app.
 
-Usage: python bench/bench_latency.py [--moves 15] [--app app.py]
+Usage: python bench/bench_latency.py [--moves 15] [--loads 8] [--kinds eta,beta,...]
 
-Both apps (bench/bare_app.py, and app.py in its default scene) get a Streamlit server and a
-page in headless Chromium. Their learning-rate sliders are then moved ``--moves`` times each;
-the apps take turns move by move, so both see the same load on the machine. Each slider
-first goes to its lowest value (Home), then every move is one ArrowRight: a value neither
-the server nor the page has seen, as when a learner explores η, so no cache answers for it
-(trajectory, figure, or Streamlit's cache of large messages in the browser). ``--revisit``
-moves ArrowRight / ArrowLeft alternately instead, from the app's default value: after the
-first two moves every value is one seen before, the cheapest case for the caches. (In the
-playground's default scene those two η, 0.1 and 0.12, put GD's loss in different decades
-of the loss axis: every such move changes the figure's layout too.)
+Both apps (bench/bare_app.py, and app.py in its default scene) get a Streamlit server and
+pages in headless Chromium. Each kind of control (``KINDS``) is then moved ``--moves`` times
+on the playground, paired move by move with the bare app's control of the same gesture (its
+η slider, or its picker); the apps take turns, in alternating order, so both see the same
+load on the machine and every ratio is measured within the run:
 
-Everything is timed in the page, with ``performance.now()``:
+* a slider by keyboard (η, β, the landscape's κ and θ): it first goes to its lowest value
+  (Home), then every move is one ArrowRight, a value neither the server nor the page has
+  seen, so no cache answers for it. ``--revisit`` alternates ArrowRight / ArrowLeft from the
+  default value instead: after two moves every value is one seen before.
+* the landscape picker: its list is opened, then the next landscape clicked (after ten moves
+  the landscapes come round again, from the server's cache).
+* η on a phone (390 × 844, touch, 3 device pixels per CSS pixel): a tap on the slider's track,
+  further right at every move.
+* the first map: a fresh browser context (a first visit: nothing cached) loads the page, timed
+  from navigation to the first frame that draws the chart's lines, against the bare app's
+  first chart.
 
-* start: the ``keydown`` on the slider thumb. Streamlit's slider commits on "change end",
-  which a key press fires at once (there is no debounce), so the key press is the release.
+A move is timed in the page, with ``performance.now()``:
+
+* start: the ``keydown`` or ``pointerup`` of the gesture. Streamlit's widgets commit on
+  "change end", which both fire at once (there is no debounce).
 * end: the first animation frame in which the map's graph div holds new data (Streamlit
   mounts a new div, or the div gets a new figure or new points for some of its traces)
   *and* its SVG lines differ from before the move, i.e. the frame that paints the updated
@@ -25,10 +32,9 @@ Everything is timed in the page, with ``performance.now()``:
   the part spent on the server and the wire; the rest is the browser (parse, Plotly, paint).
 
 Between moves the benchmark waits until no element is stale any more, then a short pause.
-It prints a markdown table, the ratio of the medians, and how that ratio varies within the
-run (the median of the per-turn ratios, and the ratio of medians per 10 turns): the
-machine's load moves both apps, and one run's ratio is only as good as its spread. It
-asserts nothing about time.
+It prints one markdown table: per kind, both apps' medians and p90s, the ratio of the
+medians and the median of the per-turn ratios (the machine's load moves both apps; one
+run's ratio is only as good as its spread). It asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -54,19 +60,48 @@ from e2e_support import (  # noqa: E402 - the helpers live beside the browser te
     wait_until_idle,
 )
 
+CHART = ".st-key-map .js-plotly-plot"
+DESKTOP = {"viewport": {"width": 1400, "height": 1000}}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
 
 @dataclasses.dataclass(frozen=True)
-class Target:
-    """An app to measure and the keys of the slider it moves and the chart it watches."""
+class Kind:
+    """A control the benchmark moves on the playground, and the bare app's it is paired with.
+
+    ``gesture`` is "key" (a slider by arrow keys), "pick" (a select box's next option),
+    "tap" (a touch on a slider's track) or "load" (the page's first chart); ``target`` is
+    the issue's bound on the ratio playground / bare, if it sets one.
+    """
 
     name: str
-    script: Path
-    slider_key: str = "hp_gd_lr"
-    chart_key: str = "map"
+    label: str
+    control: str
+    baseline: str
+    gesture: str
+    target: float | None = None
+    phone: bool = False
 
+
+KINDS = (
+    Kind("eta", "η slider (gradient descent)", "hp_gd_lr", "hp_gd_lr", "key", 1.25),
+    Kind("beta", "β slider (momentum)", "hp_momentum_beta", "hp_gd_lr", "key"),
+    Kind("kappa", "κ slider (landscape)", "land_kappa", "hp_gd_lr", "key", 1.25),
+    Kind("theta", "θ slider (landscape)", "land_angle", "hp_gd_lr", "key", 1.25),
+    Kind("picker", "landscape picker", "landscape", "landscape", "pick"),
+    Kind("phone", "η slider, phone, touch", "hp_gd_lr", "hp_gd_lr", "tap", 1.25, phone=True),
+    Kind("load", "first map (page load)", "", "", "load", 1.1),
+)
+PICKER_CHOICES = 10  # the playground's landscapes before "Custom f(x, y)…"; the bare app's curves
 
 # Installed before the page's own scripts: times every WebSocket message from the server
-# and defines window.__bench, which watches the chart from arm() until it has changed.
+# and defines window.__bench, which watches the chart from arm() until it has changed,
+# and window.__firstChart, set when the page first draws the chart.
 PAGE_HOOKS = """
 (() => {
   const messages = [];  // [arrival time, bytes] of every message from the server
@@ -106,6 +141,19 @@ PAGE_HOOKS = """
   const asSent = (key, v) =>
     ArrayBuffer.isView(v) ? { dtype: "f8", bdata: "A".repeat(4 * Math.ceil(v.byteLength / 3)) } : v;
   const utf8Bytes = (value) => new TextEncoder().encode(JSON.stringify(value, asSent)).length;
+
+  // Page load: the first frame in which the chart's lines are drawn (time 0 is navigation).
+  const watchFirstChart = () => {
+    const gd = document.querySelector(".st-key-map .js-plotly-plot");
+    if (gd && gd._fullLayout && lineSignature(gd) !== "#0") {
+      const now = performance.now();
+      const before = messages.filter(([t]) => t <= now);
+      window.__firstChart = { ms: now, serverMs: before.length ? before.at(-1)[0] : null };
+    } else {
+      requestAnimationFrame(watchFirstChart);
+    }
+  };
+  requestAnimationFrame(watchFirstChart);
 
   window.__bench = {
     arm(selector, timeoutMs) {
@@ -168,102 +216,190 @@ PAGE_HOOKS = """
 })();
 """
 
+
 LOAD_TIMEOUT_MS = 90_000
 MOVE_TIMEOUT_MS = 20_000
 SETTLE_S = 0.4
 
 
-class Session:
-    """One app's page, opened in its own browser context, ready to have its slider moved."""
+def tap_fraction(i: int, moves: int) -> float:
+    """Where along a slider's track move ``i`` (from -2, the unmeasured ones, to
+    ``moves - 1``) taps: further right every move, never on the track's very ends."""
+    return 0.05 + 0.9 * (i + 2) / (moves + 1)
 
-    def __init__(self, browser, target: Target, url: str) -> None:
-        self.target = target
-        self.chart = f".st-key-{target.chart_key} .js-plotly-plot"
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+
+class Session:
+    """One app's page in a browser context of its own, ready to have its controls moved."""
+
+    def __init__(self, browser, app: str, url: str, device: dict) -> None:
+        self.app = app
+        self.context = browser.new_context(**device)
         self.context.add_init_script(PAGE_HOOKS)
         self.page = self.context.new_page()
         self.page.goto(url)
-        self.page.wait_for_selector(self.chart, timeout=LOAD_TIMEOUT_MS)
+        self.page.wait_for_selector(CHART, timeout=LOAD_TIMEOUT_MS)
         wait_until_idle(self.page, LOAD_TIMEOUT_MS)
         time.sleep(1.0)  # let late reruns (query-string sync, first paint) finish
-        self.figure_bytes = self.page.evaluate(
-            "(sel) => window.__bench.figureBytes(sel)", self.chart
-        )
+        self.figure_bytes = self.page.evaluate("(sel) => window.__bench.figureBytes(sel)", CHART)
         self.largest_message = self.page.evaluate("() => window.__bench.largestMessage()")
-        self.thumb = slider_thumb(self.page, target.slider_key)
-        self.samples: list[dict] = []
         self.notes: list[str] = []
+        if not device.get("is_mobile"):
+            self.open_sidebar()  # the landscape's controls live there
 
-    def lowest(self) -> None:
-        """Put the slider at its lowest value, so every ArrowRight after it is a new value."""
-        self.thumb.press("Home")
-        wait_until_idle(self.page, LOAD_TIMEOUT_MS)
-        time.sleep(1.0)
+    def open_sidebar(self) -> None:
+        button = self.page.locator('[data-testid="stExpandSidebarButton"]')
+        if self.page.locator('[data-testid="stSidebar"][data-collapsed="true"]').count():
+            button.click()
+            self.settle()
 
-    def move(self, i: int, *, record: bool, revisit: bool = False) -> None:
-        """Press ArrowRight (with ``revisit``: ArrowLeft when ``i`` is odd) and time the update."""
-        key = "ArrowLeft" if revisit and i % 2 else "ArrowRight"
-        before = self.thumb.get_attribute("aria-valuetext")
-        self.page.evaluate(
-            "([sel, ms]) => window.__bench.arm(sel, ms)", [self.chart, MOVE_TIMEOUT_MS]
-        )
-        self.thumb.press(key)
-        result = self.page.evaluate("() => window.__bench.result()")
+    def settle(self) -> None:
         wait_until_idle(self.page, LOAD_TIMEOUT_MS)
         time.sleep(SETTLE_S)
+
+    def prepare(self, key: str, gesture: str, *, revisit: bool) -> None:
+        """Find widget ``key``; a slider moved by keys first goes to its lowest value, so
+        that every ArrowRight after it is a new value (unless ``revisit``)."""
+        self.key = key
+        if gesture == "key":
+            self.thumb = slider_thumb(self.page, key)
+            if not revisit:
+                self.thumb.press("Home")
+                self.settle()
+
+    def move(self, i: int, gesture: str, moves: int, *, revisit: bool) -> dict | None:
+        """Make gesture ``i`` on the prepared widget; its timing, or None if the chart did
+        not change."""
+        value = self.value(gesture)
+        if gesture == "pick":  # open the list before arming: only the choice is timed
+            self.page.locator(f".st-key-{self.key} button[aria-label='Open']").click()
+            self.page.get_by_role("option").first.wait_for()
+        self.page.evaluate("([sel, ms]) => window.__bench.arm(sel, ms)", [CHART, MOVE_TIMEOUT_MS])
+        if gesture == "key":
+            self.thumb.press("ArrowLeft" if revisit and i % 2 else "ArrowRight")
+        elif gesture == "pick":
+            self.page.get_by_role("option").nth((i + 3) % PICKER_CHOICES).click()
+        else:
+            track = self.page.locator(
+                f".st-key-{self.key} [role='group'] > [data-orientation='horizontal']"
+            )
+            box = track.bounding_box()
+            track.tap(position={"x": box["width"] * tap_fraction(i, moves), "y": box["height"] / 2})
+        result = self.page.evaluate("() => window.__bench.result()")
+        self.settle()
         result["bytes"] = self.page.evaluate("() => window.__bench.bytesSinceArm()")
-        if self.thumb.get_attribute("aria-valuetext") == before:
-            self.notes.append(f"move {i}: {key} left the slider at {before}")
+        if self.value(gesture) == value:
+            self.notes.append(f"{self.key} move {i}: the value stayed {value}")
         if not result["ok"]:
-            self.notes.append(f"move {i}: no chart update within {MOVE_TIMEOUT_MS} ms")
-        elif record:
-            self.samples.append({**result, "move": i})
+            self.notes.append(f"{self.key} move {i}: no chart update within {MOVE_TIMEOUT_MS} ms")
+            return None
+        return {**result, "move": i}
+
+    def value(self, gesture: str) -> str | None:
+        if gesture == "pick":
+            return self.page.locator(f".st-key-{self.key} input").input_value()
+        return slider_thumb(self.page, self.key).get_attribute("aria-valuetext")
 
     def close(self) -> dict:
-        """The run's record; the page is closed."""
+        """The session's record; its page is closed."""
         if self.page.locator('[data-testid="stException"]').count():
             self.notes.append("the page shows a Streamlit exception")
         self.context.close()
         return {
-            "target": self.target,
-            "samples": self.samples,
             "figure_bytes": self.figure_bytes,
             "largest_message": self.largest_message,
             "notes": self.notes,
         }
 
 
-def measure(browser, targets: list[Target], moves: int, *, revisit: bool) -> list[dict]:
-    """Move every target's slider ``moves`` times, the apps taking turns move by move.
+def first_chart(browser, url: str) -> dict:
+    """A first visit: a fresh context loads ``url``; when its first chart was drawn."""
+    context = browser.new_context(**DESKTOP)
+    context.add_init_script(PAGE_HOOKS)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_function("() => window.__firstChart", timeout=LOAD_TIMEOUT_MS)
+        return page.evaluate("() => window.__firstChart")
+    finally:
+        context.close()
 
-    Taking turns (in alternating order) exposes both apps to the same background load,
-    so the ratio stays fair on a busy machine.
-    """
+
+def turns(moves: int, apps: list):
+    """(move, app) in the order the apps take turns: two unmeasured moves (-2, -1) first
+    to warm the code paths on both ends, then ``moves``, the order alternating each move."""
+    for i in range(-2, moves):
+        for app in apps if i % 2 == 0 else reversed(apps):
+            yield i, app
+
+
+def measure_moves(sessions: dict, kind: Kind, moves: int, *, revisit: bool) -> dict:
+    """``moves`` paired moves of ``kind``'s controls: {"bare": samples, "playground": samples}."""
+    controls = {"bare": kind.baseline, "playground": kind.control}
+    for app, session in sessions.items():
+        session.prepare(controls[app], kind.gesture, revisit=revisit)
+    samples: dict[str, list[dict]] = {app: [] for app in sessions}
+    for i, app in turns(moves, list(sessions)):
+        sample = sessions[app].move(i, kind.gesture, moves, revisit=revisit)
+        if sample is not None and i >= 0:
+            samples[app].append(sample)
+    return samples
+
+
+def measure_loads(browser, urls: dict, loads: int) -> dict:
+    """``loads`` first visits of each app, taking turns: {"bare": samples, ...}."""
+    samples: dict[str, list[dict]] = {app: [] for app in urls}
+    for i, app in turns(loads, list(urls)):
+        if i == -1:
+            continue  # one unmeasured load each is enough to warm the server
+        sample = first_chart(browser, urls[app])
+        if i >= 0:
+            samples[app].append({**sample, "move": i, "bytes": 0, "remounted": False})
+    return samples
+
+
+def measure(browser, kinds: list[Kind], moves: int, loads: int, *, revisit: bool) -> dict:
+    """Every kind's paired samples, and the sessions' records (figure sizes, notes)."""
+    scripts = {"bare": ROOT / "bench" / "bare_app.py", "playground": ROOT / "app.py"}
+    results: dict = {"kinds": {}, "sessions": {}}
     with contextlib.ExitStack() as stack:
-        servers = [stack.enter_context(streamlit_server(t.script)) for t in targets]
-        sessions = [Session(browser, t, s.url) for t, s in zip(targets, servers, strict=True)]
-        if not revisit:
-            for session in sessions:
-                session.lowest()
-        # Two unmeasured moves first: the first reruns warm the code paths on both ends.
-        for i in range(-2, moves):
-            for session in sessions if i % 2 == 0 else reversed(sessions):
-                session.move(i, record=i >= 0, revisit=revisit)
-        return [session.close() for session in sessions]
+        urls = {app: stack.enter_context(streamlit_server(s)).url for app, s in scripts.items()}
+        for phone in (False, True):
+            moved = [k for k in kinds if k.phone == phone and k.gesture != "load"]
+            if not moved:
+                continue
+            device = PHONE if phone else DESKTOP
+            sessions = {app: Session(browser, app, url, device) for app, url in urls.items()}
+            for kind in moved:
+                results["kinds"][kind.name] = measure_moves(sessions, kind, moves, revisit=revisit)
+            for app, session in sessions.items():
+                results["sessions"][(app, "phone" if phone else "desktop")] = session.close()
+        if any(k.gesture == "load" for k in kinds):
+            results["kinds"]["load"] = measure_loads(browser, urls, loads)
+    return results
 
 
-def summarize(run: dict) -> dict:
-    """Median, p90 and min of a run's latencies, and the medians of its diagnostics."""
-    ms = sorted(s["ms"] for s in run["samples"])
-    server = [s["serverMs"] for s in run["samples"] if s["serverMs"] is not None]
+def summarize(samples: list[dict]) -> dict:
+    """Median, p90 and min of a series' latencies, and the medians of its diagnostics."""
+    ms = sorted(s["ms"] for s in samples)
+    server = [s["serverMs"] for s in samples if s["serverMs"] is not None]
+    if not ms:
+        return {
+            "n": 0,
+            "median": float("nan"),
+            "p90": float("nan"),
+            "min": float("nan"),
+            "server": float("nan"),
+            "bytes": 0,
+            "remounts": 0,
+        }
     return {
         "n": len(ms),
-        "median": statistics.median(ms) if ms else float("nan"),
+        "median": statistics.median(ms),
         "p90": statistics.quantiles(ms, n=10, method="inclusive")[-1] if len(ms) > 1 else ms[0],
-        "min": ms[0] if ms else float("nan"),
+        "min": ms[0],
         "server": statistics.median(server) if server else float("nan"),
-        "bytes": statistics.median(s["bytes"] for s in run["samples"]) if ms else 0,
-        "remounts": sum(s["remounted"] for s in run["samples"]),
+        "bytes": statistics.median(s["bytes"] for s in samples),
+        "remounts": sum(s["remounted"] for s in samples),
     }
 
 
@@ -287,57 +423,59 @@ def ratio_spread(bare: list[dict], real: list[dict], block: int = 10) -> dict:
     }
 
 
-def report(runs: list[dict]) -> str:
-    """The runs as a markdown table, with the real/bare ratio and the figure's size."""
-    lines = [
-        "| app | n | median (ms) | p90 (ms) | min (ms) | last message before redraw, median (ms)"
-        " | bytes received per move, median | map div remounted |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    stats = {}
-    for run in runs:
-        s = stats[run["target"].name] = summarize(run)
-        lines.append(
-            f"| {run['target'].name} | {s['n']} | {s['median']:.0f} | {s['p90']:.0f}"
-            f" | {s['min']:.0f} | {s['server']:.0f} | {s['bytes']:,.0f}"
-            f" | {s['remounts']}/{s['n']} |"
-        )
+TABLE_HEAD = (
+    "| what moves | n | bare median (ms) | bare p90 (ms) | playground median (ms)"
+    " | playground p90 (ms) | playground, last message (ms) | ratio of medians"
+    " | median per-turn ratio | target |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+)
+
+
+def table_row(kind: Kind, samples: dict) -> str:
+    """One kind's line of the table: both apps' figures and the ratio playground / bare."""
+    bare, real = summarize(samples["bare"]), summarize(samples["playground"])
+    ratio = real["median"] / bare["median"] if bare["n"] and real["n"] else float("nan")
+    spread = ratio_spread(samples["bare"], samples["playground"])
+    target = "—"
+    if kind.target is not None:
+        target = f"≤ {kind.target:g}× " + ("(met)" if ratio <= kind.target else "(not met)")
+    return (
+        f"| {kind.label} | {min(bare['n'], real['n'])} | {bare['median']:.0f} | {bare['p90']:.0f}"
+        f" | {real['median']:.0f} | {real['p90']:.0f} | {real['server']:.0f}"
+        f" | **{ratio:.2f}×** | {spread['per_move']:.2f}× | {target} |"
+    )
+
+
+def report(results: dict, kinds: list[Kind]) -> str:
+    """The run as one markdown table, then the figures' sizes and any notes."""
+    lines = [*TABLE_HEAD]
+    lines += [table_row(k, results["kinds"][k.name]) for k in kinds if k.name in results["kinds"]]
     lines.append("")
-    if {"bare", "playground"} <= stats.keys():
-        ratio = stats["playground"]["median"] / stats["bare"]["median"]
-        lines.append(f"Ratio playground / bare (medians): **{ratio:.2f}×** (target ≤ 1.5×)")
-        samples = {run["target"].name: run["samples"] for run in runs}
-        spread = ratio_spread(samples["bare"], samples["playground"])
-        blocks = spread["blocks"]
+    for (app, device), record in results["sessions"].items():
+        size = record["figure_bytes"]
         lines.append(
-            f"Median of the per-turn ratios: {spread['per_move']:.2f}×"
-            + (
-                f"; ratio of medians per 10 turns: {min(blocks):.2f}–{max(blocks):.2f}×"
-                f" over {len(blocks)} blocks"
-                if blocks
-                else ""
-            )
+            f"Figure JSON ({app}, {device}): as sent {size['sent']:,} bytes; held in the page"
+            f" with its frames built {size['held']:,} bytes; largest WebSocket message while"
+            f" loading: {record['largest_message']:,} bytes"
         )
-    for run in runs:
-        size = run["figure_bytes"]
-        lines.append(
-            f"Figure JSON ({run['target'].name}): as sent {size['sent']:,} bytes"
-            f" ({size['sent'] / 1024:,.0f} KiB); held in the page with its frames built"
-            f" {size['held']:,} bytes ({size['held'] / 1024:,.0f} KiB); largest WebSocket"
-            f" message while loading: {run['largest_message']:,} bytes"
-        )
-        lines.extend(f"Note ({run['target'].name}): {note}" for note in run["notes"])
+        lines.extend(f"Note ({app}, {device}): {note}" for note in record["notes"])
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--moves", type=int, default=15, help="measured slider moves per app")
-    parser.add_argument("--app", type=Path, default=ROOT / "app.py", help="the playground script")
+    parser.add_argument("--moves", type=int, default=15, help="measured moves per kind and app")
+    parser.add_argument("--loads", type=int, default=8, help="measured page loads per app")
     parser.add_argument(
-        "--revisit", action="store_true", help="alternate between two values (cached) instead"
+        "--kinds",
+        default=",".join(k.name for k in KINDS),
+        help="which kinds to measure, comma-separated: " + ", ".join(k.name for k in KINDS),
+    )
+    parser.add_argument(
+        "--revisit", action="store_true", help="sliders alternate between two values (cached)"
     )
     args = parser.parse_args(argv)
+    kinds = [k for k in KINDS if k.name in args.kinds.split(",")]
 
     chromium = find_chromium()
     if chromium is None:
@@ -345,22 +483,19 @@ def main(argv: list[str] | None = None) -> int:
             "Chromium not found at /usr/bin/chromium: apt-get install -y chromium", file=sys.stderr
         )
         return 2
-    targets = [Target("bare", ROOT / "bench" / "bare_app.py")]
-    if args.app.exists():
-        targets.append(Target("playground", args.app.resolve()))
-    else:
-        print(f"{args.app} not found: measuring the bare app only", file=sys.stderr)
-
     started = time.monotonic()
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright, chromium)
         try:
-            runs = measure(browser, targets, args.moves, revisit=args.revisit)
+            results = measure(browser, kinds, args.moves, args.loads, revisit=args.revisit)
         finally:
             browser.close()
-    print(report(runs))
+    print(report(results, kinds))
     walk = "two values, revisited" if args.revisit else "a new value every move"
-    print(f"\n({args.moves} moves per app, {walk}; {time.monotonic() - started:.0f} s in all)")
+    print(
+        f"\n({args.moves} moves per kind and app, sliders: {walk}; {args.loads} loads per app;"
+        f" {time.monotonic() - started:.0f} s in all)"
+    )
     return 0
 
 

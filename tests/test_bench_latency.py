@@ -9,11 +9,19 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from bench_latency import ratio_spread  # noqa: E402
+from bench_latency import KINDS, Kind, ratio_spread, table_row, tap_fraction, turns  # noqa: E402
 
 
 def samples(values: list[float], skip: frozenset[int] = frozenset()) -> list[dict]:
     return [{"move": i, "ms": v} for i, v in enumerate(values) if i not in skip]
+
+
+def timed(values: list[float]) -> list[dict]:
+    """Samples as a session records them, with the diagnostics the table reads."""
+    return [
+        {"move": i, "ms": v, "serverMs": v / 2, "bytes": 100, "remounted": False}
+        for i, v in enumerate(values)
+    ]
 
 
 def test_turns_are_paired_by_move_and_blocks_are_ratios_of_medians():
@@ -30,3 +38,50 @@ def test_a_move_missing_on_one_side_is_left_out_not_shifted():
     spread = ratio_spread(bare, real, block=3)
     assert spread["per_move"] == pytest.approx(2.0)
     assert spread["blocks"] == pytest.approx([2.0])
+
+
+def test_the_table_row_gives_the_ratio_of_medians_and_says_whether_the_target_is_met():
+    kind = Kind("k", "κ slider", "land_kappa", "hp_gd_lr", "key", target=1.25)
+    met = table_row(kind, {"bare": timed([40, 50, 60]), "playground": timed([55, 60, 65])})
+    cells = [c.strip() for c in met.strip("|").split("|")]
+    assert cells[0] == "κ slider" and cells[1] == "3"
+    assert cells[2] == "50" and cells[4] == "60"  # the medians
+    assert cells[7] == "**1.20×**" and cells[9] == "≤ 1.25× (met)"
+    missed = table_row(kind, {"bare": timed([40, 50, 60]), "playground": timed([70, 80, 90])})
+    assert "**1.60×**" in missed and "(not met)" in missed
+
+
+def test_a_kind_with_no_target_and_a_side_with_no_sample_still_make_a_row():
+    kind = Kind("p", "picker", "landscape", "landscape", "pick")
+    row = table_row(kind, {"bare": timed([50.0]), "playground": []})
+    assert row.endswith("| — |") and "nan" in row
+
+
+def test_taps_move_right_every_turn_and_stay_inside_the_track():
+    moves = 20
+    spots = [tap_fraction(i, moves) for i in range(-2, moves)]
+    assert spots == sorted(set(spots))
+    assert spots[0] > 0 and spots[-1] < 1
+
+
+def test_the_apps_take_turns_in_alternating_order_after_two_unmeasured_moves():
+    order = list(turns(2, ["bare", "playground"]))
+    assert order == [
+        (-2, "bare"),
+        (-2, "playground"),
+        (-1, "playground"),
+        (-1, "bare"),
+        (0, "bare"),
+        (0, "playground"),
+        (1, "playground"),
+        (1, "bare"),
+    ]
+
+
+def test_every_kind_pairs_a_playground_control_with_a_bare_one_of_the_same_gesture():
+    gestures = {"key", "pick", "tap", "load"}
+    assert len({k.name for k in KINDS}) == len(KINDS)
+    for kind in KINDS:
+        assert kind.gesture in gestures
+        assert (kind.control == "") == (kind.gesture == "load")
+        assert kind.phone == (kind.gesture == "tap")
