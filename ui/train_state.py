@@ -37,6 +37,11 @@ from ui.state import MAX_OPTIMIZERS, link_text, read_choice, read_optimizers, re
 #   nadam    0.02: 0.209  0.03: 0.174  0.05: 0.192
 #   adamw    0.03: 0.177  0.05: 0.133   0.1: 0.172
 #   lion    0.005: 0.133  0.01: 0.087  0.02: 0.151
+#   radam    0.05: 0.181   0.1: 0.173  0.12: 0.174
+#   adamax   0.15: 0.092  0.18: 0.090   0.2: 0.088   0.25: 0.115
+#   adadelta  3.0: 0.305   5.0: 0.296  10.0: 0.237 (the slider's top)
+#   schedule_free_sgd    3.0: 0.208   5.0: 0.152  10.0: 0.152
+#   schedule_free_adamw 0.15: 0.067  0.18: 0.065   0.2: 0.078
 # The playground's η (GD 0.1, RMSprop 0.01) leave GD at 0.392 and RMSprop at 0.300.
 TRAIN_LR = {
     "gd": 0.5,
@@ -49,6 +54,11 @@ TRAIN_LR = {
     "nadam": 0.03,
     "adamw": 0.05,
     "lion": 0.01,
+    "radam": 0.1,
+    "adamax": 0.18,
+    "adadelta": 10.0,
+    "schedule_free_sgd": 5.0,
+    "schedule_free_adamw": 0.18,
 }
 DEFAULT_OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 
