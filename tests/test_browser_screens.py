@@ -123,6 +123,9 @@ def test_each_screen_shows_the_map_first_and_the_design_in_reach(browser, server
             below = got["player"][1] + got["player"][3]
             for key, (x, y, w, _) in got["sliders"].items():
                 assert y >= below and x >= 0 and x + w <= vw, f"{key} at {(x, y, w)}"
+            if screen == "phone":  # right under the map's player: the table is folded
+                first = min(b[1] for b in got["sliders"].values())
+                assert first - below <= 160, f"the first slider is {first - below:.0f} px lower"
     finally:
         page.context.close()
 

@@ -171,6 +171,8 @@ const PAGE_CSS = `
 .pg-root .pg-legend, .pg-root .pg-player { padding-left: var(--pg-left, 50px); }
 .pg-below { overflow-x: auto; }
 .pg-below .pg-table { min-width: 28rem; }
+.pg-fold > summary { cursor: pointer; font-weight: 600; font-size: 1.1rem; padding: 0.4rem 0; }
+.pg-fold .pg-table caption { display: none; }
 @media (max-width: 640px) {
   .pg-root .pg-player { flex-wrap: wrap; gap: 0.4rem 0.6rem; }
   .pg-root .pg-player .pg-step { order: 3; flex: 1 1 100%; max-width: none; }
@@ -225,7 +227,7 @@ function fitLayout(width, top, present) {
     };
   }
   const phone = vw < PHONE;
-  const m = phone ? { l: 6, r: 6, t: 8, b: 36 } : { l: 55, r: 20, t: 10, b: 45 };
+  const m = phone ? { l: 6, r: 14, t: 8, b: 36 } : { l: 55, r: 20, t: 10, b: 45 };
   const side = Math.floor(Math.max(40, Math.min(width - m.l - m.r, Math.max(0.6 * vh, vh - 160))));
   const loss = Math.round(Math.min(300, Math.max(170, 0.45 * side)));
   const gap = phone ? 34 : 60;  // the map's x tick labels and title
@@ -517,6 +519,14 @@ function showEnd(root) {
   if (end) end.hidden = !root.endSeen;
 }
 
+// On a phone a fitted race's table folds under its caption: the design's sliders, under the
+// element, then come right after the map and its player. (The caption is the app's markup.)
+function folded(markup, fit) {
+  if (!fit || !markup || window.innerWidth >= PHONE) return markup;
+  const caption = /<caption>(.*?)<\/caption>/s.exec(markup)?.[1] ?? "The results";
+  return `<details class="pg-fold"><summary>${caption}</summary>${markup}</details>`;
+}
+
 // The app's markup under the chart (after the player), replaced only when it changed.
 function drawBelow(root, markup) {
   let below = root.querySelector(":scope > .pg-below");
@@ -530,6 +540,11 @@ function drawBelow(root, markup) {
     below.innerHTML = markup;
     below.markup = markup;
   }
+  // A table wider than a narrow screen scrolls in its box: the keyboard must reach it too.
+  requestAnimationFrame(() => {
+    if (below.scrollWidth > below.clientWidth) below.setAttribute("tabindex", "0");
+    else below.removeAttribute("tabindex");
+  });
 }
 
 // Streamlit's own query parameters, which say how the page is embedded: kept as they are.
@@ -648,7 +663,7 @@ export default function (component) {
           }));
         }
         const end = data.endHtml ? `<div class="pg-at-end" hidden>${data.endHtml}</div>` : "";
-        drawBelow(root, (data.belowHtml ?? "") + end);
+        drawBelow(root, folded(data.belowHtml ?? "", data.fit) + end);
         showEnd(root);
         drawAbove(root, data.aboveHtml, setTriggerValue);
         if (keepUrl(data.urlQuery) && !data.urlKept) setStateValue("url_kept", true);
