@@ -130,6 +130,25 @@ def test_each_screen_shows_the_map_first_and_the_design_in_reach(browser, server
         page.context.close()
 
 
+def test_the_map_follows_a_resize_and_the_opened_sidebar(browser, server):
+    page = open_page(browser, server.url, "laptop")
+    try:
+        page.set_viewport_size({"width": 900, "height": 768})  # a window made narrow
+        page.wait_for_function(
+            f"() => ({BOXES})([]).loss[1] > ({BOXES})([]).map[1] + 100", timeout=5_000
+        )
+        page.set_viewport_size(SCREENS["laptop"][0])
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        page.wait_for_timeout(1_000)  # the sidebar's slide, then the refit
+        mx, my, mw, mh = page.evaluate(BOXES, [])["map"]
+        lx, ly, _, _ = page.evaluate(BOXES, [])["loss"]
+        sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
+        assert mx >= sidebar["x"] + sidebar["width"], "the map is under the sidebar"
+        assert abs(mw - mh) <= 2 and mh >= 0.6 * 768 and lx >= mx + mw and abs(ly - my) <= 2
+    finally:
+        page.context.close()
+
+
 def test_a_tap_on_the_phone_map_sets_the_start_and_a_finger_scrubs(browser, server):
     page = open_page(browser, server.url, "phone")
     try:

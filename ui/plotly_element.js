@@ -221,7 +221,7 @@ function fitLayout(width, top, present) {
     const side = Math.floor(Math.max(40, Math.min(Math.max(0.6 * vh, tall), room / 1.45)));
     const span = width - m.l - m.r;
     return {
-      height: side + m.t + m.b, margin: m,
+      width, height: side + m.t + m.b, margin: m,
       "xaxis.domain": [0, round(side / span)], "yaxis.domain": [0, 1],
       "xaxis2.domain": [round((side + gap) / span), 1], "yaxis2.domain": [0, 1],
     };
@@ -233,7 +233,7 @@ function fitLayout(width, top, present) {
   const gap = phone ? 34 : 60;  // the map's x tick labels and title
   const total = side + gap + loss;
   const patch = {
-    height: total + m.t + m.b, margin: m,
+    width, height: total + m.t + m.b, margin: m,
     "xaxis.domain": [0, round(side / (width - m.l - m.r))], "xaxis2.domain": [0, 1],
     "yaxis.domain": [round((gap + loss) / total), 1], "yaxis2.domain": [0, round(loss / total)],
   };
