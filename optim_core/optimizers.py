@@ -1309,15 +1309,18 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         _spec(
             "adadelta",
             "Adadelta",
-            (_H["lr"].with_default(1.0), _H["rho"], _H["eps"].with_default(1e-6)),
+            # ε: torch's 1e-6 makes the first steps about 0.003 long, too slow to see on the
+            # playground's landscapes; the adadelta-no-eta scene runs torch's value
+            (_H["lr"].with_default(1.0), _H["rho"], _H["eps"].with_default(1e-4)),
             adadelta_init,
             adadelta_update,
             _no_step_size,
             Properties(False, True, False, False, 2),
-            # adadelta_update: the step is √(d + ε)/√(v + ε)·g, d the mean of past steps².
+            # adadelta_update: the step is √(d + ε)/√(v + ε)·g, d the mean of past steps²;
+            # Δ₁ = √ε·g/√((1 − ρ)g² + ε) ≈ √(ε/(1 − ρ)) while (1 − ρ)g² ≫ ε.
             "Needs no η: each coordinate's step is the root of its recent steps' squares over "
             "the root of its recent gradients' squares, times g (η = 1 leaves it as it is). "
-            "Both start from ε, so the first steps are about √ε: tiny.",
+            "Both start from ε, so ε sets the first steps: about √(ε/(1 − ρ)) per coordinate.",
             "Zeiler 2012; torch.optim.Adadelta",
             lines=("v_rho", "delta", "d", "w_delta"),
             sentences=("no_eta",),

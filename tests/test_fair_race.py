@@ -34,6 +34,8 @@ def test_every_extension_is_declared_beside_the_one_it_extends():
         "amsgrad": "adam",
         "nadam": "adam",
         "adamw": "adam",
+        "radam": "adam",
+        "adamax": "adam",
     }
 
 

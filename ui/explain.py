@@ -733,8 +733,8 @@ def _no_eta_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[st
     return [
         f"{label} scales g by √(d + ε)/√(v + ε) = {ratio[0]:.3g} along x and {ratio[1]:.3g} "
         f"along y: the size of its recent steps over the size of its recent gradients, with "
-        f"η = {step.eta:.3g} only multiplying it. Both start from ε = {eps:.3g}, so the first "
-        "steps are tiny and grow as d fills."
+        f"η = {step.eta:.3g} only multiplying it. Both roots start from ε = {eps:.3g}, so ε "
+        "sets how long the first steps are."
     ]
 
 

@@ -396,14 +396,15 @@ PRESETS: dict[str, Preset] = {
         "Adadelta: no η, but ε sets the pace",
         "Adadelta has no η to tune (η = 1 leaves its step as it is): each step is √(d + ε)/"
         "√(v + ε)·g, the size of its recent steps over that of its recent gradients. Both start "
-        "from ε = 1e-6, so its first step is 0.0045 long and after 500 steps f − f* is still "
-        "2.5, where GD reaches 1e-4 at step 31. Raise ε to 1e-3 and the first step is √1000 ≈ 32 "
-        "times longer: it reaches 1e-4 at step 92, then its steps grow again and it ends at 0.89.",
+        "from ε = 1e-6 (torch's default), so its first step is 0.0045 long and after 500 steps "
+        "f − f* is still 2.5, where GD reaches 1e-4 at step 31. Raise ε to 1e-3 and the first "
+        "step is √1000 ≈ 32 times longer: it reaches 1e-4 at step 92, then its steps grow again "
+        "and it ends at 0.89.",
         Scene(
             landscape="quadratic",
             landscape_values={"kappa": 10.0, "angle": 0.0},
             optimizers=("gd", "adadelta"),
-            hyper={"gd": {"lr": 0.1}, "adadelta": {"lr": 1.0}},
+            hyper={"gd": {"lr": 0.1}, "adadelta": {"lr": 1.0, "eps": 1e-6}},
             steps=500,
             preset="adadelta-no-eta",
             inspect="adadelta",

@@ -39,7 +39,7 @@ from ui.state import MAX_OPTIMIZERS, link_text, read_choice, read_optimizers, re
 #   lion    0.005: 0.133  0.01: 0.087  0.02: 0.151
 #   radam    0.05: 0.181   0.1: 0.173  0.12: 0.174
 #   adamax   0.15: 0.092  0.18: 0.090   0.2: 0.088   0.25: 0.115
-#   adadelta  3.0: 0.305   5.0: 0.296  10.0: 0.237 (the slider's top)
+#   adadelta  1.0: 0.294   5.0: 0.310  10.0: 0.216 (the slider's top)
 #   schedule_free_sgd    3.0: 0.208   5.0: 0.152  10.0: 0.152
 #   schedule_free_adamw 0.15: 0.067  0.18: 0.065   0.2: 0.078
 # The playground's η (GD 0.1, RMSprop 0.01) leave GD at 0.392 and RMSprop at 0.300.
