@@ -6,13 +6,17 @@ Every optimizer is two functions::
     updates, state = update(grads, state, params, *, lr=..., beta1=..., ...)
     params = params + updates
 
+``grads`` is the gradient at ``spec.gradient_point(state, params)``: at ``params`` for every
+rule but schedule-free's, which takes it at the ``y`` its state keeps.
+
 ``params`` and ``grads`` have shape ``(..., 2)``: one point ``(2,)`` or a batch ``(B, 2)`` of
 independent runs. Each hyperparameter is a scalar or has one value per run, shape ``(B,)``; it is
 broadcast over the two coordinates. Nothing is mutated: every call returns new arrays.
 
 Each update rule reads line for line like its formula; the formula is written once, in the
 ``.. math::`` block of the rule's docstring, and :data:`OPTIMIZERS` shows that same block in the
-app. Each rule also matches its ``torch.optim`` class step for step (see ``tests/``).
+app. Each rule also matches its ``torch.optim`` class or optax function step for step (see
+``tests/test_optimizers.py``).
 """
 
 from __future__ import annotations
@@ -1332,6 +1336,10 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             schedule_free_init,
             schedule_free_sgd_update,
             _plain_step,
+            # momentum: x and y carry every past gradient through the average of z (Defazio
+            # et al. 2024 relate the interpolation to momentum). Memory: y and z besides x,
+            # as run here so that the inspector can draw y; optax keeps z alone besides its
+            # params y and recomputes x from the two.
             Properties(True, False, False, False, 2),
             "SGD steps on a base sequence z, and the point shown, x, is their running average, "
             "so no decaying schedule is needed; the gradient is taken at y, between x and z.",
