@@ -14,7 +14,8 @@ server, ``streamlit/web/server/starlette/``, and its frontend bundle, ``streamli
    the frontend passes the XSRF token as the second ``Sec-WebSocket-Protocol`` entry (a
    third would be a session id to reconnect to). The server only selects ``streamlit``.
 3. Sends ``BackMsg.rerun_script``, a ``ClientState`` with the page's query string, an empty
-   page name and page script hash (the server runs the default page), no widget states and
+   page name (``Page.page_name``: another page's URL path) and page script hash (the server
+   runs the default page), no widget states and
    no cached message hashes, so the server never sends an element as a ``ref_hash``
    reference to a browser cache this client does not keep. The page has loaded at the
    first successful ``script_finished`` (a run the app cut short with ``st.rerun`` does not
@@ -48,6 +49,7 @@ import random
 import ssl
 import time
 import urllib.parse
+from collections.abc import Sequence
 
 import numpy as np
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -321,6 +323,7 @@ class Page:
         self.page_url = page_url
         self.errors = errors
         self.query_string = urllib.parse.urlsplit(page_url).query
+        self.page_name = ""  # the page to run first (its URL path); "" for the default page
         self.page_script_hash = ""
         self.widgets: dict[str, WidgetState] = {}  # widget id -> state, as the frontend holds
         # Of the last run, by user key: every element id, the sliders a student may move, the
@@ -329,6 +332,9 @@ class Page:
         self.keys: dict[str, str] = {}
         self.sliders: dict[str, SliderChoice] = {}
         self.expanders: dict[str, str] = {}
+        # Of the last run: every widget that holds a value, by id: its kind and element proto.
+        self.drawn: dict[str, tuple[str, object]] = {}
+        self.alerts: list[str] = []  # the text of every warning, error or info drawn, in order
         self._seen: set[str] = set()  # ids of the widgets and keyed elements drawn this run
         self.fragment_of: dict[str, str] = {}  # element id -> the fragment that drew it, or ""
         self._drawn_open: dict[str, bool] = {}  # stateful expander id -> drawn open
@@ -409,21 +415,28 @@ class Page:
         return elapsed
 
     async def rerun(
-        self, timeout_s: float = 30.0, *, first: bool = False, fragment_id: str = ""
+        self,
+        timeout_s: float = 30.0,
+        *,
+        first: bool = False,
+        fragment_id: str = "",
+        extra: Sequence[WidgetState] = (),
     ) -> None:
         """Send ``rerun_script`` with every widget's state and wait for the run to finish.
 
-        With ``fragment_id``, the server reruns that fragment only.
+        With ``fragment_id``, the server reruns that fragment only. ``extra`` states follow
+        the widgets' (a fuzzer's: values, ids and duplicates no browser sends).
         """
         msg = BackMsg()
         client: ClientState = msg.rerun_script
         client.fragment_id = fragment_id
         client.query_string = self.query_string
         client.page_script_hash = self.page_script_hash
-        client.page_name = ""  # the app's root page; the server picks its default page
+        client.page_name = self.page_name  # "": the server picks its default page
         client.widget_states.SetInParent()
         if not first:
             client.widget_states.widgets.extend(self.widgets.values())
+        client.widget_states.widgets.extend(extra)
         client.context_info.timezone = "UTC"
         client.context_info.timezone_offset = 0
         client.context_info.locale = "en-US"
@@ -520,6 +533,8 @@ class Page:
             self.errors.append(f"{label} element: {exc.type}: {exc.message[:200]}")
             return
         proto = getattr(element, kind)
+        if kind == "alert":
+            self.alerts.append(proto.body)
         element_id = getattr(proto, "id", "")
         if not isinstance(element_id, str) or not element_id:
             return
@@ -533,6 +548,7 @@ class Page:
             return
         self._seen.add(element_id)
         self.widgets[element_id] = state
+        self.drawn[element_id] = (kind, proto)
         if kind == "slider" and key is not None and key.startswith(SLIDER_KEY_PREFIX):
             self.sliders[key] = SliderChoice(element_id, proto)
 
@@ -565,6 +581,7 @@ class Page:
                 self.sliders = {k: c for k, c in self.sliders.items() if c.id in seen}
                 self.expanders = {k: i for k, i in self.expanders.items() if i in seen}
                 self.fragment_of = {i: f for i, f in self.fragment_of.items() if i in seen}
+                self.drawn = {i: d for i, d in self.drawn.items() if i in seen}
             self._finish()
         elif status == ForwardMsg.ScriptFinishedStatus.FINISHED_WITH_COMPILE_ERROR:
             self._finish("script finished with a compile error")

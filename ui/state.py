@@ -8,8 +8,11 @@ reproduces the scene exactly. The widgets read and write the same scene through
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import functools
 import math
+import numbers
 import urllib.parse
 from collections.abc import Mapping, Sequence
 
@@ -30,6 +33,7 @@ TOL = Param(
     "tol", "tol", 1e-4, 1e-12, 1.0, True, "A run has converged once f − f* falls below this."
 )
 SCENE_PARAMS = (STEPS, NOISE, SEED, TOL)
+START_LIMIT = 1e4  # |x0| and |y0| of a start point, from a link or a widget
 VIEWS = {"race": "Race: map and loss", "surface": "3D surface"}
 
 
@@ -323,7 +327,7 @@ def scene_from_query(
     if "x0" in query or "y0" in query:
         try:
             start = (_number(query.get("x0", "")), _number(query.get("y0", "")))
-            if max(abs(start[0]), abs(start[1])) > 1e4:
+            if max(abs(start[0]), abs(start[1])) > START_LIMIT:
                 raise ValueError
             fields["start"] = start
         except ValueError:
@@ -353,7 +357,7 @@ def scene_from_query(
     if fields["view"] not in VIEWS:
         problems.append(f"unknown view {fields['view'][:40]!r}")
         fields["view"] = Scene.view
-    fields["inspect"] = query.get("inspect", Scene.inspect)
+    fields["inspect"] = query.get("inspect", base.inspect)  # a preset may name one
     if fields["inspect"] not in optim_core.OPTIMIZERS:
         problems.append(f"unknown optimizer to inspect {fields['inspect'][:40]!r}")
         fields["inspect"] = Scene.inspect
@@ -569,7 +573,15 @@ def widget_values(scene: Scene) -> dict[str, object]:
 
 
 def scene_from_widgets(state: Mapping[str, object], preset: str = "") -> Scene:
-    """The scene the widgets in ``state`` show."""
+    """The scene the widgets in ``state`` show.
+
+    A value that breaks its declaration (``repair_widgets``) is read as the last scene's
+    (``state[SCENE_KEY]``): a fragment's run reads the widgets without ``start_session``.
+    """
+    last = state.get(SCENE_KEY)
+    repairs, _ = repair_widgets(state, last if isinstance(last, Scene) else Scene())
+    if repairs:
+        state = collections.ChainMap(repairs, state)
     landscape = str(state.get("landscape", Scene.landscape))
     land_values = {}
     if landscape in optim_core.LANDSCAPES:
@@ -605,6 +617,156 @@ def scene_from_widgets(state: Mapping[str, object], preset: str = "") -> Scene:
     )
 
 
+# --- widget values, checked as a link's values are --------------------------------------------
+
+START = Param("x0", "x₀", 0.0, -START_LIMIT, START_LIMIT, False, "A coordinate of the start.")
+OPTIMIZER_LISTS = ("optimizers", "train_optimizers")  # the multiselects of optimizer names
+
+
+@functools.lru_cache(maxsize=64)
+def widget_declarations(landscape: str = "", schedule: str = "") -> Mapping[str, Param | Choice]:
+    """The declaration of every scene widget, by session-state key (``widget_values``'s).
+
+    ``land_<name>`` and ``sched_<name>`` are ``landscape``'s and ``schedule``'s parameters,
+    or, for a name that one does not declare, the first registered one's that does.
+    """
+    decls: dict[str, Param | Choice] = {p.name: p for p in SCENE_PARAMS}
+    decls |= {"inspect_step": STEP, "x0": START, "y0": START}
+    names = {
+        "landscape": (*optim_core.LANDSCAPES, "custom"),
+        "schedule": tuple(optim_core.SCHEDULES),
+        "view": tuple(VIEWS),
+        "inspect": tuple(optim_core.OPTIMIZERS),
+    }
+    for key, choices in names.items():
+        decls[key] = Choice(key, getattr(Scene, key), choices, f"the scene's {key}")
+    lands = [optim_core.LANDSCAPES[n] for n in (landscape,) if n in optim_core.LANDSCAPES]
+    for land in (*lands, *optim_core.LANDSCAPES.values()):
+        for param in land.params:
+            decls.setdefault(f"land_{param.name}", param)
+    scheds = [optim_core.SCHEDULES[n] for n in (schedule,) if n in optim_core.SCHEDULES]
+    for sched in (*scheds, *optim_core.SCHEDULES.values()):
+        for param in sched.params:
+            decls.setdefault(f"sched_{param.name}", param)
+    for opt, spec in optim_core.OPTIMIZERS.items():
+        for item in (*spec.hyperparams, *spec.options):
+            decls[hp_key(opt, item.name)] = item
+    return decls
+
+
+@functools.cache
+def _labels() -> dict[str, str]:
+    labels = {
+        hp_key(o, i.name): f"{o}.{i.name}"
+        for o, s in optim_core.OPTIMIZERS.items()
+        for i in (*s.hyperparams, *s.options)
+    }
+    return labels | {"inspect_step": "k"}
+
+
+def widget_label(key: str) -> str:
+    """Widget ``key`` as a learner reads it: its name in the link (``adam.lr``, ``land.kappa``)."""
+    if key in _labels():
+        return _labels()[key]
+    for prefix in ("land", "sched"):
+        if key.startswith(f"{prefix}_"):
+            return f"{prefix}.{key[len(prefix) + 1 :]}"
+    return key[:40]
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _number_problem(param: Param, value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return f"{_shown(value)} is not a number"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is not a finite number"
+    if not param.low <= value <= param.high:
+        return f"{_shown(value)} is outside [{param.low:g}, {param.high:g}]"
+    if isinstance(param.default, int) and not float(value).is_integer():
+        return f"{_shown(value)} is not a whole number"
+    return None
+
+
+def _choice_problem(choice: Choice, value: object) -> str | None:
+    if any(type(value) is type(c) and value == c for c in choice.choices):
+        return None
+    names = ", ".join(map(link_text, choice.choices[:6]))
+    more = f" … ({len(choice.choices)} in all)" if len(choice.choices) > 6 else ""
+    return f"{_shown(value)} is not one of {names}{more}"
+
+
+def _optimizers_problem(value: object) -> str | None:
+    if not isinstance(value, list | tuple) or not all(isinstance(n, str) for n in value):
+        return f"{_shown(value)} is not a list of optimizers"
+    unknown = [n for n in value if n not in optim_core.OPTIMIZERS]
+    if unknown:
+        return f"unknown optimizer {_shown(unknown[0])}"
+    if len(set(value)) < len(value):
+        return "it names an optimizer twice"
+    if len(value) > MAX_OPTIMIZERS:
+        return f"at most {MAX_OPTIMIZERS} optimizers race at once"
+    return None
+
+
+def widget_problem(
+    key: str, value: object, declarations: Mapping[str, Param | Choice] | None = None
+) -> str | None:
+    """Why ``value`` cannot be widget ``key``'s, as its declaration says (as ``read_param``
+    and ``read_choice`` say it of a link's value); ``None`` if it can, or if ``key`` is none
+    of the scene's widgets. ``declarations``: ``widget_declarations()`` unless given."""
+    if key in OPTIMIZER_LISTS:
+        return _optimizers_problem(value)
+    if key == "formula":
+        if not isinstance(value, str):
+            return f"{_shown(value)} is not text"
+        if len(value) > MAX_FORMULA_CHARS:
+            return f"it is {len(value):,} characters long (at most {MAX_FORMULA_CHARS})"
+        return None
+    decl = (widget_declarations() if declarations is None else declarations).get(key)
+    if isinstance(decl, Param):
+        return _number_problem(decl, value)
+    if isinstance(decl, Choice):
+        return _choice_problem(decl, value)
+    return None
+
+
+def repair_widgets(
+    values: Mapping[str, object], last: Scene
+) -> tuple[dict[str, object], list[str]]:
+    """The scene widgets' values in ``values`` that break their declarations, each replaced by
+    ``last``'s value (the scene drawn before), and one ``"<label>: <why>"`` per replacement.
+
+    Pure, never raises. The landscape and schedule are checked first: they decide which
+    parameters are declared.
+    """
+    repairs: dict[str, object] = {}
+    problems: list[str] = []
+    good: dict[str, object] = {}
+
+    def check(key: str, decls: Mapping[str, Param | Choice]) -> None:
+        if key not in values or (problem := widget_problem(key, values[key], decls)) is None:
+            return
+        if not good:
+            good.update(widget_values(last))
+        decl = decls.get(key)
+        repairs[key] = good.get(key, getattr(decl, "default", None))
+        problems.append(f"{widget_label(key)}: {problem}")
+
+    for key in ("landscape", "schedule"):
+        check(key, widget_declarations())
+    landscape = repairs.get("landscape", values.get("landscape", last.landscape))
+    schedule = repairs.get("schedule", values.get("schedule", last.schedule))
+    decls = widget_declarations(str(landscape), str(schedule))
+    for key in ("formula", OPTIMIZER_LISTS[0], *decls):
+        if key not in ("landscape", "schedule"):
+            check(key, decls)
+    return repairs, problems
+
+
 def start_session(query: Mapping[str, str], presets: Mapping[str, Scene]) -> list[str]:
     """Fill the widgets' session state for this run; returns problems with the link.
 
@@ -614,8 +776,12 @@ def start_session(query: Mapping[str, str], presets: Mapping[str, Scene]) -> lis
     """
     import streamlit as st
 
+    from ui import wire
+
     problems: list[str] = []
+    wire.install()  # widget values are checked before Streamlit uses them (ui.wire)
     if SCENE_KEY not in st.session_state:
+        wire.forget_unchecked()  # any this session received before install()
         scene, problems = scene_from_query(query, presets)
         classroom, flag_problems = classroom_from_query(query)
         problems += flag_problems
@@ -628,6 +794,11 @@ def start_session(query: Mapping[str, str], presets: Mapping[str, Scene]) -> lis
         # Set even a key that is there: a widget of the previous page holds its value under
         # that page's widget id, and only a value set by key reaches this page's widget.
         st.session_state[key] = st.session_state.get(key, value)
+    # A value no widget offers is refused on the wire (ui.wire); any that got in otherwise
+    # is the last scene's again, said as a refused one is.
+    repairs, repaired = repair_widgets(st.session_state, st.session_state[SCENE_KEY])
+    st.session_state.update(repairs)
+    wire.show_refusals([*wire.take_refusals(), *repaired])
     return problems
 
 
@@ -715,8 +886,10 @@ def on_landscape_change() -> None:
             start = optim_core.parse_function(ss["formula"]).start
         except optim_core.ExpressionError:
             return
-    else:
+    elif ss["landscape"] in optim_core.LANDSCAPES:
         start = optim_core.LANDSCAPES[ss["landscape"]].start
+    else:
+        return
     ss["x0"], ss["y0"] = float(start[0]), float(start[1])
 
 
@@ -730,8 +903,8 @@ def on_map_click(key: str = "map") -> None:
     if isinstance(click, dict):
         points = [click]
     for point in points:
-        x, y = point.get("x"), point.get("y")
-        if isinstance(x, int | float) and isinstance(y, int | float):
+        x, y = (point.get("x"), point.get("y")) if isinstance(point, Mapping) else (None, None)
+        if _number_problem(START, x) is None and _number_problem(START, y) is None:
             st.session_state["x0"], st.session_state["y0"] = round(float(x), 3), round(float(y), 3)
             st.session_state["preset"] = ""
             # The whole page: the map sits in a fragment, the start's inputs in the sidebar.
