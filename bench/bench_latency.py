@@ -47,6 +47,7 @@ import sys
 import time
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,7 +238,7 @@ class Session:
         self.context.add_init_script(PAGE_HOOKS)
         self.page = self.context.new_page()
         self.page.goto(url)
-        self.page.wait_for_selector(CHART, timeout=LOAD_TIMEOUT_MS)
+        self.page.wait_for_selector(CHART, state="attached", timeout=LOAD_TIMEOUT_MS)
         wait_until_idle(self.page, LOAD_TIMEOUT_MS)
         time.sleep(1.0)  # let late reruns (query-string sync, first paint) finish
         self.figure_bytes = self.page.evaluate("(sel) => window.__bench.figureBytes(sel)", CHART)
@@ -358,24 +359,37 @@ def measure_loads(browser, urls: dict, loads: int) -> dict:
 
 
 def measure(browser, kinds: list[Kind], moves: int, loads: int, *, revisit: bool) -> dict:
-    """Every kind's paired samples, and the sessions' records (figure sizes, notes)."""
+    """Every kind's paired samples, the sessions' records (figure sizes, notes), and the
+    kinds that failed: one that fails (a page that never draws its map) is reported, and the
+    others are still measured."""
     scripts = {"bare": ROOT / "bench" / "bare_app.py", "playground": ROOT / "app.py"}
-    results: dict = {"kinds": {}, "sessions": {}}
+    results: dict = {"kinds": {}, "sessions": {}, "failed": {}}
     with contextlib.ExitStack() as stack:
         urls = {app: stack.enter_context(streamlit_server(s)).url for app, s in scripts.items()}
         for phone in (False, True):
             moved = [k for k in kinds if k.phone == phone and k.gesture != "load"]
-            if not moved:
-                continue
             device = PHONE if phone else DESKTOP
-            sessions = {app: Session(browser, app, url, device) for app, url in urls.items()}
+            try:
+                sessions = {app: Session(browser, app, url, device) for app, url in urls.items()}
+            except PlaywrightError as error:
+                results["failed"].update({k.name: first_line(error) for k in moved})
+                continue
             for kind in moved:
-                results["kinds"][kind.name] = measure_moves(sessions, kind, moves, revisit=revisit)
+                try:
+                    results["kinds"][kind.name] = measure_moves(
+                        sessions, kind, moves, revisit=revisit
+                    )
+                except PlaywrightError as error:
+                    results["failed"][kind.name] = first_line(error)
             for app, session in sessions.items():
                 results["sessions"][(app, "phone" if phone else "desktop")] = session.close()
         if any(k.gesture == "load" for k in kinds):
             results["kinds"]["load"] = measure_loads(browser, urls, loads)
     return results
+
+
+def first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]
 
 
 def summarize(samples: list[dict]) -> dict:
@@ -451,6 +465,7 @@ def report(results: dict, kinds: list[Kind]) -> str:
     lines = [*TABLE_HEAD]
     lines += [table_row(k, results["kinds"][k.name]) for k in kinds if k.name in results["kinds"]]
     lines.append("")
+    lines.extend(f"Not measured ({name}): {why}" for name, why in results["failed"].items())
     for (app, device), record in results["sessions"].items():
         size = record["figure_bytes"]
         lines.append(
@@ -492,8 +507,9 @@ def main(argv: list[str] | None = None) -> int:
             browser.close()
     print(report(results, kinds))
     walk = "two values, revisited" if args.revisit else "a new value every move"
+    loaded = f" {args.loads} loads per app;" if any(k.gesture == "load" for k in kinds) else ""
     print(
-        f"\n({args.moves} moves per kind and app, sliders: {walk}; {args.loads} loads per app;"
+        f"\n({args.moves} moves per kind and app, sliders: {walk};{loaded}"
         f" {time.monotonic() - started:.0f} s in all)"
     )
     return 0
