@@ -420,6 +420,39 @@ def test_a_refused_value_is_said_and_the_scene_stays(server):
     assert "a list of labels, where this control takes a list of numbers" in said[1]
 
 
+def test_a_fresh_servers_first_message_is_checked_too(server):
+    """The check is installed by the first page run; values the first session sent before
+    that are checked as the session's first run starts (``wire.forget_unchecked``). Widget
+    ids are the same on every server: they are taken from the module's."""
+
+    async def ids() -> dict[str, tuple[str, object]]:
+        page = await open_page(server.url, "", [])
+        try:
+            return {i: page.drawn.get(i, ("", None)) for i in page.keys.values()}
+        finally:
+            await page.close()
+
+    async def first(url: str, hostile: list[WidgetState]) -> list[str]:
+        errors: list[str] = []
+        page = await loadgen.Page.open(url, errors)
+        try:
+            await page.rerun(60, first=True, extra=hostile)
+            await page.rerun(60)  # the next run compacts what the first one kept
+            return errors
+        finally:
+            await page.close()
+
+    drawn = asyncio.run(ids())
+    hostile = [
+        _state(i, **v)
+        for i, (kind, element) in drawn.items()
+        for v in (WRONG[0], WRONG[5], WRONG[8], WRONG[11], WRONG[13])
+        if not (v.keys() & {own_field(kind, element) if element is not None else None})
+    ]
+    with StreamlitServer(ROOT / "app.py") as fresh:
+        assert asyncio.run(first(fresh.url, hostile)) == [], fresh.log_tail()
+
+
 def test_hostile_messages_are_refused_on_every_page(server):
     async def run() -> tuple[list[dict], list[str], list[float], list[float], list]:
         measured, done = asyncio.Event(), asyncio.Event()
