@@ -225,8 +225,11 @@ SETTLE_S = 0.4
 
 def tap_fraction(i: int, moves: int) -> float:
     """Where along a slider's track move ``i`` (from -2, the unmeasured ones, to
-    ``moves - 1``) taps: further right every move, never on the track's very ends."""
-    return 0.05 + 0.9 * (i + 2) / (moves + 1)
+    ``moves - 1``) taps: in the left and the right half by turns, each half walked rightwards,
+    so that every tap is a value not tapped before and lands far from the thumb (a tap on the
+    thumb would not move it), never on the track's very ends."""
+    turn, half = i + 2, (moves + 3) // 2
+    return 0.05 + 0.45 * (turn % 2) + 0.45 * (turn // 2) / half
 
 
 class Session:

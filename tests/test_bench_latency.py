@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 
@@ -57,11 +58,12 @@ def test_a_kind_with_no_target_and_a_side_with_no_sample_still_make_a_row():
     assert row.endswith("| — |") and "nan" in row
 
 
-def test_taps_move_right_every_turn_and_stay_inside_the_track():
-    moves = 20
-    spots = [tap_fraction(i, moves) for i in range(-2, moves)]
-    assert spots == sorted(set(spots))
-    assert spots[0] > 0 and spots[-1] < 1
+def test_taps_are_new_values_far_from_the_last_and_inside_the_track():
+    for moves in (1, 2, 15, 20):
+        spots = [tap_fraction(i, moves) for i in range(-2, moves)]
+        assert len(set(spots)) == len(spots)
+        assert min(spots) > 0 and max(spots) < 1
+        assert all(abs(b - a) > 0.2 for a, b in itertools.pairwise(spots))
 
 
 def test_the_apps_take_turns_in_alternating_order_after_two_unmeasured_moves():
