@@ -5,7 +5,8 @@ viewport, axe-core (``node_modules/axe-core``, installed by ``npm ci`` from the 
 package-lock.json) is injected, and every violation of impact "serious" or "critical" fails
 the test, listed with its rule, its elements and axe's own explanation. On a phone Streamlit
 draws the sidebar over the page, so there the page is checked twice: as it opens, and again
-with the sidebar opened or closed, as a learner would use it.
+with the sidebar opened or closed, as a learner would use it. Last, every closed fold
+(expanders, the playground's table) is opened and the page checked once more.
 
 Skips, loudly, when Chromium or axe-core is missing; CI (PLAYGROUND_REQUIRE_BROWSER=1) turns
 such a skip into a failure.
@@ -46,13 +47,7 @@ ALWAYS_BLOCKING = ("heading-order",)
 
 # (rule, CSS selector of the elements it may not report) -> why. Only for what Streamlit draws
 # itself and the app cannot change; an entry needs its reason.
-EXCLUDED: dict[tuple[str, str], str] = {
-    # NOT Streamlit's: the playground's results table (ui/plotly_element.js) is 28rem wide and
-    # scrolls sideways on a phone in a div that takes no keyboard focus. The fix belongs to
-    # that element (reported to its owner): give `.pg-below` tabindex="0", role="region" and
-    # an aria-label, or let the table fit 358 px. Delete this entry with that fix.
-    ("scrollable-region-focusable", ".pg-below"): "playground table, fix pending in its element",
-}
+EXCLUDED: dict[tuple[str, str], str] = {}
 
 RUN_AXE = """async (exclude) => {
   const result = await axe.run(document, { resultTypes: ["violations"] });
@@ -78,6 +73,10 @@ new MutationObserver(() => { window.__lastChange = performance.now(); })
   .observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
 """
 QUIET_MS = 1000
+
+# Opens every closed fold (Streamlit's expanders, the playground's table) as a learner would.
+OPEN_FOLDS = """() => document.querySelectorAll('details:not([open]) > summary')
+  .forEach((summary) => summary.click())"""
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +161,9 @@ def test_no_serious_violation(browser, server, name: str, viewport: str) -> None
         states = {"as opened": blocking_violations(page)}
         if VIEWPORTS[viewport]["width"] < OVERLAY_SIDEBAR_BELOW:
             states[toggle_sidebar(page)] = blocking_violations(page)
+        page.evaluate(OPEN_FOLDS)
+        wait_until_quiet(page)
+        states["every fold opened"] = blocking_violations(page)
     finally:
         page.context.close()
     report = "\n".join(f"[{state}]\n{describe(v)}" for state, v in states.items() if v)
