@@ -3,22 +3,19 @@ projector. The map's drawing area, the loss panel, the player and the design's s
 measured on the page as loaded (no click), and presentation mode's sizes and keys are checked.
 
 One server for the module, one browser, a fresh page per screen. Screenshots of each screen
-go to docs/ (the README shows them).
+go to bench/out/ (ignored by git); copy them to docs/ to refresh the ones the README shows.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from e2e_support import launch_chromium, wait_until_idle
+from e2e_support import OUT_DIR, launch_chromium, wait_until_idle
 
 import optim_core
 from ui import state
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
 TIMEOUT_MS = 60_000
 PLAYER = ".st-key-map .pg-player"
 READOUT = ".st-key-map .pg-readout"
@@ -103,7 +100,8 @@ def test_each_screen_shows_the_map_first_and_the_design_in_reach(browser, server
         vw, vh = SCREENS[screen][0]["width"], SCREENS[screen][0]["height"]
         keys = design_keys()
         got = page.evaluate(BOXES, keys)
-        page.screenshot(path=DOCS / f"screen-{screen}.png")
+        OUT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=OUT_DIR / f"screen-{screen}.png")
         assert got["scrollWidth"] <= vw, f"the page scrolls sideways: {got['scrollWidth']} px"
         mx, my, mw, mh = got["map"]
         lx, ly, lw, lh = got["loss"]
@@ -184,7 +182,8 @@ DRAWN = """() => {
 def test_presentation_mode_fills_the_projector_in_large_type_and_takes_keys(browser, server):
     page = open_page(browser, server.url + "?present=1", "projector")
     try:
-        page.screenshot(path=DOCS / "screen-present.png")
+        OUT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=OUT_DIR / "screen-present.png")
         drawn = page.evaluate(DRAWN)
         assert drawn["font"] >= 20 and drawn["legend"] >= 20, drawn
         assert drawn["widths"] and min(drawn["widths"]) >= 3, drawn
