@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -224,11 +224,11 @@ def _window_margin(window) -> tuple[tuple[float, float], tuple[float, float]]:
     return (x0 + mx, x1 - mx), (y0 + my, y1 - my)
 
 
-# The arrays of a run's motion (see _motion) and the typed-array dtype each is sent as.
+# The arrays of a run's motion (see run_motion) and the typed-array dtype each is sent as.
 MOTION_DTYPES = {"stop": "i4", "since": "i4", "x": "f4", "y": "f4", "crossed": "u1", "loss": "f8"}
 
 
-def _motion(path: Path, shown: np.ndarray, window, log_loss: bool) -> dict[str, np.ndarray]:
+def run_motion(path: Path, shown: np.ndarray, window, log_loss: bool) -> dict[str, np.ndarray]:
     """What a run's animated traces show in each frame, as arrays (one entry per frame).
 
     Frame ``k`` shows step ``shown[k]``: the run's point ``stop[k]`` (a run that stopped,
@@ -265,7 +265,7 @@ def thin_indices(lo: int, hi: int, most: int = TRAIL_POINTS) -> list[int]:
     return [lo + i * (n - 1) // (most - 1) for i in range(most)]
 
 
-def _frame_data(
+def frame_data(
     runs: Sequence[dict[str, np.ndarray]],
     sources: Sequence[np.ndarray],
     symbols: Sequence[str],
@@ -310,7 +310,7 @@ def motion_frames(figure: dict) -> list[dict]:
     return [
         {
             "name": str(step),
-            "data": _frame_data(runs, sources, symbols, k, trail_points),
+            "data": frame_data(runs, sources, symbols, k, trail_points),
             "traces": motion["traces"],
         }
         for k, step in enumerate(motion["steps"])
@@ -366,6 +366,75 @@ RACE_SIZES = {
 }
 
 
+def animated_traces(
+    paths: Sequence[Path], first: list[dict], size: Mapping[str, float], *, hover: bool = True
+) -> list[dict]:
+    """Frame 0 of a race's animated traces: each run's trail, marker and loss marker.
+
+    ``first`` is :func:`frame_data` at frame 0; ``size`` gives the ``trail`` width and the
+    ``marker`` and ``loss_marker`` sizes. With ``hover`` a marker tells its run and place.
+    """
+    data: list[dict] = []
+    n = len(paths)
+    for p, trail in zip(paths, first[:n], strict=True):
+        data.append(
+            {
+                "type": "scatter",
+                "meta": f"trail-{p.name}",
+                "legendgroup": p.name,
+                "showlegend": False,
+                "mode": "lines",
+                "line": {"color": colour(p.name), "width": size["trail"]},
+                "hoverinfo": "skip",
+                **trail,
+            }
+        )
+    for p, marker in zip(paths, first[n : 2 * n], strict=True):
+        data.append(
+            {
+                "type": "scatter",
+                "meta": f"marker-{p.name}",
+                "name": p.label,
+                "legendgroup": p.name,
+                "showlegend": False,
+                "mode": "markers",
+                "marker": {
+                    "color": colour(p.name),
+                    "size": size["marker"],
+                    "line": {"width": 1.5, "color": "white"},
+                    "symbol": marker["marker"]["symbol"],
+                },
+                "x": marker["x"],
+                "y": marker["y"],
+                **(
+                    {"hovertemplate": f"{p.label}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>"}
+                    if hover
+                    else {"hoverinfo": "skip"}
+                ),
+            }
+        )
+    for p, loss_marker in zip(paths, first[2 * n :], strict=True):
+        data.append(
+            {
+                "type": "scatter",
+                "meta": f"lossmarker-{p.name}",
+                "legendgroup": p.name,
+                "showlegend": False,
+                "xaxis": "x2",
+                "yaxis": "y2",
+                "mode": "markers",
+                "marker": {
+                    "color": colour(p.name),
+                    "size": size["loss_marker"],
+                    "symbol": symbol(p.name),
+                },
+                "hoverinfo": "skip",
+                **loss_marker,
+            }
+        )
+    return data
+
+
 def race_figure(
     contour: str,
     paths: Sequence[Path],
@@ -394,7 +463,7 @@ def race_figure(
     ``present`` draws for a projector (presentation mode): type, lines and markers read
     from the back of a classroom (:data:`RACE_SIZES`).
     ``motion`` leaves the frames out and sends, in their place, the arrays they are cut from
-    (``motion``: per run, its step, marker and loss per frame, see :func:`_motion`), a
+    (``motion``: per run, its step, marker and loss per frame, see :func:`run_motion`), a
     seventh of their size; the app's element builds the frames in the browser
     (:func:`motion_frames` is the same in Python).
     ``click_targets`` adds a grid of that many invisible points a side (:func:`click_grid`),
@@ -445,63 +514,11 @@ def race_figure(
     shown = frame_steps(steps)
     first_animated = len(data)
     animated = list(range(first_animated, first_animated + 3 * len(paths)))
-    runs = [_motion(p, shown, window, log_loss) for p in paths]
+    runs = [run_motion(p, shown, window, log_loss) for p in paths]
     sources = [p.xy.astype(np.float32) for p in paths]  # the paths as their traces send them
     symbols = [symbol(p.name) for p in paths]
-    first = _frame_data(runs, sources, symbols, 0)
-    n = len(paths)
-    for p, trail in zip(paths, first[:n], strict=True):
-        data.append(
-            {
-                "type": "scatter",
-                "meta": f"trail-{p.name}",
-                "legendgroup": p.name,
-                "showlegend": False,
-                "mode": "lines",
-                "line": {"color": colour(p.name), "width": size["trail"]},
-                "hoverinfo": "skip",
-                **trail,
-            }
-        )
-    for p, marker in zip(paths, first[n : 2 * n], strict=True):
-        data.append(
-            {
-                "type": "scatter",
-                "meta": f"marker-{p.name}",
-                "name": p.label,
-                "legendgroup": p.name,
-                "showlegend": False,
-                "mode": "markers",
-                "marker": {
-                    "color": colour(p.name),
-                    "size": size["marker"],
-                    "line": {"width": 1.5, "color": "white"},
-                    "symbol": marker["marker"]["symbol"],
-                },
-                "x": marker["x"],
-                "y": marker["y"],
-                "hovertemplate": f"{p.label}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
-            }
-        )
-    for p, loss_marker in zip(paths, first[2 * n :], strict=True):
-        data.append(
-            {
-                "type": "scatter",
-                "meta": f"lossmarker-{p.name}",
-                "legendgroup": p.name,
-                "showlegend": False,
-                "xaxis": "x2",
-                "yaxis": "y2",
-                "mode": "markers",
-                "marker": {
-                    "color": colour(p.name),
-                    "size": size["loss_marker"],
-                    "symbol": symbol(p.name),
-                },
-                "hoverinfo": "skip",
-                **loss_marker,
-            }
-        )
+    first = frame_data(runs, sources, symbols, 0)
+    data += animated_traces(paths, first, size)
     # Tick labels drawn as they fall: plotly otherwise measures each one on every redraw to
     # hide those that overflow, a tenth of the redraw.
     axes = map_axes(window, domain=[0, 0.6])
@@ -551,7 +568,7 @@ def race_figure(
             },
         }
     frames = [
-        {"name": str(int(step)), "data": _frame_data(runs, sources, symbols, k), "traces": animated}
+        {"name": str(int(step)), "data": frame_data(runs, sources, symbols, k), "traces": animated}
         for k, step in enumerate(shown)
     ]
     return {"data": data, "layout": layout, "frames": frames}

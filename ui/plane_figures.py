@@ -122,6 +122,10 @@ def step_axis(steps: np.ndarray, ticks: int = 5) -> dict:
     }
 
 
+ANIMATED_SIZE = {"trail": 4, "marker": 14, "loss_marker": 10}
+"""The moving traces' trail width and marker sizes, in px."""
+
+
 def _window(plane: LossPlane) -> tuple[tuple[float, float], tuple[float, float]]:
     return (float(plane.alpha[0]), float(plane.alpha[-1])), (
         float(plane.beta[0]),
@@ -201,65 +205,6 @@ def _loss_traces(plane: LossPlane, runs: Sequence[PlaneRun]) -> list[dict]:
                     ),
                 }
             )
-    return data
-
-
-def _animated_traces(paths: Sequence[figures.Path], first: list[dict]) -> list[dict]:
-    """Frame 0 of the animated traces, as the race draws them: trails, markers, loss markers."""
-    n = len(paths)
-    data = []
-    for p, trail in zip(paths, first[:n], strict=True):
-        data.append(
-            {
-                "type": "scatter",
-                "meta": f"trail-{p.name}",
-                "legendgroup": p.name,
-                "showlegend": False,
-                "mode": "lines",
-                "line": {"color": figures.colour(p.name), "width": 4},
-                "hoverinfo": "skip",
-                **trail,
-            }
-        )
-    for p, marker in zip(paths, first[n : 2 * n], strict=True):
-        data.append(
-            {
-                "type": "scatter",
-                "meta": f"marker-{p.name}",
-                "name": p.label,
-                "legendgroup": p.name,
-                "showlegend": False,
-                "mode": "markers",
-                "marker": {
-                    "color": figures.colour(p.name),
-                    "size": 14,
-                    "line": {"width": 1.5, "color": "white"},
-                    "symbol": marker["marker"]["symbol"],
-                },
-                "x": marker["x"],
-                "y": marker["y"],
-                "hoverinfo": "skip",
-            }
-        )
-    for p, loss_marker in zip(paths, first[2 * n :], strict=True):
-        data.append(
-            {
-                "type": "scatter",
-                "meta": f"lossmarker-{p.name}",
-                "legendgroup": p.name,
-                "showlegend": False,
-                "xaxis": "x2",
-                "yaxis": "y2",
-                "mode": "markers",
-                "marker": {
-                    "color": figures.colour(p.name),
-                    "size": 10,
-                    "symbol": figures.symbol(p.name),
-                },
-                "hoverinfo": "skip",
-                **loss_marker,
-            }
-        )
     return data
 
 
@@ -375,7 +320,7 @@ def plane_figure(
     longest = max(runs, key=lambda r: len(r.steps))
     shown = figures.frame_steps(len(longest.steps) - 1)  # frame k shows evaluation shown[k]
     window = _window(plane)
-    motions = [figures._motion(p, shown, window, log_loss=True) for p in paths]
+    motions = [figures.run_motion(p, shown, window, log_loss=True) for p in paths]
     sources = [p.xy.astype(np.float32) for p in paths]  # the paths as their traces send them
     symbols = [figures.symbol(p.name) for p in paths]
     data = [loss_grid_trace(plane)]
@@ -383,7 +328,8 @@ def plane_figure(
     data += _map_traces(paths, {r.name: r.label for r in runs}[plane.center_name])
     data += _loss_traces(plane, runs)
     first_animated = len(data)
-    data += _animated_traces(paths, figures._frame_data(motions, sources, symbols, 0))
+    first = figures.frame_data(motions, sources, symbols, 0)
+    data += figures.animated_traces(paths, first, ANIMATED_SIZE, hover=False)
     animated = list(range(first_animated, len(data)))
     loss_paths = [
         dataclasses.replace(p, loss=np.maximum(plane.path_loss[p.name], LOSS_FLOOR)) for p in paths
