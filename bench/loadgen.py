@@ -189,9 +189,14 @@ async def _http_get(url: str, cookies: dict[str, str]) -> tuple[int, list[tuple[
     return int(status_line.split()[1]), headers
 
 
-async def browser_cookies(base_url: str) -> tuple[str, dict[str, str]]:
-    """The page's final URL (after redirects) and the cookies a browser holds once it loads it."""
-    cookies: dict[str, str] = {}
+async def browser_cookies(
+    base_url: str, cookies: dict[str, str] | None = None
+) -> tuple[str, dict[str, str]]:
+    """The page's final URL (after redirects) and the cookies a browser holds once it loads it.
+
+    ``cookies`` are the ones the browser already holds (a proxy's sticky cookie, say).
+    """
+    cookies = dict(cookies or {})
     url = base_url
     for path in ("", "_stcore/health", "_stcore/host-config"):
         target = urllib.parse.urljoin(url, path)
@@ -318,10 +323,17 @@ class SliderChoice:
 class Page:
     """A connected page: reads every ForwardMsg as it comes and keeps the widgets' state."""
 
-    def __init__(self, ws: ClientConnection, page_url: str, errors: list[str]) -> None:
+    def __init__(
+        self,
+        ws: ClientConnection,
+        page_url: str,
+        errors: list[str],
+        cookies: dict[str, str] | None = None,
+    ) -> None:
         self.ws = ws
         self.page_url = page_url
         self.errors = errors
+        self.cookies = dict(cookies or {})  # what the browser holds for the page's site
         self.query_string = urllib.parse.urlsplit(page_url).query
         self.page_name = ""  # the page to run first (its URL path); "" for the default page
         self.page_script_hash = ""
@@ -345,13 +357,20 @@ class Page:
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def open(cls, base_url: str, errors: list[str], *, timeout_s: float = 30.0) -> Page:
+    async def open(
+        cls,
+        base_url: str,
+        errors: list[str],
+        *,
+        timeout_s: float = 30.0,
+        cookies: dict[str, str] | None = None,
+    ) -> Page:
         """Load ``base_url`` over HTTP and open its websocket, as the browser does.
 
-        Problems while the page is open go to ``errors``; the script has not run yet
-        (``rerun(first=True)`` runs it).
+        ``cookies`` are the ones the browser holds already. Problems while the page is open
+        go to ``errors``; the script has not run yet (``rerun(first=True)`` runs it).
         """
-        page_url, cookies = await asyncio.wait_for(browser_cookies(base_url), timeout_s)
+        page_url, cookies = await asyncio.wait_for(browser_cookies(base_url, cookies), timeout_s)
         parts = urllib.parse.urlsplit(page_url)
         token = cookies.get("_streamlit_xsrf", NO_XSRF_TOKEN)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
@@ -366,7 +385,7 @@ class Page:
             ping_interval=None,  # browsers send no pings; the server's pings are answered
             max_size=None,
         )
-        return cls(ws, page_url, errors)
+        return cls(ws, page_url, errors, cookies)
 
     async def load(self, timeout_s: float = 30.0) -> float:
         """Run the page for the first time; seconds until it finished.
@@ -380,6 +399,45 @@ class Page:
         if missing:
             raise StudentError(f"the page loaded without {', '.join(missing)}")
         return elapsed
+
+    async def reconnect(self, timeout_s: float = 30.0, *, retry_s: float = 0.5) -> Page:
+        """This page again after its connection was lost, as the frontend brings it back.
+
+        The frontend polls the server until it answers, opens a new websocket with the
+        cookies it holds and reruns the page with the address bar's query string and every
+        widget's state; a server that does not know the session (this one restarted, or
+        another replica) starts a new one from them. Tries every ``retry_s`` seconds for
+        ``timeout_s`` seconds; raises ``StudentError`` if the page did not come back.
+        Returns the new page (sharing ``errors``); this one stays closed.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        address = urllib.parse.urlsplit(self.page_url)._replace(query=self.query_string)
+        while True:
+            try:
+                page = await Page.open(
+                    urllib.parse.urlunsplit(address),
+                    self.errors,
+                    timeout_s=max(0.1, deadline - loop.time()),
+                    cookies=self.cookies,
+                )
+                break
+            except (OSError, InvalidHandshake, StudentError, TimeoutError) as exc:
+                if loop.time() + retry_s >= deadline:
+                    raise StudentError(f"no reconnect within {timeout_s:g} s: {exc!r}") from None
+                await asyncio.sleep(retry_s)
+        page.page_name, page.page_script_hash = self.page_name, self.page_script_hash
+        page.widgets = dict(self.widgets)
+        try:
+            await page.rerun(max(0.1, deadline - loop.time()))
+        except StudentError:
+            await page.close()
+            raise
+        missing = [k for k in LOADED_KEYS if k not in page.keys]
+        if missing:
+            await page.close()
+            raise StudentError(f"the page came back without {', '.join(missing)}")
+        return page
 
     def closed_expanders(self) -> list[str]:
         """User keys of the stateful expanders that the last run drew closed."""
@@ -597,6 +655,7 @@ async def _student(
     interval: tuple[float, float],
     rng: random.Random,
     timeout_s: float,
+    moves: int | None = None,
 ) -> StudentResult:
     result = StudentResult(number)
     loop = asyncio.get_running_loop()
@@ -608,7 +667,7 @@ async def _student(
         result.load_time = await page.load(timeout_s)
         end = opened + duration_s
         next_move = loop.time() + rng.uniform(*interval)
-        while next_move < end:
+        while next_move < end and (moves is None or result.reruns < moves):
             await asyncio.sleep(max(0.0, next_move - loop.time()))
             sent = loop.time()
             if page.sliders:
@@ -656,13 +715,16 @@ async def run_load(
     seed: int = 0,
     ramp_s: float = 5.0,
     timeout_s: float = 30.0,
+    moves: int | None = None,
 ) -> LoadReport:
     """Run ``students`` simulated students against the app at ``base_url``.
 
     Student ``i`` starts ``i * ramp_s / students`` seconds in, loads the page, then moves a
     slider every ``uniform(*interval)`` seconds until ``duration_s`` seconds after its
-    websocket opened. ``timeout_s`` bounds each wait (HTTP, handshake, every run); a
-    student whose wait times out stops. The same ``seed`` replays the same moves.
+    websocket opened, or until it has made ``moves`` moves (with ``duration_s=math.inf``,
+    exactly that many: what a test counts). ``timeout_s`` bounds each wait (HTTP, handshake,
+    every run); a student whose wait times out stops. The same ``seed`` replays the same
+    moves.
     """
     started = time.monotonic()
     tasks = [
@@ -674,6 +736,7 @@ async def run_load(
             interval=interval,
             rng=random.Random(f"{seed}/{i}"),
             timeout_s=timeout_s,
+            moves=moves,
         )
         for i in range(students)
     ]

@@ -40,6 +40,9 @@ NGINX_PATH = "/usr/sbin/nginx"
 NGINX_PACKAGE = "nginx"  # Debian's: apt-get install -y nginx
 STICKY_COOKIE = "pg_replica"
 FIRST_REPLICA_PORT = 8501  # --print-config: replicas on 8501, 8502, …
+# Passive failover (deploy/README.md): one failed connection takes a replica out of the
+# hash for 10 s, after which nginx tries it again with the next request that hashes to it.
+SERVER_PARAMETERS = "max_fails=1 fail_timeout=10s"
 # How the app server allocates memory, so that it returns to idle after a class leaves
 # (bench/bench_load.py; ui/janitor.py hands the free pages back with malloc_trim):
 # - one glibc arena: Streamlit runs each rerun in a new thread, and with an arena per thread
@@ -58,11 +61,22 @@ def find_nginx() -> str | None:
     return shutil.which("nginx")
 
 
-def free_port() -> int:
-    """A TCP port on the loopback interface that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def reserve_port(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A socket bound to ``host:port`` (a free port if 0), not listening: the port's reservation.
+
+    With ``SO_REUSEADDR`` on both sides Linux lets a server bind and listen on a port that
+    such a socket holds, while the kernel never hands the port to anyone who asks for a free
+    one. Streamlit and nginx both set it, so the port stays ours from the moment it is chosen
+    until the server listens on it: close the reservation once the server answers.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 class _Template(string.Template):
@@ -71,7 +85,9 @@ class _Template(string.Template):
 
 def render_config(listen: str, replica_ports: Sequence[int]) -> str:
     """``deploy/nginx.conf`` with its ``listen`` address and one upstream server per port."""
-    servers = "\n        ".join(f"server 127.0.0.1:{port};" for port in replica_ports)
+    servers = "\n        ".join(
+        f"server 127.0.0.1:{port} {SERVER_PARAMETERS};" for port in replica_ports
+    )
     return _Template(TEMPLATE.read_text()).substitute(listen=listen, servers=servers)
 
 
@@ -124,13 +140,13 @@ class _Process:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Terminate the process group; kill it if it does not exit in time."""
+    def stop(self, timeout: float = 10.0, *, sig: int = signal.SIGTERM) -> None:
+        """Send ``sig`` to the process group; kill it if it does not exit in time."""
         proc, self._proc = self._proc, None
         if proc is None or proc.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
+            os.killpg(proc.pid, sig)
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -149,13 +165,22 @@ class Replica(_Process):
     """``streamlit run app.py`` on a free loopback port."""
 
     def __init__(self, workdir: Path, *, script: Path = ROOT / "app.py", cwd: Path = ROOT) -> None:
-        self.port = free_port()
+        self._reservation: socket.socket | None = reserve_port()
+        self.port = self._reservation.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/"
         self.script = script
         self.cwd = cwd  # where .streamlit/config.toml is
         super().__init__(workdir / f"replica-{self.port}.log")
 
+    def _release_port(self) -> None:
+        if self._reservation is not None:
+            self._reservation.close()
+            self._reservation = None
+
     def launch(self) -> None:
+        """Start the server on its port (again, after ``stop`` or ``kill``: nginx lists it)."""
+        if self._reservation is None:
+            self._reservation = reserve_port(port=self.port)
         self._launch(
             [
                 sys.executable,
@@ -179,14 +204,32 @@ class Replica(_Process):
         )
 
     def wait_ready(self, timeout: float = 90.0) -> None:
+        """Return once the server answers its health check; its port is then its own."""
         assert self._proc is not None, "launch() first"
         _wait_for_health(self.url, self._proc, timeout, self.log_tail)
+        self._release_port()
+
+    def stop(self, timeout: float = 10.0, *, sig: int = signal.SIGTERM) -> None:
+        super().stop(timeout, sig=sig)
+        self._release_port()
+
+    def kill(self) -> None:
+        """End the server at once, as a crash or the OOM killer would; its port stays
+        reserved for ``launch``."""
+        super().stop(sig=signal.SIGKILL)
+        if self._reservation is None:
+            self._reservation = reserve_port(port=self.port)
 
 
 class Nginx(_Process):
     """nginx in the foreground on ``deploy/nginx.conf``, everything it writes in ``workdir``."""
 
-    def __init__(self, workdir: Path, replica_ports: Sequence[int], *, host: str, port: int):
+    def __init__(
+        self, workdir: Path, replica_ports: Sequence[int], *, host: str, port: int | None
+    ) -> None:
+        # A free port (port None) stays reserved until nginx answers on it.
+        self._reservation = None if port else reserve_port(host)
+        port = port or self._reservation.getsockname()[1]
         self.workdir = workdir
         self.url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}/"
         self.config_path = workdir / "nginx.conf"
@@ -213,6 +256,16 @@ class Nginx(_Process):
         """Return once a replica answers its health check through nginx."""
         assert self._proc is not None, "launch() first"
         _wait_for_health(self.url, self._proc, timeout, self.log_tail)
+        self._release_port()
+
+    def _release_port(self) -> None:
+        if self._reservation is not None:
+            self._reservation.close()
+            self._reservation = None
+
+    def stop(self, timeout: float = 10.0, *, sig: int = signal.SIGTERM) -> None:
+        super().stop(timeout, sig=sig)
+        self._release_port()
 
     def log_tail(self, n_chars: int = 4000) -> str:
         parts = [super().log_tail(n_chars)]
@@ -300,7 +353,7 @@ def serve(
         )
     workdir = workdir or Path(tempfile.mkdtemp(prefix="playground-deploy-"))
     servers = [Replica(workdir) for _ in range(replicas)]
-    nginx = Nginx(workdir, [s.port for s in servers], host=host, port=port or free_port())
+    nginx = Nginx(workdir, [s.port for s in servers], host=host, port=port)
     try:
         for server in servers:  # all start at once; each takes a few seconds
             server.launch()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import fnmatch
 import json
+import math
 import re
 import shlex
 import shutil
@@ -35,6 +36,9 @@ STREAM = "/_stcore/stream"
 # Each student's replica is the hash of a random cookie: with 10 students the chance that
 # all land on one of two replicas is about 2 × 2⁻¹⁰ (0.2 %), so "both serve" is a fair test.
 STUDENTS = 10
+MOVES = 2  # slider moves per student: the websocket carries more than the first run
+# How long a test waits for nginx to log what it expects: a guard against a hang, not a limit.
+LOG_WAIT_S = 60
 
 
 def require_nginx() -> None:
@@ -64,13 +68,14 @@ def log_after(
     path: str | None = None,
 ) -> list[AccessEntry]:
     """The access log from line ``start`` on (only requests for ``path``, if given), once it
-    holds ``lines`` lines and ``streams`` websocket lines (or after 10 s).
+    holds ``lines`` lines and ``streams`` websocket lines (or after ``LOG_WAIT_S``; the
+    asserts then say what is missing).
 
     nginx logs a request just after its response has gone out, and a websocket when it
     closes, a moment after the client has let it go: a line of the health check that the
     deployment waited for may come after ``start``.
     """
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + LOG_WAIT_S
     while True:
         entries = [e for e in deployment.access_log()[start:] if path in (None, e.path)]
         closed = sum(e.path == STREAM for e in entries)
@@ -100,11 +105,13 @@ def upstreams_by_key(entries: list[AccessEntry]) -> dict[str, set[str]]:
 
 def test_the_config_lists_one_upstream_server_per_replica() -> None:
     config = serve_replicas.render_config("0.0.0.0:80", [8501, 8502, 8503])
-    assert re.findall(r"^\s*server 127\.0\.0\.1:(\d+);$", config, re.M) == [
-        "8501",
-        "8502",
-        "8503",
-    ]
+    servers = re.findall(r"^\s*server 127\.0\.0\.1:(\d+) (.*);$", config, re.M)
+    assert [port for port, _ in servers] == ["8501", "8502", "8503"]
+    # Passive failover: a refused connection takes a replica out, and the request (the
+    # websocket's upgrade too) goes on to the next one; every worker sees it (the zone).
+    assert {params for _, params in servers} == {"max_fails=1 fail_timeout=10s"}
+    assert re.search(r"^\s*proxy_next_upstream error timeout\b", config, re.M)
+    assert re.search(r"^\s*zone playground \d+k;$", config, re.M)
     assert re.search(r"^\s*listen 0\.0\.0\.0:80;$", config, re.M)
     assert f"hash $cookie_{STICKY_COOKIE}" not in config, "the first visit must be hashed too"
     assert re.search(r"^\s*hash \$pg_sticky consistent;$", config, re.M)
@@ -193,12 +200,14 @@ def test_a_first_visit_gets_the_cookie_and_lands_where_the_cookie_points(deploym
 @pytest.mark.deploy
 def test_students_through_nginx_reach_both_replicas_and_each_stays_on_one(deployment) -> None:
     start = len(deployment.access_log())
-    report = run_load_sync(deployment.url, students=STUDENTS, duration_s=10, interval=(1.0, 2.0))
+    report = run_load_sync(
+        deployment.url, students=STUDENTS, duration_s=math.inf, interval=(0.5, 1.0), moves=MOVES
+    )
 
     assert report.errors == [], "\n".join([*report.errors[:20], deployment.logs()])
     for student in report.students:
         assert student.load_time is not None, f"student {student.student} never loaded"
-        assert student.reruns >= 2, f"student {student.student}: {student.reruns} reruns"
+        assert student.reruns == MOVES, f"student {student.student}: {student.reruns} reruns"
 
     entries = log_after(deployment, start, streams=STUDENTS)
     replicas = {f"127.0.0.1:{r.port}" for r in deployment.replicas}

@@ -24,15 +24,18 @@ def server():
         yield running
 
 
+MOVES = 3
+
+
 def test_students_load_the_playground_and_rerun_it(server):
     report = loadgen.run_load_sync(
-        server.url, students=3, duration_s=8, interval=(1.0, 2.0), ramp_s=1.0
+        server.url, students=3, duration_s=math.inf, interval=(0.2, 0.5), ramp_s=0.5, moves=MOVES
     )
     assert report.errors == [], server.log_tail()
     assert [s.student for s in report.students] == [0, 1, 2]
     for student in report.students:
         assert student.load_time is not None and student.load_time > 0
-        assert student.reruns >= 2
+        assert student.reruns == MOVES
         assert len(student.latencies) == student.reruns
         assert all(math.isfinite(t) and t > 0 for t in student.latencies)
     assert report.reruns == sum(s.reruns for s in report.students)
@@ -73,10 +76,11 @@ def test_a_moved_slider_reaches_the_scene_in_the_url(server):
 
 
 def test_a_closed_port_is_a_connection_error_not_an_exception():
-    with socket.socket() as sock:  # a port that was free a moment ago and nothing listens on
+    # A port bound and held, not listening: refused, and nobody else can take it meanwhile.
+    with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
-    report = loadgen.run_load_sync(url, students=2, duration_s=1, ramp_s=0, timeout_s=5)
+        report = loadgen.run_load_sync(url, students=2, duration_s=1, ramp_s=0, timeout_s=5)
     assert len(report.students) == 2
     for student in report.students:
         assert student.load_time is None and student.reruns == 0
