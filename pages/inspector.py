@@ -8,7 +8,9 @@ import numpy as np
 import streamlit as st
 
 import optim_core
-from ui import cache, controls, explain, figures, presets, report, routing, state
+from ui import cache, controls, explain, presets, report, routing, state
+from ui.figures import encoding
+from ui.figures import inspector as inspector_figures
 
 routing.require_app_navigation()
 problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
@@ -127,33 +129,35 @@ k = step_col.slider("step k", 0, scene.steps, key="inspect_step")
 # --- The map and the numbers ------------------------------------------------------------------
 window = tuple(tuple(map(float, w)) for w in land.window)
 runs = [
-    figures.InspectedRun(
+    inspector_figures.InspectedRun(
         f"{spec.label} (A)" if traj_b else spec.label,
         report.to_path(name, "", traj, land, start).xy,
-        figures.inspected_colour(name),
+        inspector_figures.inspected_colour(name),
     )
 ]
-arrows = [figures.MapArrow(a.kind, a.label, a.origin, a.vector) for a in explain.arrows(traj, k)]
+arrows = [
+    inspector_figures.MapArrow(a.kind, a.label, a.origin, a.vector) for a in explain.arrows(traj, k)
+]
 if traj_b is not None:
     runs.append(
-        figures.InspectedRun(
+        inspector_figures.InspectedRun(
             f"{spec.label} (B)",
             report.to_path(name, "", traj_b, land, start).xy,
-            figures.SETTING_B_COLOUR,
+            inspector_figures.SETTING_B_COLOUR,
             "dash",
         )
     )
     arrows += [
-        figures.MapArrow(a.kind, f"{a.label} (B)", a.origin, a.vector, "dash")
+        inspector_figures.MapArrow(a.kind, f"{a.label} (B)", a.origin, a.vector, "dash")
         for a in explain.arrows(traj_b, k)
         if a.kind == "step"
     ]
 if other is not None:
     runs.append(
-        figures.InspectedRun(
+        inspector_figures.InspectedRun(
             f"{other.hyperparams['formulation']} convention",
             report.to_path(name, "", other, land, start).xy,
-            figures.CONVENTION_COLOUR,
+            inspector_figures.CONVENTION_COLOUR,
             "dot",
         )
     )
@@ -161,7 +165,9 @@ if other is not None:
 # One arrow scale for A, B, both sides of A's switches and every step, so a learner can
 # compare the arrows' lengths as they move the step or flip a switch.
 span = min(hi - lo for lo, hi in window)
-arrow_scale = figures.nice_scale(explain.typical_arrow([traj, run_b, *switched.values()]), span)
+arrow_scale = inspector_figures.nice_scale(
+    explain.typical_arrow([traj, run_b, *switched.values()]), span
+)
 
 STEP_LENGTHS_HELP = (
     "Lengths in the map's units. Every arrow on the map is drawn at the same factor, for A and "
@@ -185,7 +191,7 @@ def step_lengths(k: int) -> str:
 
 map_col, numbers_col = st.columns([1, 1])
 with map_col:
-    map_spec = figures.inspector_map(
+    map_spec = inspector_figures.inspector_map(
         cache.contour(land_key, window),
         window,
         np.asarray(land.minima, dtype=float).reshape(-1, 2),
@@ -195,7 +201,7 @@ with map_col:
         scale=arrow_scale,
     )
     st.plotly_chart(
-        figures.DictFigure(map_spec),
+        encoding.DictFigure(map_spec),
         key="inspector_map",
         config={"displaylogo": False, "scrollZoom": False},
     )
@@ -241,15 +247,17 @@ st.header("The state over time")
 series_runs = [
     (
         f"{spec.label} (A)" if traj_b else spec.label,
-        figures.inspected_colour(name),
+        inspector_figures.inspected_colour(name),
         explain.series(traj),
     )
 ]
 if traj_b is not None:
-    series_runs.append((f"{spec.label} (B)", figures.SETTING_B_COLOUR, explain.series(traj_b)))
+    series_runs.append(
+        (f"{spec.label} (B)", inspector_figures.SETTING_B_COLOUR, explain.series(traj_b))
+    )
 st.plotly_chart(
-    figures.DictFigure(
-        figures.inspector_series(
+    encoding.DictFigure(
+        inspector_figures.inspector_series(
             series_runs, explain.SERIES_TITLES, explain.LOG_SERIES, k, scene.steps
         )
     ),

@@ -15,7 +15,9 @@ import streamlit as st
 
 import optim_core
 from optim_core import training
-from ui import controls, figures, learn_figures, presets, routing, state
+from ui import controls, presets, routing, state
+from ui.figures import encoding
+from ui.figures import learn as learn_figures
 
 OPT = optim_core.OPTIMIZERS
 ss = st.session_state
@@ -81,7 +83,7 @@ def formula(name: str) -> None:
 
 
 def chart(spec: dict, key: str) -> None:
-    st.plotly_chart(figures.DictFigure(spec), key=key)
+    st.plotly_chart(encoding.DictFigure(spec), key=key)
 
 
 st.title("Learn: how the optimizers work")
@@ -216,7 +218,7 @@ if (beta1, beta2) != DEFAULT_BETAS:
     steps[f"your β's ({beta1:g}, {beta2:g})"] = uncorrected_step(beta1, beta2)
 left, right = st.columns(2)
 with left:
-    chart(figures.bias_correction_figure(factors, steps=BIAS_STEPS), "bias_plot")
+    chart(learn_figures.bias_correction_figure(factors, steps=BIAS_STEPS), "bias_plot")
     st.caption(
         "The factor 1/(1 − βᵗ) by which Adam scales each running mean: large at first, 1 in "
         "the end. Dotted: the β's of this session."

@@ -13,7 +13,6 @@ import optim_core
 from ui import (
     cache,
     controls,
-    figures,
     gif,
     janitor,
     plotly_element,
@@ -22,6 +21,8 @@ from ui import (
     routing,
     state,
 )
+from ui.figures import encoding, landscape, player
+from ui.figures import race as race_figures
 
 routing.require_app_navigation()
 # The racing optimizers' sliders are on the page itself, beside the map: the sidebar (the
@@ -108,7 +109,7 @@ class Race:
     labels: list[str]
     hyper: list[dict]
     trajectories: list[optim_core.Trajectory]
-    paths: list[figures.Path]
+    paths: list[landscape.Path]
     revealed: bool
 
     @property
@@ -120,7 +121,7 @@ class Race:
         return np.asarray(self.land.minima, dtype=float).reshape(-1, 2)
 
     @property
-    def shown(self) -> list[figures.Path]:
+    def shown(self) -> list[landscape.Path]:
         """The paths as drawn: only their start while a challenge is not yet revealed."""
         return self.paths if self.revealed else [report.start_only(p) for p in self.paths]
 
@@ -136,7 +137,7 @@ class Race:
         log_loss = self.land.f_min is not None and np.isfinite(self.land.f_min)
         return cache.figure_json(
             ("race", self.key, self.land_key, self.revealed, element, click_targets, present),
-            lambda: figures.race_figure(
+            lambda: race_figures.race_figure(
                 cache.contour(self.land_key, self.window),
                 self.shown,
                 self.window,
@@ -265,10 +266,10 @@ def race_element(
     url_kept = plotly_element.plotly_element(
         this.figure_json(element=True, present=present),
         key="map",
-        height=figures.RACE_HEIGHT,
+        height=race_figures.RACE_HEIGHT,
         config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
         click_anywhere=shows("start"),
-        player_frame_ms=figures.FRAME_MS,
+        player_frame_ms=player.FRAME_MS,
         html_legend=True,
         below_html=table,
         end_html=end_html,
@@ -312,7 +313,7 @@ def race_chart(
             st.error(f"Not this time. {sentence}", icon=":material/cancel:")
     if this.scene.view == "race":
         st.plotly_chart(
-            figures.DictFigure(json.loads(this.figure_json(click_targets=20))),
+            encoding.DictFigure(json.loads(this.figure_json(click_targets=20))),
             key="map",
             on_select=state.on_map_click if shows("start") else "ignore",
             selection_mode="points",
@@ -322,7 +323,7 @@ def race_chart(
         surf_grid = cache.grid(this.land_key, this.window, cache.SURFACE_RESOLUTION)
         path_z = [cache.display_z(this.land, this.land.f(p.xy))[0] for p in this.shown]
         st.plotly_chart(
-            figures.DictFigure(figures.surface_figure(surf_grid, this.shown, path_z)),
+            encoding.DictFigure(race_figures.surface_figure(surf_grid, this.shown, path_z)),
             key="surface",
         )
     if table:

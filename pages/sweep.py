@@ -10,7 +10,9 @@ import streamlit as st
 
 import optim_core
 from optim_core.landscapes import QUADRATIC_L
-from ui import cache, controls, figures, plotly_element, presets, routing, state
+from ui import cache, controls, plotly_element, presets, routing, state
+from ui.figures import encoding, style
+from ui.figures import sweep as sweep_figures
 
 routing.require_app_navigation()
 problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
@@ -218,7 +220,7 @@ colorscale = [[0, "#4c78a8"], [1, "#4c78a8"]] if outcome == "diverged" else "Vir
 def heatmap(z: np.ndarray, diverged: np.ndarray, **kwargs: object) -> dict:
     """A map over the two swept axes, each on its declared scale (see ``drawn``)."""
     px, py = declared[x_name], declared[y_name]
-    figure = figures.sweep_heatmap(
+    figure = sweep_figures.sweep_heatmap(
         drawn(px, grid[x_name]),
         drawn(py, grid[y_name]),
         z,
@@ -247,14 +249,14 @@ def on_click_map(figure: dict) -> None:
             on_click=functools.partial(on_cell_click, name, cells),
         )
     else:
-        st.plotly_chart(figures.DictFigure(figure), key="sweep_map_static")
+        st.plotly_chart(encoding.DictFigure(figure), key="sweep_map_static")
 
 
 if y_name is None:
     curve = np.where(diverged_at[0] >= 0, np.nan, z[0])
-    figure = figures.sweep_curve(
+    figure = sweep_figures.sweep_curve(
         drawn(declared[x_name], grid[x_name]),
-        [(z_title, curve, figures.colour(name), "solid")],
+        [(z_title, curve, style.colour(name), "solid")],
         x_title=drawn_label[x_name],
         y_title=z_title,
         x_log=drawn_log(declared[x_name]),
@@ -302,8 +304,8 @@ if land.name == "quadratic" and theory_axes.get(name) == set(axes):
         lrs = grid["lr"]
         analytic = optim_core.gd_rate(lrs, mu, L)
         st.plotly_chart(
-            figures.DictFigure(
-                figures.sweep_curve(
+            encoding.DictFigure(
+                sweep_figures.sweep_curve(
                     lrs,
                     [
                         (
@@ -315,7 +317,7 @@ if land.name == "quadratic" and theory_axes.get(name) == set(axes):
                         (
                             "analytic max|1 − ηλ|",
                             np.where(analytic < 1, analytic, np.nan),
-                            figures.OPTIMUM_COLOUR,
+                            sweep_figures.OPTIMUM_COLOUR,
                             "dash",
                         ),
                     ],
@@ -343,12 +345,12 @@ if land.name == "quadratic" and theory_axes.get(name) == set(axes):
         left, right = st.columns(2)
         with left:
             st.plotly_chart(
-                figures.DictFigure(heatmap(measured, diverged_at, title="measured", **common)),
+                encoding.DictFigure(heatmap(measured, diverged_at, title="measured", **common)),
                 key="theory_measured",
             )
         with right:
             st.plotly_chart(
-                figures.DictFigure(
+                encoding.DictFigure(
                     heatmap(
                         np.where(analytic < 1, analytic, np.nan),
                         np.where(analytic < 1, -1, 0),
@@ -432,8 +434,8 @@ if st.toggle(
         }
         labels = [optim_core.OPTIMIZERS[opt].label for opt in names]
         st.plotly_chart(
-            figures.DictFigure(
-                figures.share_bars(names, labels, [reached[o].mean() for o in names])
+            encoding.DictFigure(
+                sweep_figures.share_bars(names, labels, [reached[o].mean() for o in names])
             ),
             key="robust_bars",
         )
@@ -443,8 +445,8 @@ if st.toggle(
         for i, (opt, text) in enumerate(zip(names, labels, strict=True)):
             with columns[i % 4]:
                 st.plotly_chart(
-                    figures.DictFigure(
-                        figures.start_map(
+                    encoding.DictFigure(
+                        sweep_figures.start_map(
                             xs, ys, reached[opt], minima, title=f"{text}: {reached[opt].mean():.0%}"
                         )
                     ),

@@ -9,16 +9,9 @@ import streamlit as st
 
 import optim_core
 from optim_core import training
-from ui import (
-    controls,
-    figures,
-    plane_figures,
-    plotly_element,
-    presets,
-    routing,
-    state,
-    train_state,
-)
+from ui import controls, plotly_element, presets, routing, state, train_state
+from ui.figures import encoding, player
+from ui.figures import train as train_figures
 
 MAX_STEPS = 5000  # per optimizer; 6 × 5,000 MLP steps take a few seconds on two cores
 
@@ -217,7 +210,7 @@ for label, r in zip(labels, results, strict=True):
 st.header("Loss and accuracy")
 axis = st.radio("against", train_state.AXIS.choices, horizontal=True, key="train_axis")
 curves = [
-    figures.Curve(
+    train_figures.Curve(
         r.optimizer,
         label,
         r.steps if axis == "step" else r.seconds,
@@ -229,8 +222,10 @@ curves = [
     for label, r in zip(labels, results, strict=True)
 ]
 st.plotly_chart(
-    figures.DictFigure(
-        figures.training_curves(curves, "step" if axis == "step" else "seconds (training only)")
+    encoding.DictFigure(
+        train_figures.training_curves(
+            curves, "step" if axis == "step" else "seconds (training only)"
+        )
     ),
     key="train_curves",
 )
@@ -238,12 +233,12 @@ st.caption("Solid: training set; dashed: validation set. The clock counts gradie
 
 st.header("Decision boundary during training")
 boundaries = [
-    figures.Boundary(r.optimizer, label, r.snapshot_steps, r.boundary, r.diverged_at)
+    train_figures.Boundary(r.optimizer, label, r.snapshot_steps, r.boundary, r.diverged_at)
     for label, r in zip(labels, results, strict=True)
 ]
 st.plotly_chart(
-    figures.DictFigure(
-        figures.boundary_grid(
+    encoding.DictFigure(
+        train_figures.boundary_grid(
             boundaries,
             results[0].grid_x,
             results[0].grid_y,
@@ -279,7 +274,7 @@ plane_controls[0].radio(
     train_state.PLANE.choices,
     key="train_plane",
     horizontal=True,
-    format_func=plane_figures.METHODS.get,
+    format_func=train_figures.METHODS.get,
 )
 best = best_run(results)
 ss["train_centre"] = settings.centre  # a centre no longer trained is back to the best run
@@ -304,27 +299,27 @@ plane = loss_plane(
     best if settings.centre == train_state.BEST else settings.centre,
 )
 plane_runs = [
-    plane_figures.PlaneRun(r.optimizer, label, r.steps, r.train_loss, r.diverged_at)
+    train_figures.PlaneRun(r.optimizer, label, r.steps, r.train_loss, r.diverged_at)
     for label, r in zip(labels, results, strict=True)
 ]
 if plotly_element.available():
     plotly_element.plotly_element(
-        plotly_element.figure_json(plane_figures.plane_figure(plane, plane_runs)),
+        plotly_element.figure_json(train_figures.plane_figure(plane, plane_runs)),
         key="train_plane_map",
         # room for the legend's rows on a narrow screen, two entries each: every entry names
         # its share of the plane
-        height=plane_figures.PLANE_HEIGHT + plotly_element.LEGEND_HEIGHT * (len(results) // 2),
+        height=train_figures.PLANE_HEIGHT + plotly_element.LEGEND_HEIGHT * (len(results) // 2),
         config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
-        player_frame_ms=figures.FRAME_MS,
+        player_frame_ms=player.FRAME_MS,
         html_legend=True,
     )
 else:
     st.plotly_chart(
-        figures.DictFigure(plane_figures.plane_figure(plane, plane_runs, motion=False)),
+        encoding.DictFigure(train_figures.plane_figure(plane, plane_runs, motion=False)),
         key="train_plane_map",
     )
-st.markdown(plane_figures.faithfulness(plane, dict(zip(names, labels, strict=True))))
-st.caption(plane_figures.legend_caption(plane, optim_core.OPTIMIZERS[plane.center_name].label))
+st.markdown(train_figures.faithfulness(plane, dict(zip(names, labels, strict=True))))
+st.caption(train_figures.legend_caption(plane, optim_core.OPTIMIZERS[plane.center_name].label))
 
 st.header("Results")
 

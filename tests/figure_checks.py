@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import numpy as np
 
-from ui import figures
+from ui.figures import player
 
 
 def assert_all_finite(node, where: str = "figure") -> None:
@@ -35,7 +35,7 @@ def element_figure(element) -> dict:
     figure = json.loads(element.proto.json)["figure"]
     figure = json.loads(figure) if isinstance(figure, str) else figure
     if "motion" in figure:
-        figure["frames"] = figures.motion_frames(figure)
+        figure["frames"] = player.motion_frames(figure)
     return figure
 
 

@@ -11,7 +11,7 @@ from figure_checks import assert_all_finite, element_figure, race_table
 from streamlit.testing.v1 import AppTest
 
 from ui import state
-from ui.figures import MAX_FRAMES
+from ui.figures.player import MAX_FRAMES
 from ui.presets import PRESETS
 
 TIMEOUT = 60

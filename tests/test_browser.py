@@ -21,7 +21,7 @@ from e2e_support import (
     wait_until_idle,
 )
 
-from ui import figures
+from ui.figures import player
 
 pytestmark = pytest.mark.browser
 
@@ -467,7 +467,7 @@ def test_the_map_builds_the_frames_the_html_download_writes_out(page, server) ->
             assert a["y"] == pytest.approx(b["y"], rel=1e-5, abs=1e-3)
     assert "x" in symbols and len(symbols) > 2  # a crossed marker, and the runs' own symbols
     longest = max(len(d["x"]) for f in written for d in f["data"])
-    assert longest == figures.TRAIL_POINTS  # trails were thinned
+    assert longest == player.TRAIL_POINTS  # trails were thinned
     assert_no_exception(page, server)
 
 

@@ -8,8 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from ui import figures
-from ui.figures import Grid, Path
+from ui.figures import encoding, landscape, player, style, traces
+from ui.figures import race as race_figures
+from ui.figures import train as train_figures
+from ui.figures.landscape import Grid, Path
 
 WINDOW = ((-2.0, 2.0), (-1.0, 3.0))
 
@@ -30,7 +32,9 @@ def decode(spec: dict) -> np.ndarray:
 
 def build(paths, steps, minima=None) -> dict:
     minima = np.array([[1.0, 1.0]]) if minima is None else minima
-    return figures.race_figure(figures.contour_png(grid().z), paths, WINDOW, minima, steps=steps)
+    return race_figures.race_figure(
+        landscape.contour_png(grid().z), paths, WINDOW, minima, steps=steps
+    )
 
 
 def test_frames_animate_only_trails_and_markers():
@@ -40,7 +44,7 @@ def test_frames_animate_only_trails_and_markers():
     ]
     fig = build(paths, steps=200)
     uids = [t["meta"] for t in fig["data"]]
-    assert len(fig["frames"]) == figures.MAX_FRAMES
+    assert len(fig["frames"]) == player.MAX_FRAMES
     for frame in fig["frames"]:
         assert sorted(uids[i].split("-")[0] for i in frame["traces"]) == sorted(
             ["trail", "trail", "marker", "marker", "lossmarker", "lossmarker"]
@@ -55,14 +59,14 @@ def test_frames_animate_only_trails_and_markers():
 
 def test_plotly_player_is_optional_and_plays_every_frame():
     paths = [Path("gd", "GD", spiral(51), np.logspace(0, -6, 51))]
-    bare = figures.race_figure(
-        figures.contour_png(grid().z), paths, WINDOW, np.zeros((0, 2)), steps=50, player=False
+    bare = race_figures.race_figure(
+        landscape.contour_png(grid().z), paths, WINDOW, np.zeros((0, 2)), steps=50, player=False
     )
     assert "sliders" not in bare["layout"] and "updatemenus" not in bare["layout"]
     fig = build(paths, steps=50, minima=np.zeros((0, 2)))
     play, fast, pause = fig["layout"]["updatemenus"][0]["buttons"]
-    assert play["args"][1]["frame"] == {"duration": figures.FRAME_MS, "redraw": False}
-    assert fast["args"][1]["frame"]["duration"] < figures.FRAME_MS
+    assert play["args"][1]["frame"] == {"duration": player.FRAME_MS, "redraw": False}
+    assert fast["args"][1]["frame"]["duration"] < player.FRAME_MS
     assert pause["args"][0] == [None]
     # the same frames either way: the app's element plays them with its own controls
     assert bare["frames"] == fig["frames"] and bare["data"] == fig["data"]
@@ -74,11 +78,11 @@ def test_motion_stands_for_the_frames_in_a_fraction_of_the_bytes(steps):
         Path("gd", "GD", spiral(steps + 1), np.logspace(0, -6, steps + 1)),
         Path("adam", "Adam", 3 * spiral(steps // 2), np.logspace(0, 3, steps // 2), steps // 2),
     ]
-    args = (figures.contour_png(grid().z), paths, WINDOW, np.zeros((0, 2)))
-    framed = figures.race_figure(*args, steps=steps, player=False)
-    moving = figures.race_figure(*args, steps=steps, player=False, motion=True)
+    args = (landscape.contour_png(grid().z), paths, WINDOW, np.zeros((0, 2)))
+    framed = race_figures.race_figure(*args, steps=steps, player=False)
+    moving = race_figures.race_figure(*args, steps=steps, player=False, motion=True)
     assert "frames" not in moving and moving["data"] == framed["data"]
-    assert figures.motion_frames(moving) == framed["frames"]
+    assert player.motion_frames(moving) == framed["frames"]
     assert moving["motion"]["paths"] == [0, 1]  # the faint whole paths the trails are cut from
     size = len(json.dumps(moving["motion"]))
     assert size < len(json.dumps(framed["frames"])) / (2 if steps == 10 else 4)
@@ -86,7 +90,7 @@ def test_motion_stands_for_the_frames_in_a_fraction_of_the_bytes(steps):
 
 @pytest.mark.parametrize(("lo", "hi", "most"), [(0, 0, 16), (3, 18, 16), (0, 16, 16), (5, 96, 16)])
 def test_thinned_trails_keep_both_ends_evenly_spread(lo, hi, most):
-    kept = figures.thin_indices(lo, hi, most)
+    kept = player.thin_indices(lo, hi, most)
     assert kept[0] == lo and kept[-1] == hi and len(kept) == min(most, hi - lo + 1)
     gaps = np.diff(kept)
     assert (gaps >= 1).all()  # no point twice
@@ -103,8 +107,8 @@ def test_tick_labels_are_drawn_without_measuring_each_on_every_redraw():
 def test_click_grid_covers_the_window_only_when_asked():
     paths = [Path("gd", "GD", spiral(11), np.ones(11))]
     assert not any(t.get("meta") == "click-grid" for t in build(paths, steps=10)["data"])
-    fig = figures.race_figure(
-        figures.contour_png(grid().z), paths, WINDOW, np.zeros((0, 2)), steps=10, click_targets=5
+    fig = race_figures.race_figure(
+        landscape.contour_png(grid().z), paths, WINDOW, np.zeros((0, 2)), steps=10, click_targets=5
     )
     (targets,) = [t for t in fig["data"] if t.get("meta") == "click-grid"]
     xs, ys = decode(targets["x"]), decode(targets["y"])
@@ -146,7 +150,7 @@ def test_contour_picture_has_bands_isolines_and_the_minimum_at_the_right_place()
 
     xs, ys = np.linspace(-1, 1, 101), np.linspace(-1, 1, 101)
     z = np.add.outer((ys - 0.5) ** 2, xs**2)  # minimum at x = 0, y = 0.5
-    uri = figures.contour_png(z, levels=10)
+    uri = landscape.contour_png(z, levels=10)
     picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
     assert picture.shape == (101, 101, 3)
     brightness = picture.sum(axis=2)
@@ -171,22 +175,22 @@ def test_minima_marked_and_absent_when_unknown():
 def test_every_optimizer_has_its_own_colour_and_symbol():
     import optim_core
 
-    styles = [figures.STYLE[name] for name in optim_core.OPTIMIZERS]
+    styles = [style.STYLE[name] for name in optim_core.OPTIMIZERS]
     assert len({c for c, _ in styles}) == len(styles)
     assert len({s for _, s in styles}) == len(styles)
 
 
 def test_dict_figure_hands_over_the_prepared_dict_unvalidated():
     spec = {"data": [{"type": "scatter", "x": [1], "y": [2]}], "layout": {}, "frames": []}
-    assert figures.DictFigure(spec).to_dict() is spec
+    assert encoding.DictFigure(spec).to_dict() is spec
 
 
 def test_surface_figure_puts_paths_on_the_surface():
     paths = [Path("adam", "Adam", spiral(20), np.ones(20))]
-    fig = figures.surface_figure(grid(), paths, [np.arange(20.0)])
+    fig = race_figures.surface_figure(grid(), paths, [np.arange(20.0)])
     assert fig["data"][0]["type"] == "surface"
     line = fig["data"][1]
-    assert line["type"] == "scatter3d" and line["line"]["color"] == figures.colour("adam")
+    assert line["type"] == "scatter3d" and line["line"]["color"] == style.colour("adam")
     lift = decode(line["z"]) - np.arange(20.0)
     assert np.all(lift > 0) and np.ptp(lift) < 1e-5  # lifted evenly just above the surface
 
@@ -194,7 +198,7 @@ def test_surface_figure_puts_paths_on_the_surface():
 def test_a_run_that_blows_up_does_not_squash_the_loss_panel():
     calm = Path("adam", "Adam", spiral(50), np.logspace(1, -4, 50))
     wild = Path("gd", "GD", spiral(10), np.logspace(1, 14, 10), diverged_at=10)
-    low, high = figures.loss_range([calm, wild], log=True)
+    low, high = traces.loss_range([calm, wild], log=True)
     assert high <= np.log10(100 * 10) + 1
     assert low <= -4
 
@@ -208,7 +212,7 @@ def test_the_loss_panel_holds_its_scale_while_a_curve_changes_a_little(log):
     ranges = []
     for rate in (0.90, 0.91, 0.92):
         nudged = Path("gd", "GD", spiral(50), 30 * rate**steps + 0.5)
-        low, high = figures.loss_range([other, nudged], log=log)
+        low, high = traces.loss_range([other, nudged], log=log)
         curves = np.concatenate([other.loss, nudged.loss])
         shown = np.log10(curves) if log else curves
         assert low < shown.min() and shown.max() < high
@@ -216,28 +220,28 @@ def test_the_loss_panel_holds_its_scale_while_a_curve_changes_a_little(log):
     assert ranges[0] == ranges[1] == ranges[2]
     if log:  # whole decades, padded by a tenth of one
         decades = np.floor(np.log10(curves.min())), np.ceil(np.log10(curves.max()))
-        pad = figures.LOSS_PAD
+        pad = traces.LOSS_PAD
         assert ranges[0] == pytest.approx([decades[0] - pad, decades[1] + pad])
 
 
 def test_class_regions_band_the_predicted_class_by_how_sure_it_is():
     prob = np.array([[1 / 3, 1 / 3, 1 / 3], [0.0, 1.0, 0.0], [0.1, 0.2, 0.7], [0.5, 0.0, 0.5]])
-    z = figures.class_regions(prob)
+    z = train_figures.class_regions(prob)
     np.testing.assert_allclose(z, [0.0, 1.999, 2.55, 0.25])
-    scale = figures.region_scale(3)
+    scale = train_figures.region_scale(3)
     assert [s[0] for s in scale] == [0.0, 1 / 3, 1 / 3, 2 / 3, 2 / 3, 1.0]
-    assert scale[0][1] == scale[2][1] == figures.UNSURE  # each band starts at "unsure"
+    assert scale[0][1] == scale[2][1] == train_figures.UNSURE  # each band starts at "unsure"
 
 
 def test_boundary_grid_draws_regions_for_three_classes_and_contours_for_two():
     grid = np.linspace(-1.0, 1.0, 5)
     points, labels = np.zeros((6, 2)), np.array([0, 1, 2, 0, 1, 2])
     prob = np.random.default_rng(0).dirichlet(np.ones(3), size=(4, 5, 5))
-    runs = [figures.Boundary("adam", "Adam", np.array([0, 5, 10, 20]), prob)]
-    fig = figures.boundary_grid(runs, grid, grid, points, labels, class_names=["a", "b", "c"])
+    runs = [train_figures.Boundary("adam", "Adam", np.array([0, 5, 10, 20]), prob)]
+    fig = train_figures.boundary_grid(runs, grid, grid, points, labels, class_names=["a", "b", "c"])
     assert [t["type"] for t in fig["data"]] == ["heatmap", "scatter", "scatter", "scatter"]
     assert fig["data"][0]["colorbar"]["ticktext"] == ["a", "b", "c"]
     assert len(fig["frames"]) == 4
-    binary = figures.Boundary("adam", "Adam", np.array([0, 5]), prob[:2, ..., :2])
-    fig = figures.boundary_grid([binary], grid, grid, points[:4], labels[:4] % 2)
+    binary = train_figures.Boundary("adam", "Adam", np.array([0, 5]), prob[:2, ..., :2])
+    fig = train_figures.boundary_grid([binary], grid, grid, points[:4], labels[:4] % 2)
     assert [t["type"] for t in fig["data"]] == ["contour", "scatter", "scatter"]

@@ -13,7 +13,8 @@ import pytest
 from PIL import Image, ImageSequence
 
 import optim_core
-from ui import figures, gif, report
+from ui import gif, report
+from ui.figures import player, style
 
 QUADRATIC = optim_core.LANDSCAPES["quadratic"]
 DEFAULT = ("gd", "momentum", "rmsprop", "adam")
@@ -60,7 +61,7 @@ def pixel(point, window, size=gif.SIZE) -> tuple[int, int]:
 
 
 def rgb(name: str) -> np.ndarray:
-    return np.array([int(figures.colour(name)[i : i + 2], 16) for i in (1, 3, 5)])
+    return np.array([int(style.colour(name)[i : i + 2], 16) for i in (1, 3, 5)])
 
 
 def is_colour(frame: np.ndarray, col: int, row: int, name: str) -> bool:
@@ -79,7 +80,7 @@ def test_default_scene_has_its_frames_size_loop_and_held_last_frame():
     with Image.open(io.BytesIO(data)) as im:
         assert im.format == "GIF"
         assert im.size == (640, 480)
-        assert im.n_frames == 100 == len(figures.frame_steps(200, 100))
+        assert im.n_frames == 100 == len(player.frame_steps(200, 100))
         assert im.info["loop"] == 0
         durations = []
         for k in range(im.n_frames):
@@ -148,7 +149,7 @@ def test_a_diverged_run_stops_where_it_left_marked_with_a_cross():
     land = optim_core.parse_function("x + y^2 + sqrt(x + 3)", window=window, start=(2.0, 1.0))
     (path,) = race(land, ("gd",), 60, gd={"lr": 0.25})  # walks left until sqrt(x + 3) is NaN
     assert path.diverged_at is not None and path.diverged_at < 30
-    shown = figures.frame_steps(60, 100)
+    shown = player.frame_steps(60, 100)
     images = frames(render(land, [path], 60))
     col, row = pixel(path.xy[-1], window)
     last = images[-1]

@@ -40,7 +40,9 @@ from streamlit.testing.v1 import AppTest
 import optim_core
 from optim_core.expression import FUNCTIONS, MAX_LENGTH, ExpressionError, parse_function
 from optim_core.landscapes import Landscape
-from ui import cache, figures, presets, report, state
+from ui import cache, presets, report, state
+from ui.figures import landscape
+from ui.figures import race as race_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -428,16 +430,16 @@ def draw_scene(
     z, title = cache.display_z(land, f)
     paths = [report.to_path(name, name, traj, land, start) for name, traj in trajectories.items()]
     log_loss = land.f_min is not None and np.isfinite(land.f_min)
-    race = figures.race_figure(
-        figures.contour_png(z),
+    race = race_figures.race_figure(
+        landscape.contour_png(z),
         paths,
         window,
         np.asarray(land.minima, dtype=float).reshape(-1, 2),
         steps=steps,
         log_loss=log_loss,
     )
-    surface = figures.surface_figure(
-        figures.Grid(xs, ys, z, title),
+    surface = race_figures.surface_figure(
+        landscape.Grid(xs, ys, z, title),
         paths,
         [cache.display_z(land, land.f(p.xy))[0] for p in paths],
     )
@@ -719,8 +721,8 @@ def _largest_scene_figure() -> tuple[dict, int]:
     xs, ys = (np.linspace(lo, hi, cache.CONTOUR_RESOLUTION) for lo, hi in window)
     z, _ = cache.display_z(land, land.f(np.stack(np.meshgrid(xs, ys), axis=-1)))
     paths = [report.to_path(n, n, t, land) for n, t in zip(chosen, trajectories, strict=True)]
-    spec = figures.race_figure(
-        figures.contour_png(z),
+    spec = race_figures.race_figure(
+        landscape.contour_png(z),
         paths,
         window,
         np.asarray(land.minima, dtype=float).reshape(-1, 2),
@@ -764,7 +766,7 @@ def test_heaviest_formula_on_the_largest_grid_stays_within_budget(text):
             grad = land.grad(xy)
             traj = optim_core.run("adam", land, land.start, int(state.STEPS.high))
         z, _ = cache.display_z(land, f)
-        figures.contour_png(z)
+        landscape.contour_png(z)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -13,7 +13,8 @@ from figure_checks import assert_all_finite
 from streamlit.testing.v1 import AppTest
 
 import optim_core
-from ui import explain, figures, state
+from ui import explain, state
+from ui.figures import inspector as inspector_figures
 
 TIMEOUT = 60
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -399,9 +400,9 @@ def test_setting_b_skips_a_contrast_a_already_has():
 
 
 def test_map_draws_every_arrow_at_the_scale_given():
-    tiny = figures.MapArrow("step", "step taken", np.zeros(2), np.array([1e-4, 0.0]))
-    long = figures.MapArrow("gradient", "−η∇L", np.zeros(2), np.array([3.0, 0.0]))
-    spec = figures.inspector_map(
+    tiny = inspector_figures.MapArrow("step", "step taken", np.zeros(2), np.array([1e-4, 0.0]))
+    long = inspector_figures.MapArrow("gradient", "−η∇L", np.zeros(2), np.array([3.0, 0.0]))
+    spec = inspector_figures.inspector_map(
         "data:image/png;base64,", QUADRATIC.window, np.zeros((1, 2)), [], 0, [tiny, long], scale=2
     )
     heads = {t["meta"]: t["x"][1] for t in spec["data"] if t["meta"].startswith("arrow-")}
@@ -412,21 +413,25 @@ def test_map_draws_every_arrow_at_the_scale_given():
 def test_figures_never_carry_nan():
     traj = run("adam", steps=10, lr=10.0)  # big steps, possibly diverging
     arrows = [
-        figures.MapArrow(a.kind, a.label, a.origin, a.vector) for a in explain.arrows(traj, 10)
+        inspector_figures.MapArrow(a.kind, a.label, a.origin, a.vector)
+        for a in explain.arrows(traj, 10)
     ]
     xy = traj.params[np.isfinite(traj.params).all(axis=1)]
-    spec = figures.inspector_map(
+    spec = inspector_figures.inspector_map(
         "data:image/png;base64,",
         QUADRATIC.window,
         np.zeros((1, 2)),
-        [figures.InspectedRun("A", xy, "#000")],
+        [inspector_figures.InspectedRun("A", xy, "#000")],
         10,
         arrows,
     )
     assert_all_finite(spec)
     assert_all_finite(
-        figures.inspector_series(
+        inspector_figures.inspector_series(
             [("A", "#000", explain.series(traj))], explain.SERIES_TITLES, explain.LOG_SERIES, 10, 10
         )
     )
-    assert figures.nice_scale(0.01, 10) == 200 and figures.nice_scale(0.0, 10) == 1.0
+    assert (
+        inspector_figures.nice_scale(0.01, 10) == 200
+        and inspector_figures.nice_scale(0.0, 10) == 1.0
+    )

@@ -11,7 +11,7 @@ from figure_checks import assert_all_finite
 from streamlit.testing.v1 import AppTest
 
 import optim_core
-from ui import learn_figures
+from ui.figures import learn as learn_figures
 from ui.presets import PRESETS
 
 TIMEOUT = 60

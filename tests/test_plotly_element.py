@@ -10,7 +10,9 @@ import plotly
 from figure_checks import element_figure, html_table
 from streamlit.testing.v1 import AppTest
 
-from ui import figures, plotly_element
+from ui import plotly_element
+from ui.figures import player
+from ui.figures import race as race_figures
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
@@ -40,7 +42,7 @@ def test_the_map_is_drawn_by_the_element_with_its_player_and_clicks_anywhere():
     assert plotly_element.ELEMENT_URL in element.proto.js_content
     assert len(element.proto.js_content) < 1500  # a loader, not the 14 kB module
     assert data["clickAnywhere"] is True and data["clickable"] is None
-    assert data["player"] is True and data["frameMs"] == figures.FRAME_MS
+    assert data["player"] is True and data["frameMs"] == player.FRAME_MS
     assert data["htmlLegend"] is True  # the element draws the legend; the figure keeps it
     sent = json.loads(data["figure"])
     assert "frames" not in sent and sent["motion"]  # the element builds the frames itself
@@ -86,7 +88,7 @@ def test_the_race_table_comes_under_the_map_in_its_element():
     assert not tables(at)  # one element for the map and the table, not two
     # The element grows with its table; the chart's own height is held from the first render.
     assert data["minHeight"] == (
-        figures.RACE_HEIGHT + plotly_element.PLAYER_HEIGHT + plotly_element.LEGEND_HEIGHT
+        race_figures.RACE_HEIGHT + plotly_element.PLAYER_HEIGHT + plotly_element.LEGEND_HEIGHT
     )
     assert "pg-table" in plotly_element.TABLE_CSS
 

@@ -11,7 +11,9 @@ import pytest
 from figure_checks import html_table
 
 import optim_core
-from ui import figures, report
+from ui import report
+from ui.figures import landscape
+from ui.figures import race as race_figures
 
 QUADRATIC = optim_core.LANDSCAPES["quadratic"]
 START = np.asarray(QUADRATIC.start)
@@ -70,8 +72,8 @@ def test_the_html_download_is_a_standalone_animation():
     names, runs = race({"gd": {"lr": 0.1}}, steps=20)
     paths = [report.to_path(n, n, r, QUADRATIC) for n, r in zip(names, runs, strict=True)]
     z = QUADRATIC.f(np.stack(np.meshgrid(np.linspace(-5, 5, 50), np.linspace(-5, 5, 50)), -1))
-    spec = figures.race_figure(
-        figures.contour_png(np.log1p(z)), paths, QUADRATIC.window, QUADRATIC.minima, steps=20
+    spec = race_figures.race_figure(
+        landscape.contour_png(np.log1p(z)), paths, QUADRATIC.window, QUADRATIC.minima, steps=20
     )
     html = pio.to_html(spec, include_plotlyjs=True, full_html=True, validate=False)
     assert html.lstrip().lower().startswith("<!doctype html>") and "Plotly.newPlot" in html

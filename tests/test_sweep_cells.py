@@ -1,7 +1,7 @@
 """A sweep map's cells are the runs they claim to be, at the place on the map they claim.
 
 ``ui.cache.sweep`` runs a whole grid as one batched run and keeps per-run outcomes as
-``(ny, nx)`` maps; ``figures.sweep_heatmap`` draws ``z[i, j]`` at ``(xs[j], ys[i])``. Each
+``(ny, nx)`` maps; ``sweep_figures.sweep_heatmap`` draws ``z[i, j]`` at ``(xs[j], ys[i])``. Each
 cell is compared with a direct, unbatched ``optim_core.run`` of its own hyperparameters, on a
 grid whose two axes have different lengths, so a transposed map cannot pass.
 """
@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import optim_core
-from ui import cache, figures
+from ui import cache
+from ui.figures import sweep as sweep_figures
 
 LAND_KEY = ("rosenbrock", (), "")
 START = (-1.2, 1.5)
@@ -67,7 +68,7 @@ def test_the_grid_has_both_outcomes_so_the_comparison_means_something(result):
 
 def test_the_heatmap_draws_each_cell_at_its_own_coordinates(result):
     z = np.log10(result["gap"])
-    figure = figures.sweep_heatmap(
+    figure = sweep_figures.sweep_heatmap(
         np.asarray(XS),
         np.asarray(YS),
         z,

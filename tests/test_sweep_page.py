@@ -11,7 +11,8 @@ from figure_checks import assert_all_finite, element_figure
 from streamlit.testing.v1 import AppTest
 
 import optim_core
-from ui import controls, figures, state
+from ui import controls, state
+from ui.figures import sweep as sweep_figures
 
 TIMEOUT = 60
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -152,7 +153,7 @@ def test_the_best_momentum_cell_opens_exactly_not_on_the_slider_grid():
 def test_heatmap_builder_marks_diverged_cells_without_nan():
     z = np.array([[1.0, np.nan], [np.inf, 2.0]])
     diverged = np.array([[-1, 3], [-1, -1]])
-    spec = figures.sweep_heatmap(
+    spec = sweep_figures.sweep_heatmap(
         np.array([1e-3, 1e-2]),
         np.array([0.0, 0.9]),
         z,

@@ -17,7 +17,9 @@ from streamlit.testing.v1 import AppTest
 
 import optim_core
 from optim_core import training
-from ui import figures, plane_figures, train_state
+from ui import train_state
+from ui.figures import encoding, player, style
+from ui.figures import train as train_figures
 
 TIMEOUT = 120
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -46,9 +48,9 @@ def plane_of(method: str = "pca", centre: str = "adam", **kwargs) -> optim_core.
     )
 
 
-def plane_runs(results: dict) -> list[plane_figures.PlaneRun]:
+def plane_runs(results: dict) -> list[train_figures.PlaneRun]:
     return [
-        plane_figures.PlaneRun(
+        train_figures.PlaneRun(
             n, optim_core.OPTIMIZERS[n].label, r.steps, r.train_loss, r.diverged_at
         )
         for n, r in results.items()
@@ -66,30 +68,30 @@ def trace(figure: dict, meta: str) -> dict:
 @pytest.mark.parametrize("method", ["pca", "random"])
 def test_the_figure_draws_the_planes_loss_and_every_path_in_its_colour(method: str) -> None:
     plane, results = plane_of(method), runs()
-    figure = plane_figures.plane_figure(plane, plane_runs(results))
+    figure = train_figures.plane_figure(plane, plane_runs(results))
     grid = trace(figure, "plane-loss")  # the loss under the pointer: the plane's, point by point
-    np.testing.assert_array_equal(figures.untyped(grid["customdata"]), plane.loss.ravel())
+    np.testing.assert_array_equal(encoding.untyped(grid["customdata"]), plane.loss.ravel())
     alpha, beta = np.meshgrid(plane.alpha, plane.beta)
-    np.testing.assert_allclose(figures.untyped(grid["x"]), alpha.ravel(), rtol=1e-6)
-    np.testing.assert_allclose(figures.untyped(grid["y"]), beta.ravel(), rtol=1e-6)
+    np.testing.assert_allclose(encoding.untyped(grid["x"]), alpha.ravel(), rtol=1e-6)
+    np.testing.assert_allclose(encoding.untyped(grid["y"]), beta.ravel(), rtol=1e-6)
     (picture,) = figure["layout"]["images"]
     assert picture["source"].startswith("data:image/png;base64,") and picture["layer"] == "below"
     assert picture["x"] == plane.alpha[0] and picture["sizex"] == pytest.approx(2 * plane.alpha[-1])
     for name, r in results.items():
         path = trace(figure, f"path-{name}")
-        assert path["line"]["color"] == figures.colour(name)
-        assert plane_figures.percent(plane.explained[name]) + " in plane" in path["name"]
+        assert path["line"]["color"] == style.colour(name)
+        assert train_figures.percent(plane.explained[name]) + " in plane" in path["name"]
         assert path["name"].startswith(optim_core.OPTIMIZERS[name].label)
-        xy = np.column_stack([figures.untyped(path["x"]), figures.untyped(path["y"])])
+        xy = np.column_stack([encoding.untyped(path["x"]), encoding.untyped(path["y"])])
         np.testing.assert_allclose(xy, plane.paths[name], rtol=1e-5, atol=1e-6)
         recorded, on_plane = (
             trace(figure, f"loss-recorded-{name}"),
             trace(figure, f"loss-plane-{name}"),
         )
         assert recorded["line"]["dash"] == "solid" and on_plane["line"]["dash"] == "dash"
-        assert recorded["line"]["color"] == on_plane["line"]["color"] == figures.colour(name)
-        np.testing.assert_array_equal(figures.untyped(recorded["y"]), r.train_loss)
-        np.testing.assert_array_equal(figures.untyped(on_plane["y"]), plane.path_loss[name])
+        assert recorded["line"]["color"] == on_plane["line"]["color"] == style.colour(name)
+        np.testing.assert_array_equal(encoding.untyped(recorded["y"]), r.train_loss)
+        np.testing.assert_array_equal(encoding.untyped(on_plane["y"]), plane.path_loss[name])
     centre = trace(figure, "centre")
     assert (centre["x"], centre["y"]) == ([0.0], [0.0]) and "Adam" in centre["name"]
     assert_all_finite(figure)
@@ -97,11 +99,11 @@ def test_the_figure_draws_the_planes_loss_and_every_path_in_its_colour(method: s
 
 def test_the_player_steps_through_training_steps_and_moves_along_the_projected_paths() -> None:
     plane, results = plane_of(), runs()
-    figure = plane_figures.plane_figure(plane, plane_runs(results))
+    figure = train_figures.plane_figure(plane, plane_runs(results))
     steps = results["adam"].steps
     named = figure["motion"]["steps"]
     assert named[0] == 0 and named[-1] == steps[-1] and set(named) <= set(steps.tolist())
-    frames = figures.motion_frames(figure)  # what the element builds in the browser
+    frames = player.motion_frames(figure)  # what the element builds in the browser
     assert [f["name"] for f in frames] == [str(s) for s in named]
     n = len(results)
     uids = [t.get("meta") for t in figure["data"]]
@@ -121,7 +123,7 @@ def test_the_player_steps_through_training_steps_and_moves_along_the_projected_p
 
 def test_without_motion_the_figure_carries_its_frames_and_plotlys_player() -> None:
     plane, results = plane_of(), runs()
-    figure = plane_figures.plane_figure(plane, plane_runs(results), motion=False)
+    figure = train_figures.plane_figure(plane, plane_runs(results), motion=False)
     assert "motion" not in figure and len(figure["frames"]) >= 2
     assert figure["layout"]["updatemenus"] and figure["layout"]["sliders"]
     assert_all_finite(figure)
@@ -129,7 +131,7 @@ def test_without_motion_the_figure_carries_its_frames_and_plotlys_player() -> No
 
 def test_the_step_axis_labels_each_tick_with_the_step_at_its_place() -> None:
     steps = np.array([0, 3, 5, 8, 10, 13, 15, 18, 20, 23, 25])  # uneven, as rounding leaves them
-    axis = plane_figures.step_axis(steps)
+    axis = train_figures.step_axis(steps)
     for place, text in zip(axis["tickvals"], axis["ticktext"], strict=True):
         # between evaluations i and i + 1, a place's step is interpolated linearly
         i = min(int(place), len(steps) - 2)
@@ -143,21 +145,21 @@ def test_the_step_axis_labels_each_tick_with_the_step_at_its_place() -> None:
     [(0.0, "0 %"), (0.001, "< 1 %"), (0.87, "87 %"), (0.997, "> 99 %"), (1.0, "100 %")],
 )
 def test_a_share_never_rounds_to_all_or_nothing_unless_it_is(share: float, text: str) -> None:
-    assert plane_figures.percent(share) == text
+    assert train_figures.percent(share) == text
 
 
 def test_the_sentence_names_the_most_and_the_least_faithful_path() -> None:
     plane = plane_of()
     labels = {"gd": "Gradient descent", "adam": "Adam"}
-    sentence = plane_figures.faithfulness(plane, labels)
+    sentence = train_figures.faithfulness(plane, labels)
     most = max(plane.explained, key=plane.explained.get)
     least = min(plane.explained, key=plane.explained.get)
     assert most != least
     assert (
-        f"holds {plane_figures.percent(plane.explained[most])} of {labels[most]}'s path" in sentence
+        f"holds {train_figures.percent(plane.explained[most])} of {labels[most]}'s path" in sentence
     )
     assert (
-        f"{plane_figures.percent(plane.explained[least])} of {labels[least]}'s, the least"
+        f"{train_figures.percent(plane.explained[least])} of {labels[least]}'s, the least"
         in sentence
     )
     assert f"{plane.center.size:,} weights" in sentence
@@ -165,7 +167,7 @@ def test_the_sentence_names_the_most_and_the_least_faithful_path() -> None:
 
 def test_the_picture_is_the_grid_interpolated_between_its_points() -> None:
     z = np.arange(12.0).reshape(3, 4) ** 2
-    fine = plane_figures.upsample(z, 4)
+    fine = train_figures.upsample(z, 4)
     assert fine.shape == (9, 13)
     np.testing.assert_array_equal(fine[::4, ::4], z)  # every grid point kept
     assert fine[0, 2] == pytest.approx((z[0, 0] + z[0, 1]) / 2)
@@ -261,7 +263,7 @@ def test_the_pages_sentence_states_the_planes_shares() -> None:
     at = train_page({"train.opt": "gd,adam"})
     plane = plane_of()  # the same training and plane, made here without the page
     labels = {"gd": "Gradient descent", "adam": "Adam"}
-    assert sentence_on(at) == plane_figures.faithfulness(plane, labels)
+    assert sentence_on(at) == train_figures.faithfulness(plane, labels)
     shares = [int(s) for s in re.findall(r"(\d+) % of", sentence_on(at))]
     assert shares == sorted(round(100 * v) for v in plane.explained.values())[::-1]
 
@@ -273,8 +275,8 @@ def test_the_method_switch_and_the_centre_picker_change_the_plane() -> None:
     at.radio(key="train_plane").set_value("random").run()
     after = plane_figure_on(at)
     assert after["layout"]["xaxis"]["title"]["text"].startswith("α: random")
-    loss = figures.untyped(trace(after, "plane-loss")["customdata"])
-    assert not np.array_equal(loss, figures.untyped(trace(before, "plane-loss")["customdata"]))
+    loss = encoding.untyped(trace(after, "plane-loss")["customdata"])
+    assert not np.array_equal(loss, encoding.untyped(trace(before, "plane-loss")["customdata"]))
     np.testing.assert_array_equal(loss, plane_of("random").loss.ravel())
     assert at.query_params["train.plane"] == "random"
 
@@ -282,7 +284,7 @@ def test_the_method_switch_and_the_centre_picker_change_the_plane() -> None:
     centred = plane_figure_on(at)
     assert "Gradient descent" in trace(centred, "centre")["name"]
     np.testing.assert_array_equal(
-        figures.untyped(trace(centred, "plane-loss")["customdata"]),
+        encoding.untyped(trace(centred, "plane-loss")["customdata"]),
         plane_of("random", "gd").loss.ravel(),
     )
     assert at.query_params["train.centre"] == "gd"
@@ -298,8 +300,8 @@ def test_a_shared_link_opens_the_same_plane() -> None:
     assert not reopened.warning
     assert sentence_on(reopened) == sentence_on(at)
     np.testing.assert_array_equal(
-        figures.untyped(trace(plane_figure_on(reopened), "plane-loss")["customdata"]),
-        figures.untyped(trace(plane_figure_on(at), "plane-loss")["customdata"]),
+        encoding.untyped(trace(plane_figure_on(reopened), "plane-loss")["customdata"]),
+        encoding.untyped(trace(plane_figure_on(at), "plane-loss")["customdata"]),
     )
 
 
@@ -324,5 +326,5 @@ def test_where_the_element_cannot_load_the_plane_is_a_plotly_chart_with_its_own_
     (figure,) = [s for s in specs if any(t.get("meta") == "plane-loss" for t in s["data"])]
     assert len(figure["frames"]) >= 2 and figure["layout"]["sliders"]
     np.testing.assert_array_equal(
-        figures.untyped(trace(figure, "plane-loss")["customdata"]), plane_of().loss.ravel()
+        encoding.untyped(trace(figure, "plane-loss")["customdata"]), plane_of().loss.ravel()
     )

@@ -14,7 +14,7 @@ import streamlit as st
 
 import optim_core
 from ui import plotly_element
-from ui.figures import Grid, contour_png
+from ui.figures.landscape import Grid, contour_png
 from ui.state import log_grid
 
 CONTOUR_RESOLUTION = 400

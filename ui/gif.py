@@ -22,21 +22,16 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ui.figures import (
-    CONTOUR_COLOURS,
-    TRAIL_FRAMES,
-    Path,
-    colour,
-    contour_picture,
-    frame_steps,
-)
-from ui.figures import symbol as _symbol
+from ui.figures.landscape import CONTOUR_COLOURS, Path, contour_picture
+from ui.figures.player import TRAIL_FRAMES, frame_steps
+from ui.figures.style import colour
+from ui.figures.style import symbol as _symbol
 
 SIZE = (640, 480)
 MAX_FRAMES = 100
 SS = 2  # supersampling: drawn at SS × the size, then reduced
 FAR = 1e7  # pixels: farther points are brought this close (see _to_pixels)
-INK = (27, 39, 51)  # the app's text colour (figures.FONT)
+INK = (27, 39, 51)  # the app's text colour (ui.figures.style.FONT)
 MINIMUM_INK = (34, 34, 34)  # the map's "known minimum" cross
 FRAME_INK = (110, 118, 128)
 WHITE = (255, 255, 255)
@@ -110,7 +105,7 @@ def race_gif(
 
     Args:
       z: the landscape over ``window`` as the map draws it, ``z[i, j]`` at ``(xs[j], ys[i])``
-        (``cache.grid(...).z``); drawn with :func:`ui.figures.contour_picture`.
+        (``cache.grid(...).z``); drawn with :func:`ui.figures.landscape.contour_picture`.
       window: ``((xlo, xhi), (ylo, yhi))``, the map's extent.
       paths: the runs (finite iterates; a diverged run ends where it left).
       minima: ``(k, 2)`` known minima, marked with a cross.

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 import optim_core
-from ui.figures import Path
+from ui.figures.landscape import Path
 
 
 def excess_loss(land: optim_core.Landscape, loss: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The learn page's own figures: runs of the real update rules, and plotly dicts drawn from them.
+"""The learn page's figures: runs of the real update rules, and plotly dicts drawn from them.
 
 Each computation runs :data:`optim_core.OPTIMIZERS`' ``init`` / ``update`` functions, the rules
 the playground runs, so what a figure shows is what the rule does. Computations and figure
@@ -7,12 +7,13 @@ builders are pure and separate: numbers in, plotly dict out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 import optim_core
-from ui.figures import FONT, colour
+from ui.figures.encoding import rounded
+from ui.figures.style import FONT, colour
 
 OPT = optim_core.OPTIMIZERS
 OPTIMUM_COLOUR = "#e31a1c"
@@ -157,5 +158,32 @@ def reddi_figure(runs: Mapping[str, np.ndarray]) -> dict:
         "xaxis": {"title": {"text": "step t"}},
         "yaxis": {"title": {"text": "x"}, "range": [-1.1, 1.1]},
         "legend": {"orientation": "h", "y": -0.3},
+    }
+    return {"data": data, "layout": layout}
+
+
+def bias_correction_figure(betas: Sequence[tuple[str, float]], steps: int = 100) -> dict:
+    """The factor 1/(1 − βᵗ) by which Adam scales its moments, for each ``(label, β)``."""
+    t = np.arange(1, steps + 1)
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": f"{label} = {beta:g}",
+            "x": t.tolist(),
+            "y": rounded(1.0 / (1.0 - np.float64(beta) ** t)) if beta < 1 else [],
+            "line": {"width": 2, "dash": "solid" if i < 2 else "dot"},
+            "hovertemplate": f"{label} = {beta:g}, t = %{{x}}: ×%{{y:.4g}}<extra></extra>",
+        }
+        for i, (label, beta) in enumerate(betas)
+        if beta > 0
+    ]
+    layout = {
+        "height": 320,
+        "margin": {"l": 60, "r": 20, "t": 20, "b": 50},
+        "font": FONT,
+        "xaxis": {"title": {"text": "step t"}},
+        "yaxis": {"type": "log", "title": {"text": "1 / (1 − βᵗ)"}},
+        "legend": {"orientation": "h", "y": -0.25},
     }
     return {"data": data, "layout": layout}

@@ -1,7 +1,8 @@
-"""The train page's loss landscape: a plane through weight space, its paths, its faithfulness.
+"""The train page's figures: training curves, decision boundaries over training, and the loss
+landscape, a plane through weight space with the runs' paths and its faithfulness.
 
-Pure builders, data in and figure dict (or sentence) out, like :mod:`ui.figures`, whose
-pieces they reuse: the contour picture, each optimizer's colour and marker, and the
+Pure builders, data in and figure dict (or sentence) out. The plane reuses the shared pieces
+of :mod:`ui.figures`: the contour picture, each optimizer's colour and marker, and the
 ``motion`` arrays from which the app's element (``ui.plotly_element``) builds the frames its
 player animates, so the plane plays with the same Play, speed and step slider as the
 playground's map.
@@ -20,7 +21,19 @@ from collections.abc import Sequence
 import numpy as np
 
 from optim_core import LossPlane
-from ui import figures
+from ui.figures.encoding import rounded, typed
+from ui.figures.landscape import Path, contour_image, contour_png
+from ui.figures.player import (
+    MOTION_DTYPES,
+    TRAIL_POINTS,
+    frame_data,
+    frame_steps,
+    motion_frames,
+    player_controls,
+    run_motion,
+)
+from ui.figures.style import FONT, colour, symbol
+from ui.figures.traces import animated_traces, loss_range
 
 PLANE_HEIGHT = 520  # px, the map and the loss panel beside it
 PICTURE_FACTOR = 6  # the contour picture's points per grid interval
@@ -133,10 +146,10 @@ def _window(plane: LossPlane) -> tuple[tuple[float, float], tuple[float, float]]
     )
 
 
-def _paths(plane: LossPlane, runs: Sequence[PlaneRun]) -> list[figures.Path]:
+def _paths(plane: LossPlane, runs: Sequence[PlaneRun]) -> list[Path]:
     """The runs as the race's paths: their points on the plane and their recorded loss."""
     return [
-        figures.Path(
+        Path(
             r.name,
             path_name(r.label, plane.explained[r.name]),
             plane.paths[r.name],
@@ -147,7 +160,7 @@ def _paths(plane: LossPlane, runs: Sequence[PlaneRun]) -> list[figures.Path]:
     ]
 
 
-def _map_traces(paths: Sequence[figures.Path], centre: str) -> list[dict]:
+def _map_traces(paths: Sequence[Path], centre: str) -> list[dict]:
     """The static traces of the map: each whole path, then the centre."""
     data = [
         {
@@ -155,10 +168,10 @@ def _map_traces(paths: Sequence[figures.Path], centre: str) -> list[dict]:
             "meta": f"path-{p.name}",
             "name": p.label,
             "legendgroup": p.name,
-            "x": figures.typed(p.xy[:, 0]),
-            "y": figures.typed(p.xy[:, 1]),
+            "x": typed(p.xy[:, 0]),
+            "y": typed(p.xy[:, 1]),
             "mode": "lines",
-            "line": {"color": figures.colour(p.name), "width": 2},
+            "line": {"color": colour(p.name), "width": 2},
             "opacity": 0.6,
             "hovertemplate": f"{p.label}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
         }
@@ -193,13 +206,13 @@ def _loss_traces(plane: LossPlane, runs: Sequence[PlaneRun]) -> list[dict]:
                     "name": r.label,
                     "legendgroup": r.name,
                     "showlegend": False,
-                    "x": figures.typed(np.arange(len(values)), "f4"),
-                    "y": figures.typed(np.maximum(values, LOSS_FLOOR), "f8"),
-                    "customdata": figures.typed(r.steps, "i4"),
+                    "x": typed(np.arange(len(values)), "f4"),
+                    "y": typed(np.maximum(values, LOSS_FLOOR), "f8"),
+                    "customdata": typed(r.steps, "i4"),
                     "xaxis": "x2",
                     "yaxis": "y2",
                     "mode": "lines",
-                    "line": {"color": figures.colour(r.name), "width": 2, "dash": dash},
+                    "line": {"color": colour(r.name), "width": 2, "dash": dash},
                     "hovertemplate": (
                         f"{r.label}, {where}<br>step %{{customdata}}: %{{y:.3g}}<extra></extra>"
                     ),
@@ -217,13 +230,13 @@ def _layout(plane: LossPlane, steps: np.ndarray, loss_range, height: int) -> dic
     # each axis has its own scale, so that both show.
     axis = {"showgrid": False, "zeroline": False, "ticklabeloverflow": "allow"}
     return {
-        "images": [figures.contour_image(contour(plane), window)],
+        "images": [contour_image(contour(plane), window)],
         "height": height,
         "margin": {"l": 55, "r": 25, "t": 30, "b": 50},
         "hovermode": "closest",
         "uirevision": "plane",
         "plot_bgcolor": "white",
-        "font": figures.FONT,
+        "font": FONT,
         "showlegend": False,  # the element draws the legend as HTML above the chart
         "xaxis": {**axis, "domain": [0, 0.56], "range": [xlo, xhi], "title": {"text": alpha_title}},
         "yaxis": {**axis, "range": [ylo, yhi], "title": {"text": beta_title}},
@@ -240,8 +253,8 @@ def _layout(plane: LossPlane, steps: np.ndarray, loss_range, height: int) -> dic
             "type": "log",
             "range": loss_range,
             "title": {"text": "training loss"},
-            "tickvals": figures.LOSS_TICKS,
-            "ticktext": [f"{v:g}" for v in figures.LOSS_TICKS],
+            "tickvals": LOSS_TICKS,
+            "ticktext": [f"{v:g}" for v in LOSS_TICKS],
             "ticklabeloverflow": "allow",
         },
         "annotations": [
@@ -276,7 +289,7 @@ def contour(plane: LossPlane) -> str:
     log_loss = np.log10(np.maximum(plane.loss, LOSS_FLOOR))
     finite = np.isfinite(log_loss)
     top = log_loss[finite].max() if finite.any() else 0.0
-    return figures.contour_png(upsample(np.where(finite, log_loss, top), PICTURE_FACTOR))
+    return contour_png(upsample(np.where(finite, log_loss, top), PICTURE_FACTOR))
 
 
 def loss_grid_trace(plane: LossPlane) -> dict:
@@ -287,9 +300,9 @@ def loss_grid_trace(plane: LossPlane) -> dict:
         "type": "scatter",
         "meta": "plane-loss",
         "showlegend": False,
-        "x": figures.typed(a.ravel()),
-        "y": figures.typed(b.ravel()),
-        "customdata": figures.typed(plane.loss.ravel(), "f8"),
+        "x": typed(a.ravel()),
+        "y": typed(b.ravel()),
+        "customdata": typed(plane.loss.ravel(), "f8"),
         "mode": "markers",
         "marker": {"size": 8, "opacity": 0},
         "hovertemplate": "α %{x:.3g}, β %{y:.3g}<br>loss on the plane %{customdata:.3g}"
@@ -318,25 +331,23 @@ def plane_figure(
     """
     paths = _paths(plane, runs)
     longest = max(runs, key=lambda r: len(r.steps))
-    shown = figures.frame_steps(len(longest.steps) - 1)  # frame k shows evaluation shown[k]
+    shown = frame_steps(len(longest.steps) - 1)  # frame k shows evaluation shown[k]
     window = _window(plane)
-    motions = [figures.run_motion(p, shown, window, log_loss=True) for p in paths]
+    motions = [run_motion(p, shown, window, log_loss=True) for p in paths]
     sources = [p.xy.astype(np.float32) for p in paths]  # the paths as their traces send them
-    symbols = [figures.symbol(p.name) for p in paths]
+    symbols = [symbol(p.name) for p in paths]
     data = [loss_grid_trace(plane)]
     path_traces = list(range(len(data), len(data) + len(paths)))
     data += _map_traces(paths, {r.name: r.label for r in runs}[plane.center_name])
     data += _loss_traces(plane, runs)
     first_animated = len(data)
-    first = figures.frame_data(motions, sources, symbols, 0)
-    data += figures.animated_traces(paths, first, ANIMATED_SIZE, hover=False)
+    first = frame_data(motions, sources, symbols, 0)
+    data += animated_traces(paths, first, ANIMATED_SIZE, hover=False)
     animated = list(range(first_animated, len(data)))
     loss_paths = [
         dataclasses.replace(p, loss=np.maximum(plane.path_loss[p.name], LOSS_FLOOR)) for p in paths
     ]
-    layout = _layout(
-        plane, longest.steps, figures.loss_range([*paths, *loss_paths], log=True), height
-    )
+    layout = _layout(plane, longest.steps, loss_range([*paths, *loss_paths], log=True), height)
     steps = longest.steps[shown]
     figure = {
         "data": data,
@@ -345,11 +356,11 @@ def plane_figure(
             "steps": [int(s) for s in steps],
             "traces": animated,
             "paths": path_traces,
-            "trailPoints": figures.TRAIL_POINTS,
+            "trailPoints": TRAIL_POINTS,
             "runs": [
                 {
                     "symbol": base,
-                    **{k: figures.typed(m[k], t) for k, t in figures.MOTION_DTYPES.items()},
+                    **{k: typed(m[k], t) for k, t in MOTION_DTYPES.items()},
                 }
                 for m, base in zip(motions, symbols, strict=True)
             ],
@@ -357,7 +368,285 @@ def plane_figure(
     }
     if motion:
         return figure
-    frames = figures.motion_frames(figure)
+    frames = motion_frames(figure)
     del figure["motion"]
     layout["margin"]["b"] = 110  # room for plotly's own player under the axes
-    return {**figure, "frames": frames, "layout": {**layout, **figures.player_controls(steps)}}
+    return {**figure, "frames": frames, "layout": {**layout, **player_controls(steps)}}
+
+
+# Probability of class 1 from 0 (blue) to 1 (orange), pale so the data points stand out.
+BOUNDARY_SCALE = [[0.0, "#9ecae1"], [0.5, "#f7f7f7"], [1.0, "#fdd0a2"]]
+# Class k's points, and the pale tint of the region the model gives to class k.
+CLASS_COLOURS = ("#08519c", "#a63603", "#54278f", "#006d2c")
+CLASS_TINTS = ("#9ecae1", "#fdd0a2", "#cbc9e2", "#a1d99b")
+UNSURE = "#f7f7f7"  # where the model is no surer of its class than of the others
+# Labelled loss values: 1-2-5 per decade reads better than plotly's minor-digit log labels.
+LOSS_TICKS = [m * 10.0**e for e in range(-6, 3) for m in (1, 2, 5)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Curve:
+    """One optimizer's training curves against ``x`` (steps or seconds), all finite."""
+
+    name: str
+    label: str
+    x: np.ndarray
+    train_loss: np.ndarray
+    val_loss: np.ndarray
+    train_acc: np.ndarray
+    val_acc: np.ndarray
+
+
+def training_curves(curves: Sequence[Curve], x_title: str) -> dict:
+    """Loss (log scale) and accuracy side by side; training solid, validation dashed."""
+    data = []
+    for curve in curves:
+        for panel, (train, val) in enumerate(
+            ((curve.train_loss, curve.val_loss), (curve.train_acc, curve.val_acc))
+        ):
+            axes = {"xaxis": "x" if panel == 0 else "x2", "yaxis": "y" if panel == 0 else "y2"}
+            for split, values, dash in (("training", train, "solid"), ("validation", val, "dash")):
+                data.append(
+                    {
+                        "type": "scatter",
+                        "mode": "lines",
+                        "name": f"{curve.label} ({split})",
+                        "legendgroup": curve.name,
+                        "showlegend": panel == 0,
+                        "x": rounded(curve.x),
+                        "y": rounded(np.maximum(values, 1e-6) if panel == 0 else values),
+                        "line": {"color": colour(curve.name), "width": 2, "dash": dash},
+                        "hovertemplate": f"{curve.label} {split}: %{{y:.4g}}<extra></extra>",
+                        **axes,
+                    }
+                )
+    layout = {
+        "height": 380,
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+        "font": FONT,
+        "hovermode": "x unified",
+        "xaxis": {"domain": [0.0, 0.46], "title": {"text": x_title}},
+        "xaxis2": {"domain": [0.54, 1.0], "title": {"text": x_title}},
+        "yaxis": {
+            "type": "log",
+            "title": {"text": "cross-entropy loss"},
+            "tickvals": LOSS_TICKS,
+            "ticktext": [f"{v:g}" for v in LOSS_TICKS],
+        },
+        "yaxis2": {"anchor": "x2", "range": [0.0, 1.02], "title": {"text": "accuracy"}},
+        "legend": {"orientation": "h", "y": -0.22},
+    }
+    return {"data": data, "layout": layout}
+
+
+@dataclasses.dataclass(frozen=True)
+class Boundary:
+    """One optimizer's class probabilities on a grid at some steps: ``prob[k]`` at ``steps[k]``.
+
+    ``prob`` has shape ``(snapshots, g, g, K)``; each grid cell's K probabilities sum to 1.
+    """
+
+    name: str
+    label: str
+    steps: np.ndarray
+    prob: np.ndarray
+    diverged_at: int | None = None
+
+
+def class_regions(prob: np.ndarray) -> np.ndarray:
+    """The predicted class plus how sure the model is of it, for a banded colour scale.
+
+    ``prob`` is ``(..., K)``; the result is ``k + c`` with k the argmax class and c in
+    ``[0, 1)`` running from 0 where p_k = 1/K (no surer than chance) to nearly 1 where p_k = 1.
+    """
+    classes = prob.shape[-1]
+    best = prob.argmax(axis=-1)
+    sure = (prob.max(axis=-1) - 1.0 / classes) / (1.0 - 1.0 / classes)
+    return best + np.clip(sure, 0.0, 0.999)
+
+
+def region_scale(classes: int) -> list[list]:
+    """A colour scale over ``[0, K]``: band k fades from unsure white to class k's tint."""
+    scale: list[list] = []
+    for k in range(classes):
+        scale += [[k / classes, UNSURE], [(k + 1) / classes, CLASS_TINTS[k]]]
+    return scale
+
+
+def boundary_grid(
+    boundaries: Sequence[Boundary],
+    grid_x: np.ndarray,
+    grid_y: np.ndarray,
+    points: np.ndarray,
+    labels: np.ndarray,
+    columns: int = 3,
+    class_names: Sequence[str] | None = None,
+) -> dict:
+    """Small multiples of decision boundaries, one per optimizer, with a slider over training.
+
+    Two classes: contours of the probability of class 1. Three or four: the region of each
+    predicted class in its own tint, paler where the model is less sure (:func:`class_regions`).
+    At a slider position every panel shows its model's last snapshot at or before that step,
+    so a run that diverged keeps its last finite boundary.
+    """
+    classes = boundaries[0].prob.shape[-1]
+    class_names = list(class_names or [f"class {k}" for k in range(classes)])
+    columns = max(1, min(columns, len(boundaries)))
+    rows = -(-len(boundaries) // columns)
+    gap = 0.04
+    steps = np.unique(np.concatenate([b.steps for b in boundaries]))
+    data: list[dict] = []
+    layout: dict = {
+        "height": 300 * rows + 120,
+        "margin": {"l": 30, "r": 30, "t": 40, "b": 20},
+        "font": FONT,
+        "showlegend": False,
+        "annotations": [],
+    }
+
+    def shown(b: Boundary, step: int) -> np.ndarray:
+        prob = b.prob[max(0, int(np.searchsorted(b.steps, step, side="right")) - 1)]
+        return prob[..., 1] if classes == 2 else class_regions(prob)
+
+    for i, b in enumerate(boundaries):
+        row, col = divmod(i, columns)
+        suffix = "" if i == 0 else str(i + 1)
+        x0, x1 = col / columns + gap / 2, (col + 1) / columns - gap / 2
+        y1 = 1 - row / rows - gap
+        y0 = 1 - (row + 1) / rows + gap / 2
+        layout[f"xaxis{suffix}"] = {
+            "domain": [x0, x1],
+            "range": [float(grid_x[0]), float(grid_x[-1])],
+            "showticklabels": False,
+            "anchor": f"y{suffix}",
+        }
+        layout[f"yaxis{suffix}"] = {
+            "domain": [y0, y1],
+            "range": [float(grid_y[0]), float(grid_y[-1])],
+            "showticklabels": False,
+            "anchor": f"x{suffix}",
+        }
+        title = b.label + (f" — diverged at step {b.diverged_at}" if b.diverged_at else "")
+        layout["annotations"].append(
+            {
+                "text": f"<b>{title}</b>",
+                "x": (x0 + x1) / 2,
+                "y": y1,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"color": colour(b.name)},
+            }
+        )
+        axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
+        if classes == 2:
+            surface = {
+                "type": "contour",
+                "zmin": 0.0,
+                "zmax": 1.0,
+                "contours": {"start": 0.1, "end": 0.9, "size": 0.1},
+                "colorscale": BOUNDARY_SCALE,
+                "line": {"width": 0.5, "color": "#bbbbbb"},
+                "colorbar": {"title": {"text": "P(class 1)"}, "len": 0.6},
+                "hovertemplate": "P(class 1) = %{z:.2f}<extra></extra>",
+            }
+        else:
+            surface = {
+                "type": "heatmap",
+                "zmin": 0.0,
+                "zmax": float(classes),
+                "zsmooth": False,  # smoothing would blend two classes into a third between them
+                "colorscale": region_scale(classes),
+                "colorbar": {
+                    "title": {"text": "predicted class"},
+                    "len": 0.6,
+                    "tickvals": [k + 0.5 for k in range(classes)],
+                    "ticktext": class_names,
+                },
+                "hoverinfo": "skip",
+            }
+        data.append(
+            {
+                **surface,
+                "x": typed(grid_x),
+                "y": typed(grid_y),
+                "z": typed(shown(b, int(steps[-1]))),
+                "showscale": i == 0,
+                **axes,
+            }
+        )
+    for i in range(len(boundaries)):
+        suffix = "" if i == 0 else str(i + 1)
+        for cls in range(classes):
+            xy = points[labels == cls]
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "x": rounded(xy[:, 0]),
+                    "y": rounded(xy[:, 1]),
+                    "marker": {
+                        "size": 4,
+                        "color": CLASS_COLOURS[cls],
+                        "line": {"width": 0.5, "color": "white"},
+                    },
+                    "hoverinfo": "skip",
+                    "xaxis": f"x{suffix}",
+                    "yaxis": f"y{suffix}",
+                }
+            )
+    frames = [
+        {
+            "name": str(int(step)),
+            "data": [{"z": typed(shown(b, int(step)))} for b in boundaries],
+            "traces": list(range(len(boundaries))),
+        }
+        for step in steps
+    ]
+    layout["sliders"] = [
+        {
+            "active": len(steps) - 1,
+            "x": 0.1,
+            "len": 0.9,
+            "currentvalue": {"prefix": "step "},
+            "pad": {"t": 10},
+            "steps": [
+                {
+                    "label": str(int(step)),
+                    "method": "animate",
+                    "args": [
+                        [str(int(step))],
+                        {"mode": "immediate", "frame": {"duration": 0, "redraw": True}},
+                    ],
+                }
+                for step in steps
+            ],
+        }
+    ]
+    layout["updatemenus"] = [
+        {
+            "type": "buttons",
+            "direction": "left",
+            "x": 0.0,
+            "y": 0.0,
+            "yanchor": "top",
+            "pad": {"t": 45},
+            "buttons": [
+                {
+                    "label": "▶ Play",
+                    "method": "animate",
+                    "args": [
+                        None,
+                        {
+                            "frame": {"duration": 150, "redraw": True},
+                            "fromcurrent": False,
+                            "transition": {"duration": 0},
+                        },
+                    ],
+                }
+            ],
+        }
+    ]
+    return {"data": data, "layout": layout, "frames": frames}

@@ -1,0 +1,289 @@
+"""The inspector's figures: the map at step k with its arrows, and the stacked time series."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from ui.figures.encoding import rounded
+from ui.figures.landscape import contour_image, map_axes, minima_trace
+from ui.figures.style import FONT, colour
+
+# The inspector's arrows: colour-blind-safe (Paul Tol's) colours that no optimizer wears, so
+# every optimizer keeps its own colour on this page too.
+ARROW_COLOURS = {"gradient": "#CC6677", "momentum": "#DDAA33", "step": "#555555"}
+SETTING_B_COLOUR = "#777777"  # setting B in the A/B comparison, drawn dashed
+SERIES_POINTS = 400  # at most this many points per time series
+CONVENTION_COLOUR = "#AA3377"  # momentum's other convention (Paul Tol's purple)
+
+
+def _length(vector: np.ndarray) -> float:
+    """Euclidean length without overflow for huge components (``hypot`` rescales)."""
+    return float(np.hypot(*np.asarray(vector, dtype=float)[:2]))
+
+
+def inspected_colour(name: str) -> str:
+    """The optimizer's colour on the inspector's map: its colour everywhere else."""
+    assert colour(name) not in ARROW_COLOURS.values()
+    return colour(name)
+
+
+@dataclasses.dataclass(frozen=True)
+class InspectedRun:
+    """One run on the inspector's map.
+
+    Attributes:
+      label: legend text; colour, dash: how its path is drawn.
+      xy: ``(n, 2)`` finite iterates (cut where the run diverged).
+    """
+
+    label: str
+    xy: np.ndarray
+    colour: str
+    dash: str = "solid"
+
+
+@dataclasses.dataclass(frozen=True)
+class MapArrow:
+    """A vector drawn from ``origin``; ``kind`` is a key of :data:`ARROW_COLOURS`."""
+
+    kind: str
+    label: str
+    origin: np.ndarray
+    vector: np.ndarray
+    dash: str = "solid"
+
+
+def nice_scale(longest: float, span: float, share: float = 0.3) -> float:
+    """A round factor (1, 2 or 5 × 10ⁿ) that draws a vector of length ``longest`` at about
+    ``share`` of ``span``; 1 for a zero or non-finite length."""
+    if not (np.isfinite(longest) and longest > 0 and np.isfinite(span) and span > 0):
+        return 1.0
+    raw = share * span / longest
+    exponent = np.floor(np.log10(raw))
+    mantissa = raw / 10**exponent
+    step = 5.0 if mantissa >= 5 else 2.0 if mantissa >= 2 else 1.0
+    return float(step * 10**exponent)
+
+
+def inspector_map(
+    contour: str,
+    window,
+    minima: np.ndarray,
+    runs: Sequence[InspectedRun],
+    k: int,
+    arrows: Sequence[MapArrow],
+    *,
+    scale: float | None = None,
+    height: int = 520,
+) -> dict:
+    """The map at step ``k``: contour, each run's whole path (faint) and its path up to ``k``
+    (bold) with a marker at ``k``, and the arrows of step ``k``.
+
+    Every arrow is drawn at the one factor ``scale`` (said in its legend entry), even one too
+    short to see, so lengths compare within the map and, when the caller keeps ``scale``
+    fixed, from one map to the next. Without ``scale`` the longest arrow sets it
+    (:func:`nice_scale`)."""
+    (xlo, xhi), (ylo, yhi) = window
+    data: list[dict] = []
+    if len(minima):
+        data.append(minima_trace(minima))
+    for i, run in enumerate(runs):
+        so_far = run.xy[: k + 1]
+        common = {"type": "scatter", "legendgroup": f"run{i}", "hoverinfo": "skip"}
+        data.append(
+            {
+                **common,
+                "meta": f"inspect-path-{i}",
+                "name": run.label,
+                "showlegend": False,
+                "x": rounded(run.xy[:, 0]),
+                "y": rounded(run.xy[:, 1]),
+                "mode": "lines",
+                "line": {"color": run.colour, "width": 1, "dash": run.dash},
+                "opacity": 0.35,
+            }
+        )
+        data.append(
+            {
+                **common,
+                "meta": f"inspect-sofar-{i}",
+                "name": run.label,
+                "x": rounded(so_far[:, 0]),
+                "y": rounded(so_far[:, 1]),
+                "mode": "lines+markers" if len(so_far) <= 60 else "lines",
+                "line": {"color": run.colour, "width": 2.5, "dash": run.dash},
+                "marker": {"size": 4, "color": run.colour},
+            }
+        )
+        data.append(
+            {
+                **common,
+                "meta": f"inspect-marker-{i}",
+                "name": run.label,
+                "showlegend": False,
+                "x": rounded(so_far[-1:, 0]),
+                "y": rounded(so_far[-1:, 1]),
+                "mode": "markers",
+                "marker": {
+                    "color": run.colour,
+                    "size": 12,
+                    "symbol": "circle-open" if run.dash != "solid" else "circle",
+                    "line": {"width": 2, "color": run.colour if run.dash != "solid" else "white"},
+                },
+                "hovertemplate": f"{run.label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+                "hoverinfo": "all",
+            }
+        )
+    finite = [a for a in arrows if np.all(np.isfinite(a.vector)) and np.all(np.isfinite(a.origin))]
+    if scale is None:
+        longest = max((_length(a.vector) for a in finite), default=0.0)
+        scale = nice_scale(longest, min(xhi - xlo, yhi - ylo))
+    shown = "true length" if scale == 1 else f"drawn ×{scale:g}"
+    for a in sorted(finite, key=lambda a: -_length(a.vector)):  # short on top
+        head = a.origin + scale * a.vector
+        data.append(
+            {
+                "type": "scatter",
+                "meta": f"arrow-{a.kind}",
+                "name": f"{a.label}, {shown}",
+                "x": rounded([a.origin[0], head[0]]),
+                "y": rounded([a.origin[1], head[1]]),
+                "mode": "lines+markers",
+                "line": {"color": ARROW_COLOURS[a.kind], "width": 3, "dash": a.dash},
+                "marker": {
+                    "symbol": ["circle", "arrow"],
+                    "size": [5, 16],
+                    "angleref": "previous",
+                    "color": ARROW_COLOURS[a.kind],
+                },
+                "hovertemplate": (
+                    f"{a.label}<br>Δx = {a.vector[0]:.4g}, Δy = {a.vector[1]:.4g}, "
+                    f"length {_length(a.vector):.4g}<extra></extra>"
+                ),
+            }
+        )
+    layout = {
+        "images": [contour_image(contour, window)],
+        "height": height,
+        "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
+        "hovermode": "closest",
+        "uirevision": "inspector",
+        "plot_bgcolor": "white",
+        "font": FONT,
+        "legend": {"orientation": "h", "x": 0, "y": -0.14, "yanchor": "top"},
+        **map_axes(window),
+    }
+    return {"data": data, "layout": layout}
+
+
+def _finite_list(values: np.ndarray, positive: bool = False) -> list[float | None]:
+    """Values for JSON: five significant digits, ``None`` (a gap) where not finite (or ≤ 0)."""
+    values = np.asarray(values, dtype=float)
+    ok = np.isfinite(values) & ((values > 0) if positive else True)
+    return [float(f"{v:.5g}") if good else None for v, good in zip(values, ok, strict=True)]
+
+
+def inspector_series(
+    runs: Sequence[tuple[str, str, dict[str, np.ndarray]]],
+    titles: dict[str, str],
+    log_rows: frozenset[str] | set[str],
+    k: int,
+    steps: int,
+    *,
+    row_height: int = 120,
+) -> dict:
+    """Stacked time series, one row per quantity in ``titles`` that some run has.
+
+    ``runs`` holds ``(label, colour, series)`` with ``series[name]`` of shape ``(steps, 2)``
+    for steps ``1..steps``: the x coordinate solid, y dashed (the ``"bias"`` row holds the
+    β₁ and β₂ factors instead). Rows in ``log_rows`` use a log axis. A vertical line marks k.
+    """
+    names = [n for n in titles if any(n in s for _, _, s in runs)]
+    rows = max(len(names), 1)
+    gap = 0.04
+    size = (1 - gap * (rows - 1)) / rows
+    t = np.arange(1, steps + 1)
+    keep = np.unique(np.round(np.linspace(0, steps - 1, min(steps, SERIES_POINTS))).astype(int))
+    keep = keep[keep >= 0] if steps else np.array([], dtype=int)
+    data: list[dict] = []
+    layout: dict = {
+        "height": row_height * rows + 80,
+        "margin": {"l": 60, "r": 10, "t": 30, "b": 40},
+        "hovermode": "x",
+        "uirevision": "inspector-series",
+        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        "shapes": [
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": k,
+                "x1": k,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#444", "width": 1, "dash": "dot"},
+            }
+        ],
+        "annotations": [],
+    }
+    for row, name in enumerate(names):
+        top = 1 - row * (size + gap)
+        suffix = "" if row == 0 else str(row + 1)
+        layout[f"xaxis{suffix}"] = {
+            "anchor": f"y{suffix}",
+            "range": [0, max(steps, 1)],
+            "showticklabels": row == rows - 1,
+            "title": {"text": "step t"} if row == rows - 1 else None,
+            **({"matches": "x"} if row else {}),
+        }
+        log = name in log_rows
+        layout[f"yaxis{suffix}"] = {
+            "domain": [max(top - size, 0.0), top],
+            "anchor": f"x{suffix}",
+            "type": "log" if log else "linear",
+            "exponentformat": "power",
+            "nticks": 4,
+        }
+        layout["annotations"].append(
+            {
+                "text": f"<b>{titles[name]}</b>" + (" (log)" if log else ""),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": top,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+                "font": {"size": 11},
+                "bgcolor": "rgba(255,255,255,0.7)",
+            }
+        )
+        for i, (label, colour_, series) in enumerate(runs):
+            if name not in series:
+                continue
+            values = np.asarray(series[name], dtype=float)[keep]
+            parts = ("1/(1−β₁ᵗ)", "1/(1−β₂ᵗ)") if name == "bias" else ("x", "y")
+            for c, (part, dash) in enumerate(zip(parts, ("solid", "dash"), strict=True)):
+                ys = _finite_list(values[:, c], positive=log)
+                if not any(v is not None for v in ys):
+                    continue
+                data.append(
+                    {
+                        "type": "scatter",
+                        "meta": f"series-{name}-{i}-{part}",
+                        "name": f"{label} · {part}",
+                        "legendgroup": f"{i}-{c}",
+                        "showlegend": name != "bias" and row == 0,
+                        "x": t[keep].tolist(),
+                        "y": ys,
+                        "xaxis": f"x{suffix}",
+                        "yaxis": f"y{suffix}",
+                        "mode": "lines",
+                        "line": {"color": colour_, "width": 1.6, "dash": dash},
+                        "hovertemplate": f"{label} {part}: %{{y:.4g}}<extra></extra>",
+                    }
+                )
+    return {"data": data, "layout": layout}

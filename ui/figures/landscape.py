@@ -1,0 +1,155 @@
+"""What a map is drawn on and over: the sampled landscape, its contour picture, equal-scale
+axes, the known minima, and the runs' paths (:class:`Path`)."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import io
+
+import numpy as np
+from PIL import Image
+
+from ui.figures.encoding import rounded, typed
+
+
+@dataclasses.dataclass(frozen=True)
+class Grid:
+    """A landscape sampled for a contour or surface: ``z[i, j] = display(f(xs[j], ys[i]))``."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    z: np.ndarray
+    z_title: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Path:
+    """One optimizer's run, cut where it diverged, ready to draw.
+
+    Attributes:
+      name: registry name (chooses the colour); label: legend text.
+      xy: ``(n, 2)`` finite iterates, ``n - 1`` steps taken before it stopped or diverged.
+      loss: ``(n,)`` what the loss panel shows (already ``f - f*`` where that is known).
+      diverged_at: the step at which it left, or ``None``.
+    """
+
+    name: str
+    label: str
+    xy: np.ndarray
+    loss: np.ndarray
+    diverged_at: int | None = None
+
+
+CONTOUR_COLOURS = ((255, 255, 255), (221, 232, 243), (169, 193, 218))
+CONTOUR_LEVELS = 24
+
+
+def contour_picture(z: np.ndarray, levels: int = CONTOUR_LEVELS) -> Image.Image:
+    """The landscape as a banded contour picture, row 0 at the top (``z[-1]``).
+
+    ``levels`` bands of a light colour ramp, with a darker pixel wherever the band changes
+    (the isolines).
+    """
+    z = np.asarray(z, dtype=float)
+    finite = np.isfinite(z)
+    lo = float(z[finite].min()) if finite.any() else 0.0
+    hi = float(z[finite].max()) if finite.any() else 1.0
+    scaled = np.where(finite, (z - lo) / max(hi - lo, 1e-300), 1.0)
+    band = np.minimum((scaled * levels).astype(int), levels - 1)
+    ramp = np.asarray(CONTOUR_COLOURS, dtype=float)
+    at = np.linspace(0.0, 1.0, len(ramp))
+    centres = (np.arange(levels) + 0.5) / levels
+    palette = np.stack([np.interp(centres, at, ramp[:, c]) for c in range(3)], axis=1)
+    rgb = palette[band]
+    isoline = np.zeros(band.shape, dtype=bool)
+    isoline[1:, :] |= band[1:, :] != band[:-1, :]
+    isoline[:, 1:] |= band[:, 1:] != band[:, :-1]
+    rgb[isoline] *= 0.8
+    return Image.fromarray(rgb[::-1].round().astype(np.uint8), mode="RGB")
+
+
+def contour_png(z: np.ndarray, levels: int = CONTOUR_LEVELS) -> str:
+    """The :func:`contour_picture` of ``z`` as a PNG data URI.
+
+    Plotly's animation drops contour and heatmap traces from the plot while frames play
+    (plotly.js #4491), so the map's contour is a background image.
+    """
+    buffer = io.BytesIO()
+    contour_picture(z, levels).save(buffer, format="PNG", compress_level=6)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def contour_image(contour: str, window) -> dict:
+    """Layout image that lays the contour picture exactly over ``window``, behind the plot."""
+    (xlo, xhi), (ylo, yhi) = window
+    return {
+        "name": "contour",
+        "source": contour,
+        "xref": "x",
+        "yref": "y",
+        "x": xlo,
+        "y": yhi,
+        "sizex": xhi - xlo,
+        "sizey": yhi - ylo,
+        "sizing": "stretch",
+        "layer": "below",
+    }
+
+
+def map_axes(window, domain: list[float] | None = None) -> dict:
+    """The map's x and y axes over ``window``: equal scales, so steps look as they are."""
+    (xlo, xhi), (ylo, yhi) = window
+    xaxis = {
+        "range": [xlo, xhi],
+        "title": {"text": "x", "standoff": 2},
+        "showgrid": False,
+        "zeroline": False,
+        "constrain": "domain",
+    }
+    if domain is not None:
+        xaxis["domain"] = domain
+    yaxis = {
+        "range": [ylo, yhi],
+        "title": {"text": "y"},
+        "showgrid": False,
+        "zeroline": False,
+        "scaleanchor": "x",
+        "scaleratio": 1,
+        "constrain": "domain",
+    }
+    return {"xaxis": xaxis, "yaxis": yaxis}
+
+
+def minima_trace(minima: np.ndarray) -> dict:
+    """The known minima, marked with a cross."""
+    return {
+        "type": "scatter",
+        "meta": "minima",
+        "name": "known minimum",
+        "x": rounded(minima[:, 0]),
+        "y": rounded(minima[:, 1]),
+        "mode": "markers",
+        "marker": {"symbol": "x-thin", "size": 12, "line": {"width": 2, "color": "#222"}},
+        "hovertemplate": "minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
+    }
+
+
+def click_grid(window, n: int) -> dict:
+    """An ``n`` × ``n`` grid of invisible points over ``window``, named ``click-grid``.
+
+    For ``st.plotly_chart``, which reports clicks on points only: a click on one sets the
+    start point there. The app's own element reads a click's position without them.
+    """
+    (xlo, xhi), (ylo, yhi) = window
+    gx, gy = np.meshgrid(np.linspace(xlo, xhi, n), np.linspace(ylo, yhi, n))
+    return {
+        "type": "scatter",
+        "meta": "click-grid",
+        "x": typed(gx.ravel()),
+        "y": typed(gy.ravel()),
+        "mode": "markers",
+        "marker": {"size": 9, "opacity": 0},
+        "hovertemplate": "click to start here<br>(%{x:.2f}, %{y:.2f})<extra></extra>",
+        "showlegend": False,
+    }
