@@ -10,7 +10,7 @@ import streamlit as st
 
 import optim_core
 from optim_core.landscapes import QUADRATIC_L
-from ui import cache, controls, plotly_element, presets, routing, state
+from ui import cache, controls, plotly_element, presets, routing, state, waiting
 from ui.figures import encoding, style
 from ui.figures import sweep as sweep_figures
 
@@ -185,19 +185,24 @@ if scene.steps > MAX_STEPS:
     st.info(f"Sweeps run at most {MAX_STEPS} steps; the playground's {scene.steps} are capped.")
 
 runs = n ** len(axes)
-with st.spinner(f"Running {runs:,} runs × {steps} steps…", show_time=True):
-    result = cache.sweep(
-        name,
-        land_key,
-        start,
-        steps,
-        scene.noise,
-        scene.seed,
-        scene.schedule_key(),
-        tuple(fixed.items()),
-        tuple((a, tuple(grid[a].tolist())) for a in axes),
-        scene.tol,
-    )
+sweep_args = (
+    name,
+    land_key,
+    start,
+    steps,
+    scene.noise,
+    scene.seed,
+    scene.schedule_key(),
+    tuple(fixed.items()),
+    tuple((a, tuple(grid[a].tolist())) for a in axes),
+    scene.tol,
+)
+# Heavy: a 200 × 200 × 1,000 sweep takes seconds of a core, so it waits its turn in the pool.
+result = waiting.computed(
+    f"Sweep of {runs:,} runs × {steps} steps",
+    ("sweep", *sweep_args),
+    lambda: cache.sweep(*sweep_args),
+)
 
 has_min = land.f_min is not None and np.isfinite(land.f_min)
 diverged_at = result["diverged_at"]
@@ -378,19 +383,16 @@ st.caption(
 )
 if st.toggle("Tune η for each optimizer", key="sweep_fair"):
     schedule = scene.schedule_key()
-    tuned = {
-        opt: cache.tuned_lr(
-            opt,
-            land_key,
-            start,
-            scene.steps,
-            scene.noise,
-            scene.seed,
-            schedule,
-            tuple(scene.hyperparams(opt).items()),
-        )
+    tune_args = tuple(
+        (opt, land_key, start, scene.steps, scene.noise, scene.seed, schedule)
+        + (tuple(scene.hyperparams(opt).items()),)
         for opt in scene.optimizers
-    }
+    )
+    tuned = waiting.computed(
+        f"Tuning η for {len(tune_args)} optimizers",
+        ("tune", *tune_args),
+        lambda: {args[0]: cache.tuned_lr(*args) for args in tune_args},
+    )
     st.dataframe(
         [
             {
@@ -426,12 +428,15 @@ if st.toggle(
         (wx0, wx1), (wy0, wy1) = land.window
         radius = 0.02 * float(np.hypot(wx1 - wx0, wy1 - wy0))
         names = list(optim_core.OPTIMIZERS)
-        reached = {
-            opt: cache.robustness(
-                land_key, opt, tuple(scene.hyperparams(opt).items()), steps, ROBUST_STARTS, radius
-            )
+        robust_args = tuple(
+            (land_key, opt, tuple(scene.hyperparams(opt).items()), steps, ROBUST_STARTS, radius)
             for opt in names
-        }
+        )
+        reached = waiting.computed(
+            f"Runs from {ROBUST_STARTS * ROBUST_STARTS} starts for {len(names)} optimizers",
+            ("robustness", *robust_args),
+            lambda: {args[1]: cache.robustness(*args) for args in robust_args},
+        )
         labels = [optim_core.OPTIMIZERS[opt].label for opt in names]
         st.plotly_chart(
             encoding.DictFigure(

@@ -9,7 +9,7 @@ import streamlit as st
 
 import optim_core
 from optim_core import training
-from ui import controls, plotly_element, presets, routing, state, train_state
+from ui import controls, heavy, plotly_element, presets, routing, state, train_state, waiting
 from ui.figures import encoding, player
 from ui.figures import train as train_figures
 
@@ -32,6 +32,7 @@ def dataset(name: str, noise: float, seed: int) -> training.Dataset:
 
 
 @st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
+@heavy.pooled
 def trained(
     optimizer: str,
     hyper: tuple[tuple[str, object], ...],
@@ -53,6 +54,7 @@ def trained(
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+@heavy.pooled
 def loss_plane(
     runs: tuple[tuple[str, tuple[tuple[str, object], ...]], ...],
     model: str,
@@ -175,23 +177,17 @@ if not names:
     st.info("Choose at least one optimizer in the sidebar.", icon=":material/arrow_back:")
     st.stop()
 
-progress = st.progress(0.0, text="Training…")
-results = []
-for i, name in enumerate(names):
-    progress.progress(i / len(names), text=f"Training with {optim_core.OPTIMIZERS[name].label}…")
-    hyper = tuple(settings.hyperparams(name).items())
-    results.append(
-        trained(
-            name,
-            hyper,
-            settings.model,
-            data_key,
-            settings.batch,
-            epochs,
-            int(settings.seed),
-        )
-    )
-progress.empty()
+train_args = tuple(
+    (name, tuple(settings.hyperparams(name).items()), settings.model, data_key)
+    + (settings.batch, epochs, int(settings.seed))
+    for name in names
+)
+# Heavy: six trainings of 5,000 steps take seconds, so they wait their turn in the pool.
+results = waiting.computed(
+    f"Training with {len(names)} optimizer{'s' if len(names) > 1 else ''}",
+    ("train", *train_args),
+    lambda: [trained(*args) for args in train_args],
+)
 labels = [optim_core.OPTIMIZERS[r.optimizer].label for r in results]
 st.caption(
     f"{model.label} on {len(data.y_train)} training and "
@@ -288,7 +284,7 @@ plane_controls[1].selectbox(
         else optim_core.OPTIMIZERS[n].label
     ),
 )
-plane = loss_plane(
+plane_args = (
     tuple((r.optimizer, tuple(settings.hyperparams(r.optimizer).items())) for r in results),
     settings.model,
     data_key,
@@ -298,6 +294,7 @@ plane = loss_plane(
     settings.plane,
     best if settings.centre == train_state.BEST else settings.centre,
 )
+plane = waiting.computed("Loss plane", ("plane", *plane_args), lambda: loss_plane(*plane_args))
 plane_runs = [
     train_figures.PlaneRun(r.optimizer, label, r.steps, r.train_loss, r.diverged_at)
     for label, r in zip(labels, results, strict=True)

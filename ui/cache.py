@@ -3,6 +3,10 @@
 Arguments are plain hashable values (names, tuples of numbers), so two students looking at
 the same scene share one computation, and a slider moved for Adam recomputes only Adam's
 run. Every cache is bounded in entries and time, so a busy classroom cannot fill memory.
+
+The heavy ones (``sweep``, ``robustness``, ``tuned_lr``) are marked ``heavy.pooled``: a page
+asks for them through ``ui.waiting.computed``, so a miss is computed in the server's bounded
+pool (``ui/heavy.py``) and a hit comes back at once.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import numpy as np
 import streamlit as st
 
 import optim_core
-from ui import plotly_element
+from ui import heavy, plotly_element
 from ui.figures.landscape import Grid, contour_png
 from ui.state import log_grid
 
@@ -142,6 +146,7 @@ def scene_trajectory(
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+@heavy.pooled
 def sweep(
     optimizer: str,
     key: LandscapeKey,
@@ -200,6 +205,7 @@ def sweep(
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+@heavy.pooled
 def robustness(
     key: LandscapeKey,
     optimizer: str,
@@ -225,6 +231,7 @@ def robustness(
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+@heavy.pooled
 def tuned_lr(
     optimizer: str,
     key: LandscapeKey,
