@@ -20,6 +20,13 @@ A path is projected onto the plane by least squares (its weights' coordinates al
 holds, 1 for a path that lies in it. The loss "read off the plane" at a projected point is the
 loss at :math:`c + \alpha d_1 + \beta d_2`, which differs from the loss recorded at the weights
 themselves by as much as the plane misses of the path.
+
+The grid is evaluated layer by layer on the plane, not weight vector by weight vector. Each
+layer's weights are affine in (α, β): ``[1, α, β]`` times their values at :math:`c`, along
+:math:`d_1` and along :math:`d_2`. The first layer's inputs, the points, do not move, so its
+pre-activation for a whole chunk of grid points is one matmul of depth 3; each later layer
+needs one small matrix per grid point. The grid is float32 (:data:`GRID_DTYPE`), which a
+contour does not notice; the paths' losses, which are compared with the recorded ones, float64.
 """
 
 from __future__ import annotations
@@ -30,10 +37,21 @@ from typing import Literal
 
 import numpy as np
 
-from optim_core.training import MODELS, Dataset, TrainResult, batch_loss
+from optim_core.training import MODELS, Dataset, Model, TrainResult, evaluate, logsumexp, unflatten
 
-CHUNK = 256
-"""Weight vectors per batched forward pass: bounds memory at about CHUNK × n × width floats."""
+GRID_DTYPE = np.float32
+"""The precision of the plane's grid. A contour needs three digits and float32 keeps six
+(``bench/bench_loss_plane.py`` prints the largest difference from float64); its tanh, the
+grid's main cost, is four times cheaper than float64's. Paths' losses stay float64."""
+
+CHUNK = 32
+"""Grid points per batched pass. Their hidden activations (32 × n × 17 floats, 0.65 MB in
+float32 for 300 points) stay in the L2 cache, and the matmuls stay small enough that OpenBLAS
+runs them on one thread: split over both cores, a loaded server makes them slower, not faster."""
+
+ALWAYS_ON = 20.0
+"""The pre-activation of each hidden layer's extra unit: tanh(20) rounds to exactly 1 in float32
+and float64, so that unit's output is the constant input that carries the next layer's bias."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,16 +135,85 @@ def explained_share(weights: np.ndarray, directions: np.ndarray) -> float:
     return float(np.clip(np.sum((offsets @ basis) ** 2) / total, 0.0, 1.0))
 
 
+def plane_layers(model: Model, center: np.ndarray, directions: np.ndarray) -> list[np.ndarray]:
+    r"""The model's dense layers on the plane, each as ``(3, fan_in + 1, fan_out)``: the matrix
+    :math:`[W; b]` (the bias as its last row) at :math:`c`, along :math:`d_1` and along
+    :math:`d_2`, so that the layer at :math:`(\alpha, \beta)` is
+    ``[1, α, β] @ layer.reshape(3, -1)``.
+
+    A hidden layer whose next layer is hidden too gets one more output, the always-on unit:
+    weights 0, bias :data:`ALWAYS_ON` at :math:`c` and 0 along the directions, so its tanh is
+    1 wherever the plane goes and the next layer's bias rides in its matmul. The last layer's
+    bias is added instead: its output is only K logits a point, and a 17th output column
+    before it would make the largest matmul (n × 16 by 16 × 16 per point) twice as slow.
+    """
+    parts = unflatten(np.vstack([center, directions]), model.shapes(center))
+    matrices, biases = parts[::2], parts[1::2]
+    layers = [
+        np.concatenate([w, b[:, None, :]], axis=1) for w, b in zip(matrices, biases, strict=True)
+    ]
+    for i, layer in enumerate(layers[:-2]):
+        on = np.zeros(layer.shape[:2] + (1,))
+        on[0, -1, 0] = ALWAYS_ON
+        layers[i] = np.concatenate([layer, on], axis=2)
+    return layers
+
+
+def _plane_logits(first: np.ndarray, rest: list[np.ndarray], coeffs: np.ndarray) -> np.ndarray:
+    """The logits ``(B, n, K)`` at each row ``(1, α, β)`` of ``coeffs`` ``(B, 3)``.
+
+    ``first`` ``(3, n, width)`` is the first layer's pre-activation at :math:`c`, along
+    :math:`d_1` and along :math:`d_2`: the points do not move, so it is affine in (α, β) and
+    one matmul of depth 3 gives it for all B weight vectors. The later layers' inputs move
+    with (α, β), so each weight vector has its own matrix, ``[1, α, β]`` times the layer's three.
+    """
+    pre = (coeffs @ first.reshape(3, -1)).reshape(len(coeffs), *first.shape[1:])
+    matrices = [(coeffs @ m.reshape(3, -1)).reshape(len(coeffs), *m.shape[1:]) for m in rest]
+    for m in matrices[:-1]:  # its bias rides the previous layer's always-on unit
+        pre = np.tanh(pre, out=pre) @ m
+    if matrices:  # the last layer's bias, its matrix's last row, added to the logits
+        pre = np.tanh(pre, out=pre) @ matrices[-1][:, :-1] + matrices[-1][:, -1:]
+    return pre
+
+
+def _mean_cross_entropy(logits: np.ndarray, y: np.ndarray, binary: bool) -> np.ndarray:
+    """The mean cross-entropy ``(B,)`` of ``logits`` ``(B, n, K)`` against labels ``y``."""
+    if binary:  # softplus(z) − y z = softplus(±z): + for class 0, − for class 1
+        u = logits[..., 0] * (1 - 2 * y).astype(logits.dtype)
+        # softplus u = max(u, 0) + log(1 + e^−|u|), stable and ten times faster than logaddexp
+        soft = np.log1p(np.exp(-np.abs(u)))
+        soft += np.maximum(u, 0, out=u)
+        return soft.mean(axis=-1)
+    picked = np.take_along_axis(logits, np.broadcast_to(y[:, None], logits.shape[:-1] + (1,)), -1)
+    return np.mean(logsumexp(logits) - picked[..., 0], axis=-1)
+
+
 def plane_losses(
-    model: str, dataset: Dataset, center: np.ndarray, directions: np.ndarray, coords: np.ndarray
+    model: str,
+    dataset: Dataset,
+    center: np.ndarray,
+    directions: np.ndarray,
+    coords: np.ndarray,
+    *,
+    dtype: type[np.floating] = np.float64,
 ) -> np.ndarray:
     """The training loss at ``center + a d₁ + b d₂`` for each row ``(a, b)`` of ``coords``
-    ``(..., 2)``: batched forward passes of :data:`CHUNK` weight vectors."""
+    ``(..., 2)``, in :data:`CHUNK` grid points at a time, computed in ``dtype``.
+
+    Where ``(a, b)`` is ``(0, 0)`` the loss is :func:`~optim_core.training.evaluate`'s at the
+    centre, in float64: the very number ``train`` recorded for the centre's final weights.
+    """
+    net, x, y = MODELS[model], dataset.x_train, np.asarray(dataset.y_train, dtype=int)
+    first, *rest = plane_layers(net, center, directions)
+    first = (np.column_stack([x, np.ones(len(x))]) @ first).astype(dtype)  # (3, n, width)
+    rest = [layer.astype(dtype) for layer in rest]
     flat = coords.reshape(-1, 2)
-    net, out = MODELS[model], np.empty(len(flat))
+    coeffs = np.column_stack([np.ones(len(flat)), flat]).astype(dtype)  # rows (1, α, β)
+    out = np.empty(len(flat))
     for i in range(0, len(flat), CHUNK):
-        weights = center + flat[i : i + CHUNK] @ directions
-        out[i : i + CHUNK] = batch_loss(net, weights, dataset.x_train, dataset.y_train)
+        logits = _plane_logits(first, rest, coeffs[i : i + CHUNK])
+        out[i : i + CHUNK] = _mean_cross_entropy(logits, y, net.binary)
+    out[~flat.any(axis=1)] = evaluate(net, center, x, y)[0]
     return out.reshape(coords.shape[:-1])
 
 
@@ -170,7 +257,7 @@ def loss_plane(
     return LossPlane(
         alpha=alpha,
         beta=beta,
-        loss=plane_losses(model, dataset, c, directions, grid),
+        loss=plane_losses(model, dataset, c, directions, grid, dtype=GRID_DTYPE),
         paths=paths,
         explained={n: explained_share(r.weights, directions) for n, r in results.items()},
         path_loss={n: plane_losses(model, dataset, c, directions, p) for n, p in paths.items()},

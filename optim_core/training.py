@@ -206,7 +206,7 @@ def _mlp_shapes() -> list[tuple[int, ...]]:
     return shapes
 
 
-def _unflatten(w: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+def unflatten(w: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
     """Views of ``w`` (``(P,)`` or a batch ``(..., P)``) in the given shapes (no copies)."""
     parts, start = [], 0
     for shape in shapes:
@@ -226,7 +226,7 @@ def _mlp_init(rng: np.random.Generator, classes: int = 2) -> np.ndarray:
 
 
 def _mlp_forward(w: np.ndarray, x: np.ndarray) -> np.ndarray:
-    w1, b1, w2, b2, w3, b3 = _unflatten(w, _mlp_shapes())
+    w1, b1, w2, b2, w3, b3 = unflatten(w, _mlp_shapes())
     if w.ndim == 1:
         h2 = np.tanh(np.tanh(x @ w1 + b1) @ w2 + b2)
         return h2 @ w3[:, 0] + b3[0]
@@ -237,7 +237,7 @@ def _mlp_forward(w: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def _mlp_loss_and_grad(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, Any]:
-    w1, b1, w2, b2, w3, b3 = _unflatten(w, _mlp_shapes())
+    w1, b1, w2, b2, w3, b3 = unflatten(w, _mlp_shapes())
     h1 = np.tanh(x @ w1 + b1)  # forward
     h2 = np.tanh(h1 @ w2 + b2)
     z = h2 @ w3[:, 0] + b3[0]
@@ -253,7 +253,8 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _logsumexp(z: np.ndarray) -> np.ndarray:
+def logsumexp(z: np.ndarray) -> np.ndarray:
+    """log Σₖ exp(zₖ) over the last axis, shifted by the largest zₖ so that exp never overflows."""
     top = z.max(axis=-1)
     return top + np.log(np.exp(z - top[..., None]).sum(axis=-1))
 
@@ -274,7 +275,7 @@ def _softmax_init(rng: np.random.Generator, classes: int = 2) -> np.ndarray:
 
 
 def _softmax_forward(w: np.ndarray, x: np.ndarray) -> np.ndarray:
-    W, b = _unflatten(w, _softmax_shapes(w))
+    W, b = unflatten(w, _softmax_shapes(w))
     return x @ W + (b if w.ndim == 1 else b[..., None, :])
 
 
@@ -292,7 +293,7 @@ def _softmax_loss_and_grad(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple
     """
     z = _softmax_forward(w, x)
     n, rows = len(y), np.arange(len(y))
-    loss = float(np.mean(_logsumexp(z) - z[rows, y]))
+    loss = float(np.mean(logsumexp(z) - z[rows, y]))
     dz = _softmax(z)  # P − Y, divided by n
     dz[rows, y] -= 1.0
     dz /= n
@@ -306,6 +307,10 @@ class Model:
     A ``binary`` model's ``forward`` gives one logit per point, of shape ``(n,)``; otherwise
     it gives K class logits, of shape ``(n, K)``. ``forward`` also takes a batch of weight
     vectors ``(..., P)`` and then gives ``(..., n)`` or ``(..., n, K)``.
+
+    Every model is a stack of dense layers with tanh between them, its flat weights laid out
+    as ``shapes`` gives them: :func:`optim_core.loss_plane.plane_losses` evaluates a plane
+    through the weights layer by layer on that premise (its tests check it for every model).
     """
 
     name: str
@@ -371,13 +376,13 @@ def batch_loss(model: Model, weights: np.ndarray, x: np.ndarray, y: np.ndarray) 
     in one batched forward pass: shape ``(...)``."""
     z, y = class_logits(model, weights, x), np.asarray(y, dtype=int)
     picked = np.take_along_axis(z, np.broadcast_to(y[:, None], z.shape[:-1] + (1,)), axis=-1)
-    return np.mean(_logsumexp(z) - picked[..., 0], axis=-1)
+    return np.mean(logsumexp(z) - picked[..., 0], axis=-1)
 
 
 def evaluate(model: Model, w: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Mean cross-entropy and accuracy (the argmax class is right) of ``w`` on ``(x, y)``."""
     z, y = class_logits(model, w, x), np.asarray(y, dtype=int)
-    loss = np.mean(_logsumexp(z) - z[np.arange(len(y)), y])
+    loss = np.mean(logsumexp(z) - z[np.arange(len(y)), y])
     return float(loss), float(np.mean(z.argmax(axis=-1) == y))
 
 

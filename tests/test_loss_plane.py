@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from optim_core import LossPlane, loss_plane, training
-from optim_core.loss_plane import explained_share, plane_losses, project
+from optim_core.loss_plane import (
+    ALWAYS_ON,
+    explained_share,
+    plane_layers,
+    plane_losses,
+    project,
+)
 
 DATA = training.make_dataset("moons", n=200, noise=0.2, seed=3)
 BLOBS3 = training.make_dataset("blobs3", n=200, noise=0.5, seed=3)
@@ -124,18 +130,57 @@ def test_a_path_across_the_plane_is_not_explained():
     np.testing.assert_allclose(project(weights, plane.center, plane.directions), 0.0, atol=1e-12)
 
 
+FLOAT32_RTOL = 1e-5
+"""How near the float32 grid must come to float64: on the app's models and data sets it comes
+within 8e-7 (``bench/bench_loss_plane.py`` prints its figure); a contour needs 1e-3."""
+
+
+@pytest.mark.parametrize(("model", "method"), CASES)
+def test_the_plane_equals_one_forward_pass_per_point(model, method):
+    plane = _plane(model, method, resolution=7, span=3.0)
+    net, data = training.MODELS[model], DATASET[model]
+    grid = np.stack(np.meshgrid(plane.alpha, plane.beta), axis=-1)  # rows are β, as plane.loss
+    exact = np.array(
+        [
+            [
+                training.evaluate(
+                    net, plane.center + ab @ plane.directions, data.x_train, data.y_train
+                )[0]
+                for ab in row
+            ]
+            for row in grid
+        ]
+    )
+    float64 = plane_losses(model, data, plane.center, plane.directions, grid)
+    np.testing.assert_allclose(float64, exact, rtol=1e-12)
+    np.testing.assert_allclose(plane.loss, exact, rtol=FLOAT32_RTOL)
+    assert not np.array_equal(plane.loss, float64), "the grid is drawn in float32"
+
+
 @pytest.mark.parametrize("model", list(RESULTS))
-def test_the_batched_plane_equals_one_forward_pass_per_point(model):
-    plane = _plane(model, "pca", resolution=7)
+def test_the_layers_on_the_plane_are_the_weights_there(model):
+    plane = _plane(model, "random", resolution=3)
     net = training.MODELS[model]
-    for i, j in [(0, 0), (3, 5), (6, 6), (2, 1)]:
-        w = (
-            plane.center
-            + plane.alpha[j] * plane.directions[0]
-            + plane.beta[i] * plane.directions[1]
-        )
-        loss, _ = training.evaluate(net, w, DATASET[model].x_train, DATASET[model].y_train)
-        assert plane.loss[i, j] == pytest.approx(loss, rel=1e-12)
+    alpha, beta = 0.7, -1.3
+    w = plane.center + alpha * plane.directions[0] + beta * plane.directions[1]
+    parts = training.unflatten(w, net.shapes(w))
+    layers = plane_layers(net, plane.center, plane.directions)
+    assert len(layers) == len(parts) // 2
+    for i, layer in enumerate(layers):
+        at = np.tensordot([1.0, alpha, beta], layer, axes=1)  # (fan_in + 1, fan_out [+ 1])
+        weights, bias = parts[2 * i], parts[2 * i + 1]
+        fan_out = weights.shape[1]
+        np.testing.assert_allclose(at[:-1, :fan_out], weights, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(at[-1, :fan_out], bias, rtol=1e-12, atol=1e-15)
+        if at.shape[1] > fan_out:  # the always-on unit: weights 0, pre-activation ALWAYS_ON
+            np.testing.assert_array_equal(at[:, fan_out:], [[0.0]] * (len(at) - 1) + [[ALWAYS_ON]])
+
+
+def test_the_always_on_unit_is_exactly_one_in_both_precisions():
+    assert np.tanh(np.float32(ALWAYS_ON)) == 1.0
+    assert np.tanh(np.full(64, ALWAYS_ON, dtype=np.float32)).min() == 1.0  # the SIMD path
+    assert np.tanh(np.float64(ALWAYS_ON)) == 1.0
+    assert np.tanh(np.full(64, ALWAYS_ON)).min() == 1.0
 
 
 def test_the_loss_read_off_the_plane_is_the_loss_at_the_projected_points():
