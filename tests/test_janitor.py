@@ -142,3 +142,79 @@ def test_a_slider_move_that_reruns_only_the_race_counts_as_activity():
     assert not at.exception
     assert at.query_params["gd.lr"] == "0.05"
     assert watcher._last > before + 999.0
+
+
+class _Client:
+    """A browser tab as the runtime sees it: it takes the messages and drops them."""
+
+    client_context = None
+
+    def write_forward_msg(self, msg) -> None:
+        pass
+
+
+def test_a_release_frees_the_sessions_a_class_left_and_the_data_caches():
+    """A real Streamlit runtime in this process, its session store on the hand clock: three
+    students connect and leave; the janitor's pass lets go of their sessions once
+    ``server.disconnectedSessionTTL`` is over (not before: a student may come back), and of
+    the app's cached contour and grid."""
+    import asyncio
+    import gc
+    import weakref
+
+    from streamlit.runtime import Runtime, RuntimeConfig
+    from streamlit.runtime.caching import get_data_cache_stats_provider
+    from streamlit.runtime.caching.ttl_cache import TTLCache
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.runtime.memory_session_storage import MemorySessionStorage
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from test_app import APP
+
+    from ui import cache
+
+    ttl = 120.0  # Streamlit's default disconnectedSessionTTL
+    clock = Clock()
+    storage = MemorySessionStorage()
+    storage._cache = TTLCache(maxsize=128, ttl=ttl, timer=clock)  # the store, on the hand clock
+    watcher = janitor.Janitor(idle_s=janitor.IDLE_S, check_s=1.0, clock=clock, watch=False)
+
+    def cached_functions() -> set[str]:
+        stats = get_data_cache_stats_provider().get_stats()
+        return {stat.cache_name for family in stats.values() for stat in family}
+
+    async def lesson() -> tuple[list, list]:
+        runtime = Runtime(
+            RuntimeConfig(
+                script_path=str(APP),
+                media_file_storage=MemoryMediaFileStorage("/media"),
+                uploaded_file_manager=MemoryUploadedFileManager("/upload"),
+                session_storage=storage,
+            )
+        )
+        try:
+            await runtime.start()
+            ids = [runtime.connect_session(_Client(), {}) for _ in range(3)]
+            manager = runtime._session_mgr
+            sessions = [weakref.ref(manager.get_active_session_info(i).session) for i in ids]
+            watcher.touch()  # their last rerun
+            for session_id in ids:
+                runtime.disconnect_session(session_id)
+            clock.now += 0.5 * ttl
+            janitor.release_memory()  # within the TTL: the sessions wait for their students
+            gc.collect()
+            kept = [ref() is not None for ref in sessions]
+            cache.contour(("quadratic", (), ""), ((-5.0, 5.0), (-5.0, 5.0)))
+            assert {"ui.cache.contour", "ui.cache.grid"} <= cached_functions()
+            clock.now += janitor.IDLE_S - 0.5 * ttl
+            assert watcher.check()  # the janitor's first pass, past the TTL
+            gc.collect()
+            return kept, [ref() is not None for ref in sessions]
+        finally:
+            runtime.stop()
+            await runtime.stopped
+            Runtime._instance = None
+
+    kept, left = asyncio.run(lesson())
+    assert kept == [True] * 3
+    assert left == [False] * 3, "a session the class left is still in memory"
+    assert not cached_functions() & {"ui.cache.contour", "ui.cache.grid"}
