@@ -242,6 +242,15 @@ def test_boundary_grid_draws_regions_for_three_classes_and_contours_for_two():
     assert [t["type"] for t in fig["data"]] == ["heatmap", "scatter", "scatter", "scatter"]
     assert fig["data"][0]["colorbar"]["ticktext"] == ["a", "b", "c"]
     assert len(fig["frames"]) == 4
+    # the shared player: it opens at the last snapshot, which the data shows; Play runs from
+    # the first, and every frame redraws (a heatmap's z changes only on a redraw)
+    slider, (play, fast, _) = (
+        fig["layout"]["sliders"][0],
+        fig["layout"]["updatemenus"][0]["buttons"],
+    )
+    assert slider["active"] == 3 and [s["label"] for s in slider["steps"]] == ["0", "5", "10", "20"]
+    assert play["args"][1]["frame"] == {"duration": train_figures.BOUNDARY_FRAME_MS, "redraw": True}
+    assert not play["args"][1]["fromcurrent"] and fast["args"][1]["frame"]["redraw"]
     binary = train_figures.Boundary("adam", "Adam", np.array([0, 5]), prob[:2, ..., :2])
     fig = train_figures.boundary_grid([binary], grid, grid, points[:4], labels[:4] % 2)
     assert [t["type"] for t in fig["data"]] == ["contour", "scatter", "scatter"]

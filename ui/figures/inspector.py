@@ -87,84 +87,14 @@ def inspector_map(
     fixed, from one map to the next. Without ``scale`` the longest arrow sets it
     (:func:`nice_scale`)."""
     (xlo, xhi), (ylo, yhi) = window
-    data: list[dict] = []
-    if len(minima):
-        data.append(minima_trace(minima))
+    data: list[dict] = [minima_trace(minima)] if len(minima) else []
     for i, run in enumerate(runs):
-        so_far = run.xy[: k + 1]
-        common = {"type": "scatter", "legendgroup": f"run{i}", "hoverinfo": "skip"}
-        data.append(
-            {
-                **common,
-                "meta": f"inspect-path-{i}",
-                "name": run.label,
-                "showlegend": False,
-                "x": rounded(run.xy[:, 0]),
-                "y": rounded(run.xy[:, 1]),
-                "mode": "lines",
-                "line": {"color": run.colour, "width": 1, "dash": run.dash},
-                "opacity": 0.35,
-            }
-        )
-        data.append(
-            {
-                **common,
-                "meta": f"inspect-sofar-{i}",
-                "name": run.label,
-                "x": rounded(so_far[:, 0]),
-                "y": rounded(so_far[:, 1]),
-                "mode": "lines+markers" if len(so_far) <= 60 else "lines",
-                "line": {"color": run.colour, "width": 2.5, "dash": run.dash},
-                "marker": {"size": 4, "color": run.colour},
-            }
-        )
-        data.append(
-            {
-                **common,
-                "meta": f"inspect-marker-{i}",
-                "name": run.label,
-                "showlegend": False,
-                "x": rounded(so_far[-1:, 0]),
-                "y": rounded(so_far[-1:, 1]),
-                "mode": "markers",
-                "marker": {
-                    "color": run.colour,
-                    "size": 12,
-                    "symbol": "circle-open" if run.dash != "solid" else "circle",
-                    "line": {"width": 2, "color": run.colour if run.dash != "solid" else "white"},
-                },
-                "hovertemplate": f"{run.label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
-                "hoverinfo": "all",
-            }
-        )
+        data += _run_traces(i, run, k)
     finite = [a for a in arrows if np.all(np.isfinite(a.vector)) and np.all(np.isfinite(a.origin))]
     if scale is None:
         longest = max((_length(a.vector) for a in finite), default=0.0)
         scale = nice_scale(longest, min(xhi - xlo, yhi - ylo))
-    shown = "true length" if scale == 1 else f"drawn ×{scale:g}"
-    for a in sorted(finite, key=lambda a: -_length(a.vector)):  # short on top
-        head = a.origin + scale * a.vector
-        data.append(
-            {
-                "type": "scatter",
-                "meta": f"arrow-{a.kind}",
-                "name": f"{a.label}, {shown}",
-                "x": rounded([a.origin[0], head[0]]),
-                "y": rounded([a.origin[1], head[1]]),
-                "mode": "lines+markers",
-                "line": {"color": ARROW_COLOURS[a.kind], "width": 3, "dash": a.dash},
-                "marker": {
-                    "symbol": ["circle", "arrow"],
-                    "size": [5, 16],
-                    "angleref": "previous",
-                    "color": ARROW_COLOURS[a.kind],
-                },
-                "hovertemplate": (
-                    f"{a.label}<br>Δx = {a.vector[0]:.4g}, Δy = {a.vector[1]:.4g}, "
-                    f"length {_length(a.vector):.4g}<extra></extra>"
-                ),
-            }
-        )
+    data += [_arrow_trace(a, scale) for a in sorted(finite, key=lambda a: -_length(a.vector))]
     layout = {
         "images": [contour_image(contour, window)],
         "height": height,
@@ -177,6 +107,76 @@ def inspector_map(
         **map_axes(window),
     }
     return {"data": data, "layout": layout}
+
+
+def _run_traces(i: int, run: InspectedRun, k: int) -> list[dict]:
+    """Run ``i``'s whole path (faint), its path up to step ``k`` (bold) and its marker at ``k``."""
+    so_far = run.xy[: k + 1]
+    common = {"type": "scatter", "legendgroup": f"run{i}", "hoverinfo": "skip"}
+    whole = {
+        **common,
+        "meta": f"inspect-path-{i}",
+        "name": run.label,
+        "showlegend": False,
+        "x": rounded(run.xy[:, 0]),
+        "y": rounded(run.xy[:, 1]),
+        "mode": "lines",
+        "line": {"color": run.colour, "width": 1, "dash": run.dash},
+        "opacity": 0.35,
+    }
+    bold = {
+        **common,
+        "meta": f"inspect-sofar-{i}",
+        "name": run.label,
+        "x": rounded(so_far[:, 0]),
+        "y": rounded(so_far[:, 1]),
+        "mode": "lines+markers" if len(so_far) <= 60 else "lines",
+        "line": {"color": run.colour, "width": 2.5, "dash": run.dash},
+        "marker": {"size": 4, "color": run.colour},
+    }
+    marker = {
+        **common,
+        "meta": f"inspect-marker-{i}",
+        "name": run.label,
+        "showlegend": False,
+        "x": rounded(so_far[-1:, 0]),
+        "y": rounded(so_far[-1:, 1]),
+        "mode": "markers",
+        "marker": {
+            "color": run.colour,
+            "size": 12,
+            "symbol": "circle-open" if run.dash != "solid" else "circle",
+            "line": {"width": 2, "color": run.colour if run.dash != "solid" else "white"},
+        },
+        "hovertemplate": f"{run.label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+        "hoverinfo": "all",
+    }
+    return [whole, bold, marker]
+
+
+def _arrow_trace(a: MapArrow, scale: float) -> dict:
+    """Arrow ``a`` drawn ``scale`` times its length (the legend says so), its head a marker."""
+    head = a.origin + scale * a.vector
+    shown = "true length" if scale == 1 else f"drawn ×{scale:g}"
+    return {
+        "type": "scatter",
+        "meta": f"arrow-{a.kind}",
+        "name": f"{a.label}, {shown}",
+        "x": rounded([a.origin[0], head[0]]),
+        "y": rounded([a.origin[1], head[1]]),
+        "mode": "lines+markers",
+        "line": {"color": ARROW_COLOURS[a.kind], "width": 3, "dash": a.dash},
+        "marker": {
+            "symbol": ["circle", "arrow"],
+            "size": [5, 16],
+            "angleref": "previous",
+            "color": ARROW_COLOURS[a.kind],
+        },
+        "hovertemplate": (
+            f"{a.label}<br>Δx = {a.vector[0]:.4g}, Δy = {a.vector[1]:.4g}, "
+            f"length {_length(a.vector):.4g}<extra></extra>"
+        ),
+    }
 
 
 def _finite_list(values: np.ndarray, positive: bool = False) -> list[float | None]:
@@ -205,12 +205,28 @@ def inspector_series(
     rows = max(len(names), 1)
     gap = 0.04
     size = (1 - gap * (rows - 1)) / rows
-    t = np.arange(1, steps + 1)
     keep = np.unique(np.round(np.linspace(0, steps - 1, min(steps, SERIES_POINTS))).astype(int))
     keep = keep[keep >= 0] if steps else np.array([], dtype=int)
     data: list[dict] = []
-    layout: dict = {
-        "height": row_height * rows + 80,
+    layout = _series_layout(row_height * rows + 80, k)
+    for row, name in enumerate(names):
+        top = 1 - row * (size + gap)
+        suffix = "" if row == 0 else str(row + 1)
+        log = name in log_rows
+        layout |= _row_axes(row, rows, (max(top - size, 0.0), top), steps, log)
+        layout["annotations"].append(_row_title(titles[name], log, top))
+        for i, (label, colour_, series) in enumerate(runs):
+            if name in series:
+                values = np.asarray(series[name], dtype=float)[keep]
+                line = SeriesLine(name, i, label, colour_, suffix, show=row == 0)
+                data += _series_traces(line, keep + 1, values, log)
+    return {"data": data, "layout": layout}
+
+
+def _series_layout(height: int, k: int) -> dict:
+    """The series' layout without its rows: a dotted vertical line at step ``k``."""
+    return {
+        "height": height,
         "margin": {"l": 60, "r": 10, "t": 30, "b": 40},
         "hovermode": "x",
         "uirevision": "inspector-series",
@@ -229,61 +245,85 @@ def inspector_series(
         ],
         "annotations": [],
     }
-    for row, name in enumerate(names):
-        top = 1 - row * (size + gap)
-        suffix = "" if row == 0 else str(row + 1)
-        layout[f"xaxis{suffix}"] = {
+
+
+def _row_axes(row: int, rows: int, domain: tuple[float, float], steps: int, log: bool) -> dict:
+    """Row ``row``'s axes: steps shared with the first row (labelled on the last), its own y."""
+    suffix = "" if row == 0 else str(row + 1)
+    return {
+        f"xaxis{suffix}": {
             "anchor": f"y{suffix}",
             "range": [0, max(steps, 1)],
             "showticklabels": row == rows - 1,
             "title": {"text": "step t"} if row == rows - 1 else None,
             **({"matches": "x"} if row else {}),
-        }
-        log = name in log_rows
-        layout[f"yaxis{suffix}"] = {
-            "domain": [max(top - size, 0.0), top],
+        },
+        f"yaxis{suffix}": {
+            "domain": list(domain),
             "anchor": f"x{suffix}",
             "type": "log" if log else "linear",
             "exponentformat": "power",
             "nticks": 4,
-        }
-        layout["annotations"].append(
+        },
+    }
+
+
+def _row_title(title: str, log: bool, top: float) -> dict:
+    """A row's title, in bold at its top left, and whether its axis is logarithmic."""
+    return {
+        "text": f"<b>{title}</b>" + (" (log)" if log else ""),
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": top,
+        "xanchor": "left",
+        "yanchor": "top",
+        "showarrow": False,
+        "font": {"size": 11},
+        "bgcolor": "rgba(255,255,255,0.7)",
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class SeriesLine:
+    """Which row and run a series' traces belong to, and how they are drawn.
+
+    ``name`` is the row's quantity; ``i`` the run's index, ``label`` and ``colour`` its own;
+    ``suffix`` names the row's axes; ``show`` puts the traces in the legend (the first row's).
+    """
+
+    name: str
+    i: int
+    label: str
+    colour: str
+    suffix: str
+    show: bool
+
+
+def _series_traces(line: SeriesLine, t: np.ndarray, values: np.ndarray, log: bool) -> list[dict]:
+    """One run's quantity over steps ``t``: its x coordinate solid, its y dashed (the bias
+    row: the β₁ and β₂ factors); a part with no finite value (positive on a log row) is left
+    out."""
+    parts = ("1/(1−β₁ᵗ)", "1/(1−β₂ᵗ)") if line.name == "bias" else ("x", "y")
+    traces = []
+    for c, (part, dash) in enumerate(zip(parts, ("solid", "dash"), strict=True)):
+        ys = _finite_list(values[:, c], positive=log)
+        if not any(v is not None for v in ys):
+            continue
+        traces.append(
             {
-                "text": f"<b>{titles[name]}</b>" + (" (log)" if log else ""),
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": top,
-                "xanchor": "left",
-                "yanchor": "top",
-                "showarrow": False,
-                "font": {"size": 11},
-                "bgcolor": "rgba(255,255,255,0.7)",
+                "type": "scatter",
+                "meta": f"series-{line.name}-{line.i}-{part}",
+                "name": f"{line.label} · {part}",
+                "legendgroup": f"{line.i}-{c}",
+                "showlegend": line.name != "bias" and line.show,
+                "x": t.tolist(),
+                "y": ys,
+                "xaxis": f"x{line.suffix}",
+                "yaxis": f"y{line.suffix}",
+                "mode": "lines",
+                "line": {"color": line.colour, "width": 1.6, "dash": dash},
+                "hovertemplate": f"{line.label} {part}: %{{y:.4g}}<extra></extra>",
             }
         )
-        for i, (label, colour_, series) in enumerate(runs):
-            if name not in series:
-                continue
-            values = np.asarray(series[name], dtype=float)[keep]
-            parts = ("1/(1−β₁ᵗ)", "1/(1−β₂ᵗ)") if name == "bias" else ("x", "y")
-            for c, (part, dash) in enumerate(zip(parts, ("solid", "dash"), strict=True)):
-                ys = _finite_list(values[:, c], positive=log)
-                if not any(v is not None for v in ys):
-                    continue
-                data.append(
-                    {
-                        "type": "scatter",
-                        "meta": f"series-{name}-{i}-{part}",
-                        "name": f"{label} · {part}",
-                        "legendgroup": f"{i}-{c}",
-                        "showlegend": name != "bias" and row == 0,
-                        "x": t[keep].tolist(),
-                        "y": ys,
-                        "xaxis": f"x{suffix}",
-                        "yaxis": f"y{suffix}",
-                        "mode": "lines",
-                        "line": {"color": colour_, "width": 1.6, "dash": dash},
-                        "hovertemplate": f"{label} {part}: %{{y:.4g}}<extra></extra>",
-                    }
-                )
-    return {"data": data, "layout": layout}
+    return traces

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ui.figures.encoding import rounded, untyped
+from ui.figures.encoding import rounded, typed, untyped
 from ui.figures.landscape import Path
 
 MAX_FRAMES = 150
@@ -102,8 +102,33 @@ def frame_data(
     return trails + markers + loss_markers
 
 
+def motion_spec(
+    steps: Sequence[int],
+    traces: list[int],
+    paths: list[int],
+    runs: Sequence[dict[str, np.ndarray]],
+    symbols: Sequence[str],
+) -> dict:
+    """A figure's ``motion``: what its frames are built from, in their place.
+
+    ``steps`` name the frames; ``traces`` are the animated traces' indices, ``paths`` the
+    indices of the runs' whole paths (the points trails are cut from); ``runs`` are
+    :func:`run_motion`'s arrays, sent as typed arrays, a seventh of the frames' size.
+    """
+    return {
+        "steps": [int(s) for s in steps],
+        "traces": traces,
+        "paths": paths,
+        "trailPoints": TRAIL_POINTS,
+        "runs": [
+            {"symbol": base, **{k: typed(run[k], t) for k, t in MOTION_DTYPES.items()}}
+            for run, base in zip(runs, symbols, strict=True)
+        ],
+    }
+
+
 def motion_frames(figure: dict) -> list[dict]:
-    """The animation frames a figure's ``motion`` stands for (see :func:`race_figure`).
+    """The animation frames a figure's ``motion`` stands for (see :func:`motion_spec`).
 
     The app's element builds the same frames in the browser (``buildFrames`` in
     ui/plotly_element.py); tests/test_browser.py checks that the two agree.
@@ -129,53 +154,57 @@ def motion_frames(figure: dict) -> list[dict]:
 FRAME_MS = 60  # a frame's duration at normal speed, the element's player's as well
 
 
-def player_controls(shown: np.ndarray) -> dict:
+def player_controls(
+    shown: np.ndarray,
+    *,
+    frame_ms: int = FRAME_MS,
+    redraw: bool = False,
+    at_end: bool = False,
+    y: float = -0.19,
+) -> dict:
     """Plotly's own Play / Fast / Pause buttons and step slider over the frames of ``shown``.
 
     Layout entries (``updatemenus``, ``sliders``) for a figure shown on its own, as in the
     HTML download; they cost every redraw a third of its time, so the app draws its own.
+    ``redraw`` for frames that change what plotly draws only on a full redraw (a heatmap's
+    ``z``). ``at_end`` for a figure whose data shows its last frame: the slider starts there
+    and Play from the first frame. ``y`` is the slider's top (paper coordinates), the buttons
+    sit just below it, on its left.
     """
 
     def animate(duration: int) -> dict:
         return {
-            "frame": {"duration": duration, "redraw": False},
+            "frame": {"duration": duration, "redraw": redraw},
             "transition": {"duration": 0},
-            "fromcurrent": True,
+            "fromcurrent": not at_end,
             "mode": "immediate",
         }
 
+    buttons = [
+        {"label": "▶ Play", "method": "animate", "args": [None, animate(frame_ms)]},
+        {"label": "▶▶ Fast", "method": "animate", "args": [None, animate(frame_ms // 4)]},
+        {"label": "❚❚ Pause", "method": "animate", "args": [[None], animate(0)]},
+    ]
     return {
         "updatemenus": [
             {
                 "type": "buttons",
                 "direction": "left",
                 "x": 0.0,
-                "y": -0.22,
+                "y": y - 0.03,
                 "xanchor": "left",
                 "yanchor": "top",
                 "pad": {"t": 0, "r": 8},
                 "showactive": False,
-                "buttons": [
-                    {"label": "▶ Play", "method": "animate", "args": [None, animate(FRAME_MS)]},
-                    {
-                        "label": "▶▶ Fast",
-                        "method": "animate",
-                        "args": [None, animate(FRAME_MS // 4)],
-                    },
-                    {
-                        "label": "❚❚ Pause",
-                        "method": "animate",
-                        "args": [[None], {**animate(0), "mode": "immediate"}],
-                    },
-                ],
+                "buttons": buttons,
             }
         ],
         "sliders": [
             {
-                "active": 0,
+                "active": len(shown) - 1 if at_end else 0,
                 "x": 0.28,
                 "len": 0.72,
-                "y": -0.19,
+                "y": y,
                 "tickcolor": "rgba(0,0,0,0)",
                 "font": {"size": 10},
                 "yanchor": "top",

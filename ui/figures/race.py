@@ -12,16 +12,9 @@ import numpy as np
 
 from ui.figures.encoding import typed
 from ui.figures.landscape import Grid, Path, click_grid, contour_image, map_axes, minima_trace
-from ui.figures.player import (
-    MOTION_DTYPES,
-    TRAIL_POINTS,
-    frame_data,
-    frame_steps,
-    player_controls,
-    run_motion,
-)
+from ui.figures.player import frame_data, frame_steps, motion_spec, player_controls, run_motion
 from ui.figures.style import FONT, colour, symbol
-from ui.figures.traces import animated_traces, loss_range
+from ui.figures.traces import animated_traces, loss_range, path_trace
 
 RACE_HEIGHT = 560  # px, the playground's map and loss panel
 # The race's type size (px), line widths and marker sizes: on a laptop (False), and on a
@@ -74,58 +67,61 @@ def race_figure(
         data.append(minima_trace(minima))
         data[-1]["marker"]["size"] = size["minimum"]
     path_traces = list(range(len(data), len(data) + len(paths)))
-    for p in paths:
-        data.append(
-            {
-                "type": "scatter",
-                "meta": f"path-{p.name}",
-                "name": p.label,
-                "legendgroup": p.name,
-                "x": typed(p.xy[:, 0]),
-                "y": typed(p.xy[:, 1]),
-                "mode": "lines",
-                "line": {"color": colour(p.name), "width": size["path"]},
-                "opacity": 0.55,
-                "hovertemplate": f"{p.label}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
-            }
-        )
-    for p in paths:
-        loss = np.maximum(p.loss, 1e-300) if log_loss else p.loss
-        data.append(
-            {
-                "type": "scatter",
-                "meta": f"loss-{p.name}",
-                "name": p.label,
-                "legendgroup": p.name,
-                "showlegend": False,
-                "x": typed(np.arange(len(loss)), "f4"),
-                "y": typed(loss, "f8"),
-                "xaxis": "x2",
-                "yaxis": "y2",
-                "mode": "lines",
-                "line": {"color": colour(p.name), "width": size["loss"]},
-                "hovertemplate": f"{p.label}<br>step %{{x}}: %{{y:.3g}}<extra></extra>",
-            }
-        )
+    data += [path_trace(p, size["path"], opacity=0.55) for p in paths]
+    data += [_loss_trace(p, size["loss"], log_loss) for p in paths]
 
     shown = frame_steps(steps)
-    first_animated = len(data)
-    animated = list(range(first_animated, first_animated + 3 * len(paths)))
     runs = [run_motion(p, shown, window, log_loss) for p in paths]
     sources = [p.xy.astype(np.float32) for p in paths]  # the paths as their traces send them
     symbols = [symbol(p.name) for p in paths]
-    first = frame_data(runs, sources, symbols, 0)
-    data += animated_traces(paths, first, size)
+    animated = list(range(len(data), len(data) + 3 * len(paths)))
+    data += animated_traces(paths, frame_data(runs, sources, symbols, 0), size)
+    layout = _race_layout(contour, window, steps, size, height)
+    layout["yaxis2"] = _loss_axis(loss_range(paths, log_loss), log_loss, loss_title)
+    if player:
+        layout = {**layout, **player_controls(shown)}
+        layout["margin"]["b"] = 110  # room for plotly's own player under the axes
+    if motion:
+        spec = motion_spec(shown, animated, path_traces, runs, symbols)
+        return {"data": data, "layout": layout, "motion": spec}
+    frames = [
+        {"name": str(int(step)), "data": frame_data(runs, sources, symbols, k), "traces": animated}
+        for k, step in enumerate(shown)
+    ]
+    return {"data": data, "layout": layout, "frames": frames}
+
+
+def _loss_trace(p: Path, width: float, log_loss: bool) -> dict:
+    """A run's loss against its steps, on the loss panel (``x2``/``y2``)."""
+    loss = np.maximum(p.loss, 1e-300) if log_loss else p.loss
+    return {
+        "type": "scatter",
+        "meta": f"loss-{p.name}",
+        "name": p.label,
+        "legendgroup": p.name,
+        "showlegend": False,
+        "x": typed(np.arange(len(loss)), "f4"),
+        "y": typed(loss, "f8"),
+        "xaxis": "x2",
+        "yaxis": "y2",
+        "mode": "lines",
+        "line": {"color": colour(p.name), "width": width},
+        "hovertemplate": f"{p.label}<br>step %{{x}}: %{{y:.3g}}<extra></extra>",
+    }
+
+
+def _race_layout(contour: str, window, steps: int, size: dict, height: int) -> dict:
+    """The map on the left, the contour picture behind it, and the loss panel's step axis."""
     # Tick labels drawn as they fall: plotly otherwise measures each one on every redraw to
     # hide those that overflow, a tenth of the redraw.
     axes = map_axes(window, domain=[0, 0.6])
     for axis in axes.values():
         axis["ticklabeloverflow"] = "allow"
-    layout = {
+    return {
         "images": [contour_image(contour, window)],
         "height": height,
         # r: room for the last tick label of the loss panel (labels may overflow, below)
-        "margin": {"l": 50, "r": 25, "t": 30, "b": 110 if player else 45},
+        "margin": {"l": 50, "r": 25, "t": 30, "b": 45},
         "hovermode": "closest",
         "uirevision": "race",
         "plot_bgcolor": "white",
@@ -139,36 +135,19 @@ def race_figure(
             "range": [0, steps],
             "ticklabeloverflow": "allow",
         },
-        "yaxis2": {
-            "anchor": "x2",
-            "type": "log" if log_loss else "linear",
-            "range": loss_range(paths, log_loss),
-            "title": {"text": loss_title},
-            "exponentformat": "power",
-            "ticklabeloverflow": "allow",
-        },
-        **(player_controls(shown) if player else {}),
     }
-    if motion:
-        return {
-            "data": data,
-            "layout": layout,
-            "motion": {
-                "steps": shown.tolist(),
-                "traces": animated,
-                "paths": path_traces,
-                "trailPoints": TRAIL_POINTS,
-                "runs": [
-                    {"symbol": base, **{k: typed(run[k], t) for k, t in MOTION_DTYPES.items()}}
-                    for run, base in zip(runs, symbols, strict=True)
-                ],
-            },
-        }
-    frames = [
-        {"name": str(int(step)), "data": frame_data(runs, sources, symbols, k), "traces": animated}
-        for k, step in enumerate(shown)
-    ]
-    return {"data": data, "layout": layout, "frames": frames}
+
+
+def _loss_axis(y_range: list[float] | None, log_loss: bool, title: str) -> dict:
+    """The loss panel's y-axis: log or linear, over ``y_range`` (:func:`loss_range`)."""
+    return {
+        "anchor": "x2",
+        "type": "log" if log_loss else "linear",
+        "range": y_range,
+        "title": {"text": title},
+        "exponentformat": "power",
+        "ticklabeloverflow": "allow",
+    }
 
 
 def surface_figure(grid: Grid, paths: Sequence[Path], path_z: Sequence[np.ndarray]) -> dict:

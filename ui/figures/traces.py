@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from ui.figures.encoding import typed
 from ui.figures.landscape import Path
 from ui.figures.style import colour, symbol
 
@@ -44,6 +45,22 @@ def loss_range(paths: Sequence[Path], log: bool) -> list[float] | None:
         return ends.tolist()
     pad = 0.05 * (top - low + 1e-12)  # flat, or too wide to round: a little room each side
     return [low - pad, top + pad]
+
+
+def path_trace(p: Path, width: float, *, opacity: float) -> dict:
+    """A run's whole path on the map, faint, under its moving marker."""
+    return {
+        "type": "scatter",
+        "meta": f"path-{p.name}",
+        "name": p.label,
+        "legendgroup": p.name,
+        "x": typed(p.xy[:, 0]),
+        "y": typed(p.xy[:, 1]),
+        "mode": "lines",
+        "line": {"color": colour(p.name), "width": width},
+        "opacity": opacity,
+        "hovertemplate": f"{p.label}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
+    }
 
 
 def animated_traces(

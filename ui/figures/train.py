@@ -24,16 +24,15 @@ from optim_core import LossPlane
 from ui.figures.encoding import rounded, typed
 from ui.figures.landscape import Path, contour_image, contour_png
 from ui.figures.player import (
-    MOTION_DTYPES,
-    TRAIL_POINTS,
     frame_data,
     frame_steps,
     motion_frames,
+    motion_spec,
     player_controls,
     run_motion,
 )
 from ui.figures.style import FONT, colour, symbol
-from ui.figures.traces import animated_traces, loss_range
+from ui.figures.traces import animated_traces, loss_range, path_trace
 
 PLANE_HEIGHT = 520  # px, the map and the loss panel beside it
 PICTURE_FACTOR = 6  # the contour picture's points per grid interval
@@ -162,21 +161,7 @@ def _paths(plane: LossPlane, runs: Sequence[PlaneRun]) -> list[Path]:
 
 def _map_traces(paths: Sequence[Path], centre: str) -> list[dict]:
     """The static traces of the map: each whole path, then the centre."""
-    data = [
-        {
-            "type": "scatter",
-            "meta": f"path-{p.name}",
-            "name": p.label,
-            "legendgroup": p.name,
-            "x": typed(p.xy[:, 0]),
-            "y": typed(p.xy[:, 1]),
-            "mode": "lines",
-            "line": {"color": colour(p.name), "width": 2},
-            "opacity": 0.6,
-            "hovertemplate": f"{p.label}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
-        }
-        for p in paths
-    ]
+    data = [path_trace(p, 2, opacity=0.6) for p in paths]
     data.append(
         {
             "type": "scatter",
@@ -326,7 +311,7 @@ def plane_figure(
     projections (dashed), with a marker on the recorded one.
 
     ``motion`` sends the arrays the app's element builds the frames from, as
-    :func:`ui.figures.race_figure` does; without it the figure carries its frames and
+    :func:`ui.figures.race.race_figure` does; without it the figure carries its frames and
     plotly's own player, for ``st.plotly_chart``. Frames are named by training step.
     """
     paths = _paths(plane, runs)
@@ -352,19 +337,7 @@ def plane_figure(
     figure = {
         "data": data,
         "layout": layout,
-        "motion": {
-            "steps": [int(s) for s in steps],
-            "traces": animated,
-            "paths": path_traces,
-            "trailPoints": TRAIL_POINTS,
-            "runs": [
-                {
-                    "symbol": base,
-                    **{k: typed(m[k], t) for k, t in MOTION_DTYPES.items()},
-                }
-                for m, base in zip(motions, symbols, strict=True)
-            ],
-        },
+        "motion": motion_spec(steps, animated, path_traces, motions, symbols),
     }
     if motion:
         return figure
@@ -379,6 +352,7 @@ BOUNDARY_SCALE = [[0.0, "#9ecae1"], [0.5, "#f7f7f7"], [1.0, "#fdd0a2"]]
 # Class k's points, and the pale tint of the region the model gives to class k.
 CLASS_COLOURS = ("#08519c", "#a63603", "#54278f", "#006d2c")
 CLASS_TINTS = ("#9ecae1", "#fdd0a2", "#cbc9e2", "#a1d99b")
+BOUNDARY_FRAME_MS = 150  # a frame of the boundaries' player: a redraw of every panel
 UNSURE = "#f7f7f7"  # where the model is no surer of its class than of the others
 # Labelled loss values: 1-2-5 per decade reads better than plotly's minor-digit log labels.
 LOSS_TICKS = [m * 10.0**e for e in range(-6, 3) for m in (1, 2, 5)]
@@ -493,8 +467,8 @@ def boundary_grid(
     class_names = list(class_names or [f"class {k}" for k in range(classes)])
     columns = max(1, min(columns, len(boundaries)))
     rows = -(-len(boundaries) // columns)
-    gap = 0.04
     steps = np.unique(np.concatenate([b.steps for b in boundaries]))
+    surface = _boundary_surface(classes, class_names)
     data: list[dict] = []
     layout: dict = {
         "height": 300 * rows + 120,
@@ -503,150 +477,124 @@ def boundary_grid(
         "showlegend": False,
         "annotations": [],
     }
-
-    def shown(b: Boundary, step: int) -> np.ndarray:
-        prob = b.prob[max(0, int(np.searchsorted(b.steps, step, side="right")) - 1)]
-        return prob[..., 1] if classes == 2 else class_regions(prob)
-
     for i, b in enumerate(boundaries):
-        row, col = divmod(i, columns)
         suffix = "" if i == 0 else str(i + 1)
-        x0, x1 = col / columns + gap / 2, (col + 1) / columns - gap / 2
-        y1 = 1 - row / rows - gap
-        y0 = 1 - (row + 1) / rows + gap / 2
-        layout[f"xaxis{suffix}"] = {
-            "domain": [x0, x1],
-            "range": [float(grid_x[0]), float(grid_x[-1])],
-            "showticklabels": False,
-            "anchor": f"y{suffix}",
-        }
-        layout[f"yaxis{suffix}"] = {
-            "domain": [y0, y1],
-            "range": [float(grid_y[0]), float(grid_y[-1])],
-            "showticklabels": False,
-            "anchor": f"x{suffix}",
-        }
-        title = b.label + (f" — diverged at step {b.diverged_at}" if b.diverged_at else "")
-        layout["annotations"].append(
-            {
-                "text": f"<b>{title}</b>",
-                "x": (x0 + x1) / 2,
-                "y": y1,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"color": colour(b.name)},
-            }
-        )
-        axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
-        if classes == 2:
-            surface = {
-                "type": "contour",
-                "zmin": 0.0,
-                "zmax": 1.0,
-                "contours": {"start": 0.1, "end": 0.9, "size": 0.1},
-                "colorscale": BOUNDARY_SCALE,
-                "line": {"width": 0.5, "color": "#bbbbbb"},
-                "colorbar": {"title": {"text": "P(class 1)"}, "len": 0.6},
-                "hovertemplate": "P(class 1) = %{z:.2f}<extra></extra>",
-            }
-        else:
-            surface = {
-                "type": "heatmap",
-                "zmin": 0.0,
-                "zmax": float(classes),
-                "zsmooth": False,  # smoothing would blend two classes into a third between them
-                "colorscale": region_scale(classes),
-                "colorbar": {
-                    "title": {"text": "predicted class"},
-                    "len": 0.6,
-                    "tickvals": [k + 0.5 for k in range(classes)],
-                    "ticktext": class_names,
-                },
-                "hoverinfo": "skip",
-            }
+        (x0, x1), (y0, y1) = _panel_domain(i, rows, columns)
+        layout[f"xaxis{suffix}"] = _panel_axis((x0, x1), grid_x, f"y{suffix}")
+        layout[f"yaxis{suffix}"] = _panel_axis((y0, y1), grid_y, f"x{suffix}")
+        layout["annotations"].append(_panel_title(b, (x0 + x1) / 2, y1))
         data.append(
             {
                 **surface,
                 "x": typed(grid_x),
                 "y": typed(grid_y),
-                "z": typed(shown(b, int(steps[-1]))),
+                "z": typed(_boundary_at(b, int(steps[-1]))),
                 "showscale": i == 0,
-                **axes,
+                "xaxis": f"x{suffix}",
+                "yaxis": f"y{suffix}",
             }
         )
     for i in range(len(boundaries)):
-        suffix = "" if i == 0 else str(i + 1)
-        for cls in range(classes):
-            xy = points[labels == cls]
-            data.append(
-                {
-                    "type": "scatter",
-                    "mode": "markers",
-                    "x": rounded(xy[:, 0]),
-                    "y": rounded(xy[:, 1]),
-                    "marker": {
-                        "size": 4,
-                        "color": CLASS_COLOURS[cls],
-                        "line": {"width": 0.5, "color": "white"},
-                    },
-                    "hoverinfo": "skip",
-                    "xaxis": f"x{suffix}",
-                    "yaxis": f"y{suffix}",
-                }
-            )
+        data += _class_points(points, labels, classes, "" if i == 0 else str(i + 1))
     frames = [
         {
             "name": str(int(step)),
-            "data": [{"z": typed(shown(b, int(step)))} for b in boundaries],
+            "data": [{"z": typed(_boundary_at(b, int(step)))} for b in boundaries],
             "traces": list(range(len(boundaries))),
         }
         for step in steps
     ]
-    layout["sliders"] = [
-        {
-            "active": len(steps) - 1,
-            "x": 0.1,
-            "len": 0.9,
-            "currentvalue": {"prefix": "step "},
-            "pad": {"t": 10},
-            "steps": [
-                {
-                    "label": str(int(step)),
-                    "method": "animate",
-                    "args": [
-                        [str(int(step))],
-                        {"mode": "immediate", "frame": {"duration": 0, "redraw": True}},
-                    ],
-                }
-                for step in steps
-            ],
+    player = player_controls(steps, frame_ms=BOUNDARY_FRAME_MS, redraw=True, at_end=True, y=0.0)
+    return {"data": data, "layout": layout | player, "frames": frames}
+
+
+def _boundary_at(b: Boundary, step: int) -> np.ndarray:
+    """What ``b``'s panel shows at ``step``: its last snapshot at or before it, as
+    P(class 1) for two classes, else as :func:`class_regions`."""
+    prob = b.prob[max(0, int(np.searchsorted(b.steps, step, side="right")) - 1)]
+    return prob[..., 1] if prob.shape[-1] == 2 else class_regions(prob)
+
+
+def _panel_domain(i: int, rows: int, columns: int) -> tuple[tuple[float, float], ...]:
+    """Panel ``i``'s x and y domains (paper coordinates), row by row from the top left."""
+    row, col = divmod(i, columns)
+    gap = 0.04
+    x = (col / columns + gap / 2, (col + 1) / columns - gap / 2)
+    y = (1 - (row + 1) / rows + gap / 2, 1 - row / rows - gap)
+    return x, y
+
+
+def _panel_axis(domain: tuple[float, float], grid: np.ndarray, anchor: str) -> dict:
+    """A panel's axis over the grid, without tick labels (the panels share the plane)."""
+    return {
+        "domain": list(domain),
+        "range": [float(grid[0]), float(grid[-1])],
+        "showticklabels": False,
+        "anchor": anchor,
+    }
+
+
+def _panel_title(b: Boundary, x: float, y: float) -> dict:
+    """The optimizer's name above its panel, in its colour, and where it diverged."""
+    title = b.label + (f" — diverged at step {b.diverged_at}" if b.diverged_at else "")
+    return {
+        "text": f"<b>{title}</b>",
+        "x": x,
+        "y": y,
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"color": colour(b.name)},
+    }
+
+
+def _boundary_surface(classes: int, class_names: Sequence[str]) -> dict:
+    """How a panel draws the model: contours of P(class 1) for two classes, else each
+    predicted class's region in its tint (:func:`region_scale`)."""
+    if classes == 2:
+        return {
+            "type": "contour",
+            "zmin": 0.0,
+            "zmax": 1.0,
+            "contours": {"start": 0.1, "end": 0.9, "size": 0.1},
+            "colorscale": BOUNDARY_SCALE,
+            "line": {"width": 0.5, "color": "#bbbbbb"},
+            "colorbar": {"title": {"text": "P(class 1)"}, "len": 0.6},
+            "hovertemplate": "P(class 1) = %{z:.2f}<extra></extra>",
         }
-    ]
-    layout["updatemenus"] = [
+    return {
+        "type": "heatmap",
+        "zmin": 0.0,
+        "zmax": float(classes),
+        "zsmooth": False,  # smoothing would blend two classes into a third between them
+        "colorscale": region_scale(classes),
+        "colorbar": {
+            "title": {"text": "predicted class"},
+            "len": 0.6,
+            "tickvals": [k + 0.5 for k in range(classes)],
+            "ticktext": list(class_names),
+        },
+        "hoverinfo": "skip",
+    }
+
+
+WHITE_EDGE = {"width": 0.5, "color": "white"}  # a data point's edge, over any region's tint
+
+
+def _class_points(points: np.ndarray, labels: np.ndarray, classes: int, suffix: str) -> list:
+    """The data points on the panel of axes ``x{suffix}``/``y{suffix}``, one trace a class."""
+    return [
         {
-            "type": "buttons",
-            "direction": "left",
-            "x": 0.0,
-            "y": 0.0,
-            "yanchor": "top",
-            "pad": {"t": 45},
-            "buttons": [
-                {
-                    "label": "▶ Play",
-                    "method": "animate",
-                    "args": [
-                        None,
-                        {
-                            "frame": {"duration": 150, "redraw": True},
-                            "fromcurrent": False,
-                            "transition": {"duration": 0},
-                        },
-                    ],
-                }
-            ],
+            "type": "scatter",
+            "mode": "markers",
+            "x": rounded(points[labels == cls][:, 0]),
+            "y": rounded(points[labels == cls][:, 1]),
+            "marker": {"size": 4, "color": CLASS_COLOURS[cls], "line": WHITE_EDGE},
+            "hoverinfo": "skip",
+            "xaxis": f"x{suffix}",
+            "yaxis": f"y{suffix}",
         }
+        for cls in range(classes)
     ]
-    return {"data": data, "layout": layout, "frames": frames}
