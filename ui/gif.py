@@ -343,11 +343,16 @@ def _background(z, window, box: Box, paths, minima, title, size, fonts) -> Image
     width, height = size
     s = _scale(size)
     picture = Image.new("RGB", (width * SS, height * SS), WHITE)
+    picture.paste(_map_layer(z, window, box, paths, minima, s), (box.left * SS, box.top * SS))
     draw = ImageDraw.Draw(picture)
-    bw, bh = box.width * SS, box.height * SS
-    corner = (box.left * SS, box.top * SS)
+    _draw_axes(draw, window, box, s, fonts)
+    _draw_legend(draw, paths, minima, title, size, fonts)
+    return picture
 
-    # the map: contour, faint whole paths, minima, all cut to the map by the layer's edge
+
+def _map_layer(z, window, box: Box, paths, minima, s: float) -> Image.Image:
+    """The map: contour, faint whole paths, minima, all cut to the map by the layer's edge."""
+    bw, bh = box.width * SS, box.height * SS
     layer = contour_picture(z).resize((bw, bh), Image.Resampling.BILINEAR)
     faint = Image.new("RGBA", (bw, bh), (0, 0, 0, 0))
     faint_draw = ImageDraw.Draw(faint)
@@ -364,11 +369,14 @@ def _background(z, window, box: Box, paths, minima, title, size, fonts) -> Image
                 layer_draw.line(
                     [(mx - dx, my - arm), (mx + dx, my + arm)], fill=MINIMUM_INK, width=2 * SS
                 )
-    picture.paste(layer, corner)
+    return layer
 
-    # a thin frame and ticks
-    x0, y0 = corner
-    x1, y1 = x0 + bw, y0 + bh
+
+def _draw_axes(draw: ImageDraw.ImageDraw, window, box: Box, s: float, fonts) -> None:
+    """A thin frame around the map, its ticks and their labels, and the axes' names."""
+    x0, y0 = box.left * SS, box.top * SS
+    x1, y1 = x0 + box.width * SS, y0 + box.height * SS
+    bw, bh = box.width * SS, box.height * SS
     line = max(1, round(SS * s))
     draw.rectangle(
         (x0 - line, y0 - line, x1 + line - 1, y1 + line - 1), outline=FRAME_INK, width=line
@@ -393,7 +401,10 @@ def _background(z, window, box: Box, paths, minima, title, size, fonts) -> Image
     draw.text(((x0 + x1) / 2, y1 + 32 * SS * s), "x", fill=INK, font=fonts.tick, anchor="md")
     draw.text((x0 - 44 * SS * s, (y0 + y1) / 2), "y", fill=INK, font=fonts.tick, anchor="lm")
 
-    # the side panel: title, (per frame) the step counter, the legend
+
+def _draw_legend(draw: ImageDraw.ImageDraw, paths, minima, title: str, size, fonts) -> None:
+    """The side panel's title and legend (the step counter is drawn on each frame)."""
+    s = _scale(size)
     left, right, _, y = _panel(size, title)
     if title:
         draw.text(
@@ -426,7 +437,6 @@ def _background(z, window, box: Box, paths, minima, title, size, fonts) -> Image
                 [(cx - dx, middle - arm), (cx + dx, middle + arm)], fill=MINIMUM_INK, width=2 * SS
             )
         draw.text((left + key + 8 * SS * s, y), "known minimum", fill=INK, font=fonts.legend)
-    return picture
 
 
 def _panel(size: tuple[int, int], title: str) -> tuple[float, float, float, float]:
