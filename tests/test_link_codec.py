@@ -100,6 +100,13 @@ def test_k_past_the_last_step_is_brought_to_it_with_a_warning():
     assert (scene.step, problems) == (10, [])
 
 
+def test_an_unreadable_k_with_fewer_steps_than_the_default_is_said_once():
+    """k is dropped (said), so the default k is brought within the steps (not said again)."""
+    scene, problems = _read({"k": "abc", "steps": "5"})
+    assert (scene.steps, scene.step) == (5, 5)
+    assert problems == ["k='abc' is not a number, so the default is used"]
+
+
 def test_fewer_steps_than_the_default_k_bring_k_along_silently():
     """The learner set no k: nothing of theirs was changed, so nothing is said."""
     scene, problems = _read({"steps": "5"})

@@ -264,20 +264,55 @@ def scene_from_query(
     """
     problems: list[str] = []
     query = {str(k)[:60]: str(v)[: MAX_FORMULA_CHARS + 10] for k, v in query.items()}
-    base = Scene()
-    slug = query.get("preset", "")
-    if slug and presets is not None:
-        if slug in presets:
-            base = presets[slug]
-        else:
-            problems.append(f"unknown preset {slug[:40]!r}")
-            slug = ""
+    base, slug = _preset_from_query(query, presets, problems)
+    # Every key a scene reads; the readers below add the keys of the landscape, optimizers
+    # and schedule they read, so that what remains is reported as unknown.
     known = {"land", "fx", "opt", "x0", "y0", "sched", "preset", "view", "inspect", "k"} | {
         p.name for p in SCENE_PARAMS
     }
     known |= set(CLASSROOM_FLAGS)  # read by classroom_from_query
     fields: dict[str, object] = {}
+    fields |= _landscape_from_query(query, base, problems, known)
+    if "opt" in query:
+        fields["optimizers"] = read_optimizers(query["opt"], problems, "race") or base.optimizers
+    else:
+        fields["optimizers"] = base.optimizers
+    fields["hyper"] = _hyper_from_query(query, base, problems, known)
+    fields |= _start_from_query(query, base, problems)
+    for param in SCENE_PARAMS:
+        fields[param.name] = getattr(base, param.name)
+        if param.name in query:
+            value = read_param(param, query[param.name], problems, param.name)
+            if value is not None:
+                fields[param.name] = value
+    fields |= _schedule_from_query(query, base, problems, known)
+    fields["preset"] = slug
+    fields |= _view_from_query(query, base, problems, steps=fields["steps"])
 
+    unknown = sorted(set(query) - known)
+    if unknown:
+        problems.append("ignored unknown setting " + ", ".join(repr(k) for k in unknown[:5]))
+    return Scene(**fields), problems
+
+
+def _preset_from_query(
+    query: Mapping[str, str], presets: Mapping[str, Scene] | None, problems: list[str]
+) -> tuple[Scene, str]:
+    """The scene a link starts from (its preset's, or the default) and the preset's slug."""
+    slug = query.get("preset", "")
+    if not slug or presets is None:
+        return Scene(), slug
+    if slug in presets:
+        return presets[slug], slug
+    problems.append(f"unknown preset {slug[:40]!r}")
+    return Scene(), ""
+
+
+def _landscape_from_query(
+    query: Mapping[str, str], base: Scene, problems: list[str], known: set[str]
+) -> dict[str, object]:
+    """The link's landscape: a registered one with its parameters, or a formula that parses."""
+    fields: dict[str, object] = {}
     landscape = query.get("land", base.landscape)
     if landscape != "custom" and landscape not in optim_core.LANDSCAPES:
         problems.append(f"unknown landscape {landscape[:40]!r}")
@@ -299,12 +334,13 @@ def scene_from_query(
             if key in query and (v := read_param(param, query[key], problems, key)) is not None:
                 values[param.name] = v
         fields["landscape_values"] = values
+    return fields
 
-    if "opt" in query:
-        fields["optimizers"] = read_optimizers(query["opt"], problems, "race") or base.optimizers
-    else:
-        fields["optimizers"] = base.optimizers
 
+def _hyper_from_query(
+    query: Mapping[str, str], base: Scene, problems: list[str], known: set[str]
+) -> dict[str, dict[str, object]]:
+    """Every optimizer's hyperparameters and options the link sets (``adam.lr=0.1``)."""
     hyper: dict[str, dict[str, object]] = {}
     for opt, spec in optim_core.OPTIMIZERS.items():
         given: dict[str, object] = dict(base.hyper.get(opt, {}))
@@ -320,8 +356,14 @@ def scene_from_query(
                 given[choice.name] = v
         if given:
             hyper[opt] = given
-    fields["hyper"] = hyper
+    return hyper
 
+
+def _start_from_query(
+    query: Mapping[str, str], base: Scene, problems: list[str]
+) -> dict[str, object]:
+    """The link's start point ``x0``, ``y0`` (both numbers, within ``START_LIMIT``)."""
+    fields: dict[str, object] = {}
     if base.start is not None:
         fields["start"] = base.start
     if "x0" in query or "y0" in query:
@@ -332,28 +374,31 @@ def scene_from_query(
             fields["start"] = start
         except ValueError:
             problems.append("the start point must be two numbers x0 and y0 (|x|, |y| ≤ 10⁴)")
+    return fields
 
-    for param in SCENE_PARAMS:
-        fields[param.name] = getattr(base, param.name)
-        if param.name in query:
-            value = read_param(param, query[param.name], problems, param.name)
-            if value is not None:
-                fields[param.name] = value
 
+def _schedule_from_query(
+    query: Mapping[str, str], base: Scene, problems: list[str], known: set[str]
+) -> dict[str, object]:
+    """The link's learning-rate schedule and its parameters."""
     schedule = query.get("sched", base.schedule)
     if schedule not in optim_core.SCHEDULES:
         problems.append(f"unknown schedule {schedule[:40]!r}")
         schedule = base.schedule
-    fields["schedule"] = schedule
-    sched_values = dict(base.schedule_values) if schedule == base.schedule else {}
+    values = dict(base.schedule_values) if schedule == base.schedule else {}
     for param in optim_core.SCHEDULES[schedule].params:
         key = f"sched.{param.name}"
         known.add(key)
         if key in query and (v := read_param(param, query[key], problems, key)) is not None:
-            sched_values[param.name] = v
-    fields["schedule_values"] = sched_values
-    fields["preset"] = slug
-    fields["view"] = query.get("view", Scene.view)
+            values[param.name] = v
+    return {"schedule": schedule, "schedule_values": values}
+
+
+def _view_from_query(
+    query: Mapping[str, str], base: Scene, problems: list[str], *, steps: int
+) -> dict[str, object]:
+    """The view, the optimizer to inspect and the inspected step ``k`` (at most ``steps``)."""
+    fields: dict[str, object] = {"view": query.get("view", Scene.view)}
     if fields["view"] not in VIEWS:
         problems.append(f"unknown view {fields['view'][:40]!r}")
         fields["view"] = Scene.view
@@ -366,15 +411,11 @@ def scene_from_query(
         if step is not None:
             fields["step"] = step
     # Bounds between fields, one rule: the later field is brought within the earlier, said so.
-    if fields.get("step", base.step) > fields["steps"]:
-        if "k" in query:
-            problems.append(f"k={fields['step']} is past the last step, so k = {fields['steps']}")
-        fields["step"] = fields["steps"]
-
-    unknown = sorted(set(query) - known)
-    if unknown:
-        problems.append("ignored unknown setting " + ", ".join(repr(k) for k in unknown[:5]))
-    return Scene(**fields), problems
+    if fields.get("step", base.step) > steps:
+        if "step" in fields:  # the link's own k; one it gave but could not be read is reported
+            problems.append(f"k={fields['step']} is past the last step, so k = {steps}")
+        fields["step"] = steps
+    return fields
 
 
 # --- classroom flags -------------------------------------------------------------------------
