@@ -103,27 +103,7 @@ def sweep_heatmap(
                 "diverged at step %{z}<extra></extra>",
             }
         )
-    for x, y, label in marks:
-        data.append(
-            {
-                "type": "scatter",
-                "meta": "optimum",
-                "name": label,
-                "x": [float(x)],
-                "y": [float(y)],
-                "mode": "markers+text",
-                "text": [label],
-                "textposition": "top right",
-                "textfont": {"color": OPTIMUM_COLOUR},
-                "marker": {
-                    "symbol": "x-thin",
-                    "size": 14,
-                    "line": {"width": 3, "color": OPTIMUM_COLOUR},
-                },
-                "hovertemplate": f"{label}: (%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
-                "showlegend": False,
-            }
-        )
+    data += [_mark_trace(x, y, label) for x, y, label in marks]
     layout = {
         "xaxis": _sweep_axis(x_title, x_log, xs),
         "yaxis": _sweep_axis(y_title, y_log, ys),
@@ -136,6 +116,24 @@ def sweep_heatmap(
     if title:
         layout["title"] = {"text": title, "x": 0.02, "font": {"size": 15}}
     return {"data": data, "layout": layout}
+
+
+def _mark_trace(x: float, y: float, label: str) -> dict:
+    """A point on a sweep's map, drawn as a labelled cross (e.g. the theoretical optimum)."""
+    return {
+        "type": "scatter",
+        "meta": "optimum",
+        "name": label,
+        "x": [float(x)],
+        "y": [float(y)],
+        "mode": "markers+text",
+        "text": [label],
+        "textposition": "top right",
+        "textfont": {"color": OPTIMUM_COLOUR},
+        "marker": {"symbol": "x-thin", "size": 14, "line": {"width": 3, "color": OPTIMUM_COLOUR}},
+        "hovertemplate": f"{label}: (%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+        "showlegend": False,
+    }
 
 
 def sweep_curve(
