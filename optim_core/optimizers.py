@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optim_core.params import Choice, Param
+from optim_core.params import Choice, Param, broadcast_over_coordinates
 
 HYPERPARAMS: dict[str, Param] = {
     "lr": Param("lr", "η", 0.01, 1e-4, 10.0, True, "learning rate: how far each step moves"),
@@ -153,21 +153,15 @@ class OptimizerSpec:
         }
 
 
-def _per_run(value: Any, params: np.ndarray) -> Any:
-    """``value`` shaped to broadcast over ``params``: one value per run, ``(B,)`` -> ``(B, 1)``."""
-    if isinstance(value, float | int | str):
-        return value
-    value = np.asarray(value)
-    return value[..., None] if 0 < value.ndim == params.ndim - 1 else value
-
-
 def _broadcast_hyperparams(update: Callable[..., Any]) -> Callable[..., Any]:
     """Let ``update`` take per-run hyperparameters of shape ``(B,)``."""
 
     @functools.wraps(update)
     def wrapper(grads: np.ndarray, state: Any, params: np.ndarray, **hyperparams: Any) -> Any:
         if params.ndim > 1:  # a single run's hyperparameters are scalars already
-            hyperparams = {k: _per_run(v, params) for k, v in hyperparams.items()}
+            hyperparams = {
+                k: broadcast_over_coordinates(v, params.ndim - 1) for k, v in hyperparams.items()
+            }
         return update(grads, state, params, **hyperparams)
 
     return wrapper

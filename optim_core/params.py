@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 import numpy as np
 
@@ -91,3 +92,19 @@ class Choice:
     def __post_init__(self) -> None:
         if self.default not in self.choices:
             raise ValueError(f"{self.name}: default {self.default!r} not in {self.choices!r}")
+
+
+def broadcast_over_coordinates(value: Any, runs_ndim: int) -> Any:
+    """``value`` ready to broadcast over parameters of shape ``(*runs, 2)``.
+
+    One value per run (an array with ``runs_ndim`` axes, ``(B,)``) becomes a column
+    ``(B, 1)``, so a batch's hyperparameter scales each run's two coordinates alike; a number
+    becomes a float (cheaper in the step loop than a 0-d array); an option (a string or a
+    bool), ``None``, or an array that already broadcasts is returned as it is.
+    """
+    if isinstance(value, str | bool | np.bool_) or value is None:
+        return value
+    if np.ndim(value) == 0:
+        return float(value)
+    value = np.asarray(value)
+    return value[..., None] if value.ndim == runs_ndim else value

@@ -27,6 +27,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from optim_core.optimizers import OPTIMIZERS, OptimizerSpec
+from optim_core.params import broadcast_over_coordinates
 from optim_core.schedules import Schedule, resolve_schedule
 
 _CHECK_EVERY = 64  # steps between checks whether every run has diverged (then stop early)
@@ -140,10 +141,13 @@ def run(
         if np.ndim(settings["lr"]) == 0
         else np.outer(factors, settings["lr"])
     )
-    per_run = {k: _per_run(v, batch) for k, v in settings.items() if k != "lr"}
+    runs_ndim = 0 if batch is None else 1
+    per_run = {
+        k: broadcast_over_coordinates(v, runs_ndim) for k, v in settings.items() if k != "lr"
+    }
     if np.any(np.asarray(noise) < 0):
         raise ValueError("noise is a standard deviation: it must be >= 0")
-    sigma = _per_run(noise, batch) if np.any(np.asarray(noise) > 0) else None
+    sigma = broadcast_over_coordinates(noise, runs_ndim) if np.any(np.asarray(noise) > 0) else None
     # the column layout keeps x and y contiguous, and a (B, 1) value per run broadcasts cheaply
     w0 = np.array(np.broadcast_to(start, shape), order="F")
     rng = np.random.default_rng(seed)
@@ -351,15 +355,6 @@ def _batch_size(start: np.ndarray, values: dict[str, Any]) -> int | None:
     if len(sizes) > 1:
         raise ValueError(f"runs disagree on the batch size: {sorted(sizes)}")
     return sizes.pop() if sizes else None
-
-
-def _per_run(value: Any, batch: int | None) -> Any:
-    """A scalar as a float, ``None`` for zero noise; one value per run as a ``(B, 1)`` column."""
-    if isinstance(value, str | bool) or value is None:
-        return value
-    if np.ndim(value) == 0:
-        return float(value)
-    return np.asarray(value, dtype=float).reshape(batch, 1)
 
 
 # --- metrics --------------------------------------------------------------------------------
