@@ -32,6 +32,10 @@ server, ``streamlit/web/server/starlette/``, and its frontend bundle, ``streamli
    expanders, whose content Streamlit draws only when open), the move opens one of those
    panels instead. A student that is still waiting for a rerun when its next move is due
    moves as soon as the map is back, as a learner watching the map would.
+6. When its connection drops (the server restarted, a replica died), ``Page.reconnect``
+   brings the page back as the frontend does: it polls until a server answers, opens a new
+   websocket with the cookies it holds, and reruns with the last query string and every
+   widget's state.
 
 Students never raise: a refused or dropped connection, a timeout, an exception element, a
 failed or missing run, a slider the server did not take, or a message the browser would
