@@ -52,10 +52,41 @@ def rerun_race() -> None:
     st.rerun(RACE)
 
 
+LANDSCAPE = "landscape_panel"  # the fragment of the landscape's controls (see landscape_panel())
+
+
+def rerun_landscape() -> None:
+    """The landscape picker's callback: the new landscape's controls, its start and the race
+    rerun, not the page (whose other controls a landscape does not change)."""
+    state.on_landscape_change()
+    if any(st.session_state.get(k) for k in (DOWNLOADS_OPEN, controls.EXERCISE_OPEN)):
+        st.rerun()
+    st.rerun([LANDSCAPE, controls.START, RACE] if shows("start") else [LANDSCAPE, RACE])
+
+
+def rerun_formula() -> None:
+    """The formula box's callback: its error (under it) and the race rerun, not the page."""
+    if any(st.session_state.get(k) for k in (DOWNLOADS_OPEN, controls.EXERCISE_OPEN)):
+        st.rerun()
+    st.rerun([LANDSCAPE, RACE])
+
+
+@st.fragment(key=LANDSCAPE)
+def landscape_panel() -> None:
+    """The landscape's controls: a fragment, so that a new landscape redraws them alone.
+
+    Its parameters (κ, θ …) change only the race: their moves rerun it as η's do.
+    """
+    formula_error = state.landscape_key()[1]  # the race, drawn first, has read the same
+    controls.landscape_controls(
+        formula_error, on_pick=rerun_landscape, on_change=rerun_race, on_formula=rerun_formula
+    )
+
+
 # --- Controls (sidebar) ----------------------------------------------------------------------
 # Drawn after the race (see the end of the page): every widget's value is in session state
 # before the script starts, so the race is computed and sent first.
-def sidebar_controls(formula_error: str | None) -> None:
+def sidebar_controls() -> None:
     with st.sidebar:
         if shows("preset"):
             st.selectbox(
@@ -69,7 +100,7 @@ def sidebar_controls(formula_error: str | None) -> None:
 
         if shows("landscape"):
             st.subheader("Landscape")
-            controls.landscape_controls(formula_error)
+            landscape_panel()
 
         st.subheader("Optimizers")
         controls.optimizer_controls("Race", "optimizers", shows)  # their sliders: the stage
@@ -200,14 +231,14 @@ def preset_changed(scene: state.Scene) -> bool:
 
 
 @st.fragment(key=RACE)
-def race(land_key: tuple) -> None:
+def race() -> None:
     """The race of the scene the widgets show: the map and loss with the table, and notes.
 
-    A fragment: a slider that calls ``rerun_race`` reruns only this. ``land_key`` comes
-    from the full run, as only controls outside the fragment change the landscape. As few
-    elements as the race needs: every one costs each slider move time in the browser.
+    A fragment: a slider that calls ``rerun_race`` reruns only this, the landscape's too.
+    As few elements as the race needs: every one costs each slider move time in the browser.
     """
     janitor.note_activity()  # a slider move runs this alone, not app.py: the class is here
+    land_key = state.landscape_key()[0]
     scene = state.scene_from_widgets(st.session_state, preset=st.session_state.get("preset", ""))
     this = run_race(scene, land_key)
     in_element = scene.view == "race" and plotly_element.available()
@@ -371,7 +402,7 @@ def page_texts() -> None:
         )
 
 
-def after_race(land_key: tuple) -> None:
+def after_race() -> None:
     """The downloads and the exercise link builder, under the race: drawn by the full run.
 
     Outside the fragment a slider move does not redraw them; while one is open, a move
@@ -379,7 +410,7 @@ def after_race(land_key: tuple) -> None:
     """
     scene = st.session_state[state.SCENE_KEY]  # the race just drawn left it there
     if shows("downloads") and revealed(scene):
-        downloads(scene, land_key)
+        downloads(scene, state.landscape_key()[0])
     if not classroom.hidden:
         controls.exercise_link(scene)
 
@@ -441,13 +472,12 @@ def downloads(scene: state.Scene, land_key: tuple) -> None:
 # The map first, on every screen; beside it on a wide one (under it on a narrow one) each
 # racing optimizer's sliders; the texts after. The map's element lays the stage out for the
 # screen (ui/plotly_element.js): the page cannot know its width.
-land_key, formula_error = state.landscape_key()  # the error shows under the formula box
 with st.container(key="head"):  # presentation mode hides it
     st.title("Optimizer Playground")
     controls.link_warnings(problems)
 with st.container(key="stage"):
     with st.container(key="stage_map"):
-        race(land_key)
+        race()
     with st.container(key="stage_design"):
         # The sliders' own fragments start a move's run; rerun_race hands it to the race.
         controls.design_controls(
@@ -458,5 +488,5 @@ with st.container(key="stage"):
 # A full run also tells Streamlit the query, which it keeps for the host of a framed page.
 state.finish_run(st.session_state[state.SCENE_KEY])
 page_texts()
-after_race(land_key)
-sidebar_controls(formula_error)
+after_race()
+sidebar_controls()

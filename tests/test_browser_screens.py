@@ -84,8 +84,29 @@ def open_page(browser, url: str, screen: str):
     page.wait_for_function(
         "() => !document.querySelector('.pg-root')?.parentElement.style.minHeight"
     )  # the fitted figure is drawn
-    page.wait_for_timeout(300)  # the sidebar's slide and the player's frames
+    wait_until_still(page)
     return page
+
+
+# Resolves once the map's and the sliders' boxes have not moved for ten animation frames:
+# the sidebar's slide, a refit and the page's reflow are over.
+STILL = """() => new Promise((resolve) => {
+  const boxes = () => JSON.stringify(Array.from(
+    document.querySelectorAll(".st-key-map .xy .nsewdrag, .st-key-design, .st-key-map .pg-player"),
+    (el) => { const r = el.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; }));
+  let last = boxes(), same = 0;
+  const tick = () => {
+    const now = boxes();
+    same = now === last ? same + 1 : 0;
+    last = now;
+    if (same >= 10) resolve(true); else requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})"""
+
+
+def wait_until_still(page) -> None:
+    page.evaluate(STILL)
 
 
 def inside(box: list[float], width: float, height: float) -> bool:
@@ -121,9 +142,9 @@ def test_each_screen_shows_the_map_first_and_the_design_in_reach(browser, server
             below = got["player"][1] + got["player"][3]
             for key, (x, y, w, _) in got["sliders"].items():
                 assert y >= below and x >= 0 and x + w <= vw, f"{key} at {(x, y, w)}"
-            if screen == "phone":  # right under the map's player: the table is folded
-                first = min(b[1] for b in got["sliders"].values())
-                assert first - below <= 160, f"the first slider is {first - below:.0f} px lower"
+            # right under the map's player: the table is folded
+            first = min(b[1] for b in got["sliders"].values())
+            assert first - below <= 160, f"the first slider is {first - below:.0f} px lower"
     finally:
         page.context.close()
 
@@ -137,10 +158,15 @@ def test_the_map_follows_a_resize_and_the_opened_sidebar(browser, server):
         )
         page.set_viewport_size(SCREENS["laptop"][0])
         page.locator('[data-testid="stExpandSidebarButton"]').click()
-        page.wait_for_timeout(1_000)  # the sidebar's slide, then the refit
+        sidebar = '[data-testid="stSidebar"]'
+        page.wait_for_function(  # the sidebar slid in, then the map was refitted beside it
+            f"() => ({BOXES})([]).map[0] >= document.querySelector('{sidebar}')"
+            ".getBoundingClientRect().right"
+        )
+        wait_until_still(page)
         mx, my, mw, mh = page.evaluate(BOXES, [])["map"]
         lx, ly, _, _ = page.evaluate(BOXES, [])["loss"]
-        sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
+        sidebar = page.locator(sidebar).bounding_box()
         assert mx >= sidebar["x"] + sidebar["width"], "the map is under the sidebar"
         assert abs(mw - mh) <= 2 and mh >= 0.6 * 768 and lx >= mx + mw and abs(ly - my) <= 2
     finally:

@@ -117,11 +117,20 @@ def choice_input(
 # --- control groups shared by the pages ---------------------------------------------------------
 
 
-def landscape_controls(formula_error: str | None) -> None:
+def landscape_controls(
+    formula_error: str | None,
+    *,
+    on_pick: Callable[[], None] = state.on_landscape_change,
+    on_change: Callable[[], None] | None = None,
+    on_formula: Callable[[], None] | None = None,
+) -> None:
     """The landscape picker with its parameters, or the formula box with ``formula_error``.
 
     The page reads the landscape to draw and the error from ``state.landscape_key()``
-    first: the widgets' values are in session state before they are drawn.
+    first: the widgets' values are in session state before they are drawn. ``on_pick`` is
+    the picker's callback (it must call ``state.on_landscape_change``, which moves the start
+    to the new landscape's own); ``on_change`` that of its parameters, ``on_formula`` the
+    formula box's.
     """
     st.selectbox(
         "f(x, y)",
@@ -130,7 +139,7 @@ def landscape_controls(formula_error: str | None) -> None:
         format_func=lambda n: (
             optim_core.LANDSCAPES[n].label if n != "custom" else "Custom f(x, y)…"
         ),
-        on_change=state.on_landscape_change,
+        on_change=on_pick,
     )
     if st.session_state["landscape"] == "custom":
         st.text_input(
@@ -138,12 +147,13 @@ def landscape_controls(formula_error: str | None) -> None:
             key="formula",
             max_chars=state.MAX_FORMULA_CHARS,
             help="Use x, y, numbers, + − * / ^, pi, e and sin, cos, exp, log, sqrt, abs, tanh …",
+            on_change=on_formula,
         )
         if formula_error:
             st.error(formula_error, icon=":material/edit:")
     else:
         for param in optim_core.LANDSCAPES[st.session_state["landscape"]].params:
-            param_slider(param, f"land_{param.name}")
+            param_slider(param, f"land_{param.name}", on_change=on_change)
 
 
 def hyperparameter_controls(
@@ -181,12 +191,12 @@ def run_controls(
 
     ``shows(name)`` says which of "start", "steps", "noise", "schedule" to draw.
     ``on_change`` is the callback of the controls that change nothing else on the page:
-    the start point and the number of steps.
+    the start point and the number of steps. With it, it must end in ``st.rerun``, and the
+    start's boxes are a fragment (``START``) that a new landscape can redraw alone.
     """
     if shows("start"):
-        left, right = st.columns(2)
-        left.number_input("start x", key="x0", step=0.1, format="%.3f", on_change=on_change)
-        right.number_input("start y", key="y0", step=0.1, format="%.3f", on_change=on_change)
+        # A fragment where a move reruns only what ``on_change`` names (it ends in st.rerun).
+        (_start_fragment if on_change else start_inputs)(on_change)
     if shows("steps"):
         param_slider(state.STEPS, "steps", label="steps", on_change=on_change)
     if shows("noise"):
@@ -202,6 +212,17 @@ def run_controls(
         )
         for param in optim_core.SCHEDULES[st.session_state["schedule"]].params:
             param_slider(param, f"sched_{param.name}")
+
+
+def start_inputs(on_change: Callable[[], None] | None = None) -> None:
+    """The start point's two boxes."""
+    left, right = st.columns(2)
+    left.number_input("start x", key="x0", step=0.1, format="%.3f", on_change=on_change)
+    right.number_input("start y", key="y0", step=0.1, format="%.3f", on_change=on_change)
+
+
+START = "start"  # the start point's fragment: a new landscape (its picker) redraws it alone
+_start_fragment = st.fragment(start_inputs, key=START)
 
 
 def link_warnings(problems: list[str]) -> None:

@@ -519,10 +519,11 @@ function showEnd(root) {
   if (end) end.hidden = !root.endSeen;
 }
 
-// On a phone a fitted race's table folds under its caption: the design's sliders, under the
-// element, then come right after the map and its player. (The caption is the app's markup.)
+// Where the design's sliders go under the map (a phone, a tablet), a fitted race's table
+// folds under its caption: the sliders then come right after the map and its player.
+// (The caption is the app's markup.)
 function folded(markup, fit) {
-  if (!fit || !markup || window.innerWidth >= PHONE) return markup;
+  if (!fit || !markup || window.innerWidth >= WIDE) return markup;
   const caption = /<caption>(.*?)<\/caption>/s.exec(markup)?.[1] ?? "The results";
   return `<details class="pg-fold"><summary>${caption}</summary>${markup}</details>`;
 }
