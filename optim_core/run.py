@@ -52,9 +52,11 @@ class Trajectory:
       loss: ``(T, [B])`` loss at each iterate (always the whole history).
       grads: ``(T, [B,] 2)`` gradient used at each iterate (``(1, ...)`` if ``history="loss"``).
       lr: ``(steps,)``, or ``(steps, B)`` for per-run learning rates.
-      state: ``{key: (T, [B,] 2)}`` the quantities that explain each step (``(1, ...)`` if
-        ``history="loss"``): ``velocity``, ``m``, ``v``, ``v_max``, ``m_hat``, ``v_hat``,
-        ``step_size``, ``update`` — whichever the optimizer has.
+      recorded: ``{key: (T, [B,] 2)}`` what the rule computed at each step, to explain it
+        (``(1, ...)`` if ``history="loss"``): its state (``velocity``, ``m``, ``v``,
+        ``v_max``, ``u``, ``z`` …) and what it derives from it (``m_hat``, ``v_hat``,
+        ``step_size``, the ``update`` taken, the point ``y`` where the gradient is taken) —
+        whichever the optimizer has.
       diverged_at: first diverged row; ``None`` if a single run did not diverge, ``-1`` for
         each run of a batch that did not.
       f_min: the landscape's minimum value, for "loss above the minimum" plots and tolerances
@@ -69,7 +71,7 @@ class Trajectory:
     loss: np.ndarray
     grads: np.ndarray
     lr: np.ndarray
-    state: dict[str, np.ndarray]
+    recorded: dict[str, np.ndarray]
     diverged_at: int | None | np.ndarray
     f_min: float
     hyperparams: dict[str, Any]
@@ -154,9 +156,9 @@ def run(
     params, loss, grads, state, updates, t = _LOOPS[history](
         spec, land, w0, steps, lr, per_run, sigma, rng, bound
     )
-    state = _explained(spec, state, updates, t, lr, per_run)
+    recorded = _explained(spec, state, updates, t, lr, per_run)
     diverged_at = _diverged_at(loss)
-    _mask_after(diverged_at, loss, params, grads, *state.values(), t=t)
+    _mask_after(diverged_at, loss, params, grads, *recorded.values(), t=t)
     if batch is None:
         diverged_at = None if diverged_at[()] < 0 else int(diverged_at)
     return Trajectory(
@@ -166,7 +168,7 @@ def run(
         loss=loss,
         grads=grads,
         lr=lr,
-        state=state,
+        recorded=recorded,
         diverged_at=diverged_at,
         f_min=_f_min(land),
         hyperparams=settings,

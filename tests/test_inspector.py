@@ -230,9 +230,9 @@ def test_substituted_numbers_are_the_trajectorys_state(name, hyper, k):
     eqs = explain.equations(traj, k)
     assert eqs and eqs[-1].name in ("w", "m")
     for eq in eqs:
-        truth = traj.params[k] if eq.name == "w" else traj.state.get(eq.name)
-        if eq.name in traj.state:
-            truth = traj.state[eq.name][k]
+        truth = traj.params[k] if eq.name == "w" else traj.recorded.get(eq.name)
+        if eq.name in traj.recorded:
+            truth = traj.recorded[eq.name][k]
         if truth is not None:
             np.testing.assert_allclose(eq.value, truth, rtol=1e-12, err_msg=eq.name)
         for c, line in enumerate(lines(eq)):
@@ -271,7 +271,7 @@ def test_adam_l2_line_and_moments_use_the_decayed_gradient(k):
             beta, prev, one_minus, g, result = numbers(line)
             square = g * g if name == "v" else g
             assert beta * prev + one_minus * square == pytest.approx(result, rel=2e-3)
-    np.testing.assert_allclose(eqs["m"].value, traj.state["m"][k])
+    np.testing.assert_allclose(eqs["m"].value, traj.recorded["m"][k])
     assert "g" not in {eq.name for eq in explain.equations(run("adam"), k)}  # λ = 0: no line
     assert "g" not in {eq.name for eq in explain.equations(run("adamw"), k)}  # decoupled
 
@@ -332,7 +332,7 @@ def test_a_step_against_the_gradient_while_the_loss_falls_is_no_overshoot():
     against = [
         k
         for k in range(1, 201)
-        if np.any(traj.state["update"][k] * traj.grads[k - 1] > 0)
+        if np.any(traj.recorded["update"][k] * traj.grads[k - 1] > 0)
         and QUADRATIC.f(traj.params[k]) < QUADRATIC.f(traj.params[k - 1])
     ]
     assert against, "the quadratic has such steps for momentum (e.g. k = 16)"
@@ -345,7 +345,7 @@ def test_a_step_against_the_gradient_while_the_loss_falls_is_no_overshoot():
 def test_bias_correction_sentence_gives_both_factors_and_the_net_effect():
     """The net factor is the ratio of Adam's first step with and without the correction."""
     on, off = run("adam", steps=3), run("adam", steps=3, bias_correction=False)
-    ratio = np.linalg.norm(on.state["update"][1]) / np.linalg.norm(off.state["update"][1])
+    ratio = np.linalg.norm(on.recorded["update"][1]) / np.linalg.norm(off.recorded["update"][1])
     assert ratio == pytest.approx(np.sqrt(0.001) / 0.1, rel=1e-4)  # 0.316 (Kingma & Ba §3)
     text = " ".join(explain.sentences(on, 1, "Adam"))
     assert "1−β₁ᵗ = 0.1" in text and "1−β₂ᵗ = 0.001" in text
@@ -358,7 +358,7 @@ def test_bias_correction_sentence_gives_both_factors_and_the_net_effect():
 
 def test_rmsprop_first_step_is_about_eta_over_root_one_minus_beta2():
     traj = run("rmsprop", steps=3, lr=0.01, beta2=0.99)
-    moved = np.abs(traj.state["update"][1]) / 0.01
+    moved = np.abs(traj.recorded["update"][1]) / 0.01
     np.testing.assert_allclose(moved, 10.0, rtol=1e-4)  # η g/√(0.01 g²) = 10η
     assert "about 10η" in " ".join(explain.sentences(traj, 1, "RMSprop"))
 
@@ -369,7 +369,7 @@ def test_lion_sentence_states_the_decay_and_the_zero_sign():
     assert "η(sign(c) + 0.001·w)" in text and "where c = 0" in text
     eta = traj.lr[0]
     expected = -eta * (np.sign(traj.grads[0]) + 0.001 * traj.params[0])  # m₀ = 0: c ∝ g
-    np.testing.assert_allclose(traj.state["update"][1], expected)
+    np.testing.assert_allclose(traj.recorded["update"][1], expected)
 
 
 def test_arrows_share_step_units():

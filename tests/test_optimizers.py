@@ -592,8 +592,8 @@ def test_the_run_takes_schedule_free_gradients_at_y(name):
 
     land = LANDSCAPES["rosenbrock"]
     traj = run(name, land, [-1.2, 1.5], 30, lr=1e-3)
-    np.testing.assert_allclose(traj.grads[:-1], land.grad(traj.state["y"][:-1]), rtol=1e-12)
-    assert np.abs(traj.state["y"][1:] - traj.params[1:]).max() > 1e-4  # y is not x
+    np.testing.assert_allclose(traj.grads[:-1], land.grad(traj.recorded["y"][:-1]), rtol=1e-12)
+    assert np.abs(traj.recorded["y"][1:] - traj.params[1:]).max() > 1e-4  # y is not x
     np.testing.assert_allclose(traj.loss, land.f(traj.params), rtol=1e-12)  # loss at x
 
 
@@ -696,8 +696,8 @@ def _setting(name: str, surface: str, seed: int):
 
 def _assert_state_matches(traj, t: int, ours: str, theirs) -> None:
     """Relative to the quantity's scale: a running mean can cancel to near 0."""
-    scale = np.abs(traj.state[ours][1 : t + 1]).max()
-    np.testing.assert_allclose(traj.state[ours][t], theirs, rtol=1e-9, atol=1e-9 * scale)
+    scale = np.abs(traj.recorded[ours][1 : t + 1]).max()
+    np.testing.assert_allclose(traj.recorded[ours][t], theirs, rtol=1e-9, atol=1e-9 * scale)
 
 
 STEPS = 60
@@ -787,7 +787,7 @@ def test_the_comparisons_cover_the_state_we_show():
             state = reference.make(optax, h).init(params)
             for get in reference.state.values():
                 assert np.shape(get(state, params)) == (2,)
-        shown = run(name, "rosenbrock", [0.0, 0.0], 1).state
+        shown = run(name, "rosenbrock", [0.0, 0.0], 1).recorded
         assert set(reference.state) <= set(shown)
         checked |= set(reference.state)
     assert checked == {"velocity", "m", "v", "v_max", "u", "d", "y", "z"}

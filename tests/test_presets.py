@@ -214,14 +214,14 @@ def _adam_adapts(r: Race) -> None:
 @checks("adagrad-dies")
 def _adagrad_dies(r: Race) -> None:
     adagrad, rmsprop = r.runs["adagrad"], r.runs["rmsprop"]
-    size = adagrad.state["step_size"]  # η/(√v + ε) per coordinate, row t after t steps
+    size = adagrad.recorded["step_size"]  # η/(√v + ε) per coordinate, row t after t steps
     assert np.all(np.diff(size[1:], axis=0) <= 0)  # only ever shrinks
     r.says(f"to {g(size[10, 0])} (x) and {g(size[10, 1])} (y) by step 10")
     assert size[-1] == pytest.approx(size[10], rel=0.1)  # and there it stays
     gap = adagrad.loss  # f* = 0
     assert np.all(np.diff(gap[100:]) <= 0)  # does not stall: still going down
     r.says(f"falls from {g(gap[100])} at step 100 to {g(gap[-1])} at step 1000")
-    sizes = rmsprop.state["step_size"]
+    sizes = rmsprop.recorded["step_size"]
     assert sizes[-1, 0] > 3 * sizes[10, 0]  # RMSprop's step size grows again
     r.says(f"x: {g(sizes[10, 0])} at step 10, {g(sizes[-1, 0])} at step 1000")
     r.says(f"ends at f − f* = {g(rmsprop.loss[-1])}")
@@ -345,7 +345,7 @@ def _noisy(r: Race) -> None:
         f"averages {g(constant['gd'])} for GD, {g(constant['momentum'])} for momentum and "
         f"{g(constant['adam'])} for Adam"
     )
-    root_v = np.sqrt(r.runs["adam"].state["v_hat"][-100:]).mean(axis=0)
+    root_v = np.sqrt(r.runs["adam"].recorded["v_hat"][-100:]).mean(axis=0)
     assert root_v.min() >= 3 and root_v.max() <= 6
     r.says("divides its steps by √v̂, here 3 to 6")
     for run in r.runs.values():  # still jittering: the loss rises on many of the last steps
@@ -431,7 +431,7 @@ def _rmsprop_first_steps(r: Race) -> None:
     assert rmsprop.hyperparams["lr"] == adam.hyperparams["lr"]
     beta2 = rmsprop.hyperparams["beta2"]
     first_step = 1 / math.sqrt(1 - beta2)
-    np.testing.assert_allclose(rmsprop.state["v"][1], (1 - beta2) * rmsprop.grads[0] ** 2)
+    np.testing.assert_allclose(rmsprop.recorded["v"][1], (1 - beta2) * rmsprop.grads[0] ** 2)
     assert coordinate_steps(rmsprop)[0] == pytest.approx([first_step] * 2, rel=1e-6)
     assert coordinate_steps(adam)[0] == pytest.approx([1, 1], rel=1e-6)
     r.says(f"η/√(1 − β₂) = {first_step:.0f}η per coordinate at β₂ = {beta2:g}")
@@ -446,13 +446,13 @@ def _large_eps(r: Race) -> None:
     gd, adam, amsgrad = r.runs["gd"], r.runs["adam"], r.runs["amsgrad"]
     assert adam.hyperparams["eps"] == 1e-8 and amsgrad.hyperparams["eps"] == 1.0
     assert gd.hyperparams["lr"] == adam.hyperparams["lr"] == amsgrad.hyperparams["lr"]
-    assert np.nanmax(np.sqrt(amsgrad.state["v_hat"])) < 1e-3  # √v̂ ≪ ε = 1
+    assert np.nanmax(np.sqrt(amsgrad.recorded["v_hat"])) < 1e-3  # √v̂ ≪ ε = 1
     assert 5e-4 < np.linalg.norm(gd.grads[0]) < 2e-3  # "about 0.001"
     assert coordinate_steps(adam)[0] == pytest.approx([1, 1], rel=1e-3)
     r.says(f"at step {reached(adam)}.")
     # its step is about η·m̂/ε: within 0.1 % here
     np.testing.assert_allclose(
-        amsgrad.state["update"][1:], -0.1 * amsgrad.state["m_hat"][1:] / 1.0, rtol=1e-3
+        amsgrad.recorded["update"][1:], -0.1 * amsgrad.recorded["m_hat"][1:] / 1.0, rtol=1e-3
     )
     # Adam with the same ε takes the same path
     twin = optim_core.run("adam", r.land, r.land.start, r.scene.steps, lr=0.1, eps=1.0)
@@ -525,7 +525,7 @@ def _radam_warmup(r: Race) -> None:
     r.says(f"{g(first[0])}η along x and {g(first[1])}η along y here")
     # steps 1–5: momentum alone, η·m̂ exactly
     np.testing.assert_allclose(
-        np.diff(radam.params[:6], axis=0), -0.05 * radam.state["m_hat"][1:6], rtol=1e-9
+        np.diff(radam.params[:6], axis=0), -0.05 * radam.recorded["m_hat"][1:6], rtol=1e-9
     )
     r6, r200 = _rectifier(6, beta2)[1], _rectifier(200, beta2)[1]
     r.says(f"{g(r6)} at step 6 and {g(r200)} at step 200")
@@ -537,7 +537,7 @@ def _radam_warmup(r: Race) -> None:
 def _adamax_infinity_norm(r: Race) -> None:
     adam, adamax = r.runs["adam"], r.runs["adamax"]
     r.says(f"σ = {r.scene.noise:g}")
-    u, root_v = adamax.state["u"][-1], np.sqrt(adam.state["v_hat"][-1])
+    u, root_v = adamax.recorded["u"][-1], np.sqrt(adam.recorded["v_hat"][-1])
     r.says(f"u = ({g(u[0])}, {g(u[1])})", f"√v̂ = ({g(root_v[0])}, {g(root_v[1])})")
     ratio = u / root_v
     assert (ratio > 1).all()
@@ -575,10 +575,10 @@ def _schedule_free(r: Race) -> None:
     r.says(f"averages {g(floor['gd'])}", f"averages {g(floor['schedule_free_sgd'])} over")
     r.says(f"{floor['gd'] / floor['schedule_free_sgd']:.0f} times lower")
     # x is the running mean of z (c_t = 1/t at a constant η) and the gradient is taken at y
-    z = free.state["z"][1:]
+    z = free.recorded["z"][1:]
     means = np.cumsum(z, axis=0) / np.arange(1, len(z) + 1)[:, None]
     np.testing.assert_allclose(free.params[1:], means, rtol=1e-6, atol=1e-9)
-    assert np.abs(free.state["y"] - free.params).max() > 0.01
+    assert np.abs(free.recorded["y"] - free.params).max() > 0.01
 
 
 # --- the tests ---------------------------------------------------------------------------------

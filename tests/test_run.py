@@ -20,8 +20,8 @@ from optim_core.schedules import SCHEDULES
 
 NAMES = list(OPTIMIZERS)
 ROSENBROCK = LANDSCAPES["rosenbrock"]
-STATE_KEYS = {"velocity", "m", "v", "m_hat", "v_hat", "v_max", "step_size", "update"}
-STATE_KEYS |= {"u", "d", "y", "z"}  # Adamax's ∞-norm, Adadelta's mean of Δ², schedule-free's
+RECORDED_KEYS = {"velocity", "m", "v", "m_hat", "v_hat", "v_max", "step_size", "update"}
+RECORDED_KEYS |= {"u", "d", "y", "z"}  # Adamax's ∞-norm, Adadelta's mean of Δ², schedule-free's
 
 
 class Bowl:
@@ -105,28 +105,28 @@ def test_reproduces_the_seed_adam(landscape, start, h):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_single_run_shapes_and_state(name):
+def test_single_run_shapes_and_recorded_quantities(name):
     traj = quiet(run, name, "quadratic", [-3.0, 1.0], 20)
     assert isinstance(traj, Trajectory) and not traj.batched and traj.steps == 20
     assert traj.params.shape == traj.grads.shape == (21, 2)
     assert traj.loss.shape == (21,) and traj.lr.shape == (20,)
     assert traj.diverged_at is None and traj.optimizer == name and traj.landscape == "quadratic"
     # every rule says its step size but Adadelta, whose size needs the d from before the step
-    assert ("step_size" in traj.state or "d" in traj.state) and "update" in traj.state
-    assert set(traj.state) <= STATE_KEYS
-    for key, values in traj.state.items():
+    assert ("step_size" in traj.recorded or "d" in traj.recorded) and "update" in traj.recorded
+    assert set(traj.recorded) <= RECORDED_KEYS
+    for key, values in traj.recorded.items():
         assert values.shape == (21, 2), key
     np.testing.assert_array_equal(traj.params[0], [-3.0, 1.0])
     np.testing.assert_allclose(traj.loss, LANDSCAPES["quadratic"].f(traj.params), rtol=1e-15)
-    at = traj.state.get("y", traj.params)  # schedule-free takes its gradient at y
+    at = traj.recorded.get("y", traj.params)  # schedule-free takes its gradient at y
     np.testing.assert_allclose(traj.grads, LANDSCAPES["quadratic"].grad(at), rtol=1e-15)
     # row t explains the step that produced params[t]; nothing produced params[0]
-    size = traj.state.get("step_size", np.full((21, 2), np.nan))
-    assert np.isnan(traj.state["update"][0]).all() and np.isnan(size[0]).all()
+    size = traj.recorded.get("step_size", np.full((21, 2), np.nan))
+    assert np.isnan(traj.recorded["update"][0]).all() and np.isnan(size[0]).all()
     np.testing.assert_allclose(
-        traj.params[1:], traj.params[:-1] + traj.state["update"][1:], rtol=1e-15
+        traj.params[1:], traj.params[:-1] + traj.recorded["update"][1:], rtol=1e-15
     )
-    assert "step_size" not in traj.state or (size[1:] > 0).all()
+    assert "step_size" not in traj.recorded or (size[1:] > 0).all()
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -201,8 +201,8 @@ def test_a_batch_equals_its_runs_one_by_one_exactly(name):
         np.testing.assert_array_equal(batch.params[:, i], alone.params)
         np.testing.assert_array_equal(batch.loss[:, i], alone.loss)
         np.testing.assert_array_equal(batch.lr[:, i], alone.lr)
-        for key, values in alone.state.items():
-            np.testing.assert_array_equal(batch.state[key][:, i], values, err_msg=key)
+        for key, values in alone.recorded.items():
+            np.testing.assert_array_equal(batch.recorded[key][:, i], values, err_msg=key)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -216,10 +216,10 @@ def test_loss_history_keeps_the_same_numbers_in_less_memory(name):
     np.testing.assert_array_equal(lean.loss, full.loss)
     np.testing.assert_array_equal(lean.params[-1], full.params[-1])
     np.testing.assert_array_equal(lean.grads[-1], full.grads[-1])
-    assert set(lean.state) == set(full.state)
-    for key in full.state:
-        assert lean.state[key].shape == (1, 4, 2)
-        np.testing.assert_array_equal(lean.state[key][-1], full.state[key][-1], err_msg=key)
+    assert set(lean.recorded) == set(full.recorded)
+    for key in full.recorded:
+        assert lean.recorded[key].shape == (1, 4, 2)
+        np.testing.assert_array_equal(lean.recorded[key][-1], full.recorded[key][-1], err_msg=key)
 
 
 def test_a_sweep_is_one_call_over_a_grid():
@@ -253,7 +253,7 @@ def test_divergence_row_is_the_first_iterate_outside_the_bound():
     assert traj.diverged_at == 19
     np.testing.assert_array_equal(traj.params[18], [2.0 * (-2.0) ** 18, 0.0])
     assert np.isnan(traj.params[19:]).all() and np.isnan(traj.loss[19:]).all()
-    assert np.isnan(traj.grads[19:]).all() and np.isnan(traj.state["update"][19:]).all()
+    assert np.isnan(traj.grads[19:]).all() and np.isnan(traj.recorded["update"][19:]).all()
     assert np.isfinite(traj.loss[:19]).all()
     smaller_box = quiet(run, "gd", Bowl(), [2.0, 0.0], 40, lr=3.0, bound=100.0)
     assert smaller_box.diverged_at == 6  # 2^7 = 128 > 100 ≥ 2^6
@@ -313,7 +313,7 @@ def _check_flagged_or_finite(traj, bound=1e6):
     assert np.isfinite(traj.params[:cut]).all() and (np.abs(traj.params[:cut]) <= bound).all()
     assert np.isfinite(traj.loss[:cut]).all()
     assert np.isnan(traj.params[cut:]).all() and np.isnan(traj.loss[cut:]).all()
-    for key, values in traj.state.items():
+    for key, values in traj.recorded.items():
         assert not np.isinf(values).any(), key
 
 
@@ -385,7 +385,7 @@ def test_the_schedule_scales_the_learning_rate_of_each_step(schedule):
     np.testing.assert_allclose(traj.lr, 0.05 * SCHEDULES[schedule](100), rtol=1e-15)
     # gd's step is exactly −η_t·g_t
     np.testing.assert_allclose(
-        traj.state["update"][1:], -traj.lr[:, None] * traj.grads[:-1], rtol=1e-15
+        traj.recorded["update"][1:], -traj.lr[:, None] * traj.grads[:-1], rtol=1e-15
     )
     batched = quiet(run, "gd", "quadratic", [-3.0, 1.0], 100, lr=[0.05, 0.01], schedule=schedule)
     assert batched.lr.shape == (100, 2)
@@ -400,9 +400,9 @@ def test_momentum_formulations_agree_under_constant_lr_and_differ_under_a_schedu
     assert torch_style.diverged_at is None and classic.diverged_at is None
     np.testing.assert_allclose(classic.params, torch_style.params, rtol=1e-12, atol=1e-300)
     # the classic velocity is η times the other
-    scaled = h["lr"] * torch_style.state["velocity"]
+    scaled = h["lr"] * torch_style.recorded["velocity"]
     atol = 1e-12 * np.nanmax(np.abs(scaled))  # a velocity crossing 0 has no relative accuracy
-    np.testing.assert_allclose(classic.state["velocity"], scaled, rtol=1e-12, atol=atol)
+    np.testing.assert_allclose(classic.recorded["velocity"], scaled, rtol=1e-12, atol=atol)
     decay = SCHEDULES["step"].with_params(gamma=0.1, every=10)
     torch_style = quiet(run, "momentum", "quadratic", start, 300, schedule=decay, **h)
     classic = quiet(
@@ -471,29 +471,29 @@ def test_adam_family_explains_its_step_as_step_size_times_m_hat(name):
     h = {"lr": 0.05, "beta1": 0.8, "beta2": 0.95, "eps": 1e-3}
     traj = quiet(run, name, "rosenbrock", [-1.5, 2.0], 100, **h)
     t = np.arange(1, 101)[:, None]
-    m, v = traj.state["m"][1:], traj.state["v_max" if name == "amsgrad" else "v"][1:]
-    np.testing.assert_allclose(traj.state["m_hat"][1:], m / (1 - 0.8**t), rtol=1e-14)
-    np.testing.assert_allclose(traj.state["v_hat"][1:], v / (1 - 0.95**t), rtol=1e-14)
-    step = 0.05 / (np.sqrt(traj.state["v_hat"][1:]) + 1e-3)
-    np.testing.assert_allclose(traj.state["step_size"][1:], step, rtol=1e-14)
+    m, v = traj.recorded["m"][1:], traj.recorded["v_max" if name == "amsgrad" else "v"][1:]
+    np.testing.assert_allclose(traj.recorded["m_hat"][1:], m / (1 - 0.8**t), rtol=1e-14)
+    np.testing.assert_allclose(traj.recorded["v_hat"][1:], v / (1 - 0.95**t), rtol=1e-14)
+    step = 0.05 / (np.sqrt(traj.recorded["v_hat"][1:]) + 1e-3)
+    np.testing.assert_allclose(traj.recorded["step_size"][1:], step, rtol=1e-14)
     decay = 0.05 * 0.01 * traj.params[:-1] if name == "adamw" else 0.0
     np.testing.assert_allclose(
-        traj.state["update"][1:], -step * traj.state["m_hat"][1:] - decay, rtol=1e-12
+        traj.recorded["update"][1:], -step * traj.recorded["m_hat"][1:] - decay, rtol=1e-12
     )
 
 
 @pytest.mark.parametrize("name", ["adagrad", "rmsprop"])
 def test_adagrad_and_rmsprop_explain_their_step(name):
     traj = quiet(run, name, "rosenbrock", [-1.5, 2.0], 100, lr=0.01, eps=1e-4)
-    step = 0.01 / (np.sqrt(traj.state["v"][1:]) + 1e-4)
-    np.testing.assert_allclose(traj.state["step_size"][1:], step, rtol=1e-14)
-    np.testing.assert_allclose(traj.state["update"][1:], -step * traj.grads[:-1], rtol=1e-12)
+    step = 0.01 / (np.sqrt(traj.recorded["v"][1:]) + 1e-4)
+    np.testing.assert_allclose(traj.recorded["step_size"][1:], step, rtol=1e-14)
+    np.testing.assert_allclose(traj.recorded["update"][1:], -step * traj.grads[:-1], rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["gd", "momentum", "nesterov", "lion"])
 def test_non_adaptive_rules_have_the_learning_rate_as_step_size(name):
     traj = quiet(run, name, "rosenbrock", [-1.5, 2.0], 50, lr=1e-3, schedule="cosine")
-    np.testing.assert_array_equal(traj.state["step_size"][1:], np.tile(traj.lr[:, None], 2))
+    np.testing.assert_array_equal(traj.recorded["step_size"][1:], np.tile(traj.lr[:, None], 2))
 
 
 # --- metrics --------------------------------------------------------------------------------

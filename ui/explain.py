@@ -4,7 +4,7 @@ Pure functions of a :class:`optim_core.Trajectory` (which carries its hyperparam
 update rule with the live numbers of step ``k`` substituted (LaTeX), one or two sentences
 that say what the numbers mean, the arrows the inspector's map draws, and the time series it
 plots. Step ``k`` (``1 <= k <= steps``) is the update from ``params[k-1]`` to ``params[k]``:
-it uses the gradient ``grads[k-1]`` and leaves the state ``state[...][k]``.
+it uses the gradient ``grads[k-1]`` and leaves what it recorded in ``recorded[...][k]``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class Equation:
     """One line of the update rule at step k.
 
     Attributes:
-      name: what it computes: a key of ``Trajectory.state``, ``"w"`` for the iterate, or a
+      name: what it computes: a key of ``Trajectory.recorded``, ``"w"`` for the iterate, or a
         quantity the rule does not keep: ``"c"`` (Lion's blend), ``"g"`` (the gradient plus
         Adam's L2 term), ``"rho"`` (RAdam's ρ_t), ``"delta"`` (Adadelta's Δ_t) or
         ``"gradient_point"`` (schedule-free's y before the step).
@@ -129,10 +129,10 @@ class _Step:
         return self.g + self.lam * self.w0 if self.lam else self.g
 
     def prev(self, key: str) -> np.ndarray:
-        return self.traj.state[key][self.k - 1]
+        return self.traj.recorded[key][self.k - 1]
 
     def now(self, key: str) -> np.ndarray:
-        return self.traj.state[key][self.k]
+        return self.traj.recorded[key][self.k]
 
 
 def equations(traj: optim_core.Trajectory, k: int) -> list[Equation]:
@@ -257,7 +257,7 @@ def _m_hat(step: _Step) -> Equation:
 
 
 def _v_hat(step: _Step) -> Equation:
-    if "v_max" in step.traj.state:
+    if "v_max" in step.traj.recorded:
         return _hat(step, "v", r"v^{\max}_t", step.now("v_max"), "beta2", r"\beta_2", signed=False)
     return _hat(step, "v", "v_t", step.now("v"), "beta2", r"\beta_2", signed=False)
 
@@ -273,7 +273,7 @@ def _hat(step: _Step, name: str, sym: str, values, beta: str, beta_sym: str, *, 
         exprs = [shown(a) for a in values]
         symbolic = rf"\hat {name}_t = {name}_t \quad\text{{(bias correction off)}}"
     return _equation(
-        f"{name}_hat", rf"\hat {name}", symbolic, exprs, step.traj.state[f"{name}_hat"][k]
+        f"{name}_hat", rf"\hat {name}", symbolic, exprs, step.traj.recorded[f"{name}_hat"][k]
     )
 
 
@@ -541,7 +541,7 @@ def sentences(traj: optim_core.Trajectory, k: int, label: str) -> list[str]:
 
 def _step_parts(traj: optim_core.Trajectory, k: int) -> tuple[np.ndarray, np.ndarray, float]:
     """The gradient of step ``k``, the step taken, and η."""
-    return traj.grads[k - 1], traj.state["update"][k], float(traj.lr[k - 1])
+    return traj.grads[k - 1], traj.recorded["update"][k], float(traj.lr[k - 1])
 
 
 def _denominator(traj: optim_core.Trajectory) -> str:
@@ -568,7 +568,7 @@ def _adaptive_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[
             f"{COORDS[flat]} {_smaller(shrink[flat])}: it divides each coordinate "
             f"by its own {_denominator(traj)}."
         ]
-    size = traj.state["step_size"][k]
+    size = traj.recorded["step_size"][k]
     return [
         f"The gradient is about as steep along x as along y here, so {label} scales "
         f"both coordinates alike (η/({_denominator(traj)}) = {size[0]:.3g} and {size[1]:.3g})."
@@ -612,7 +612,7 @@ def _momentum_sentence(traj: optim_core.Trajectory, k: int, label: str) -> list[
             f"{_sign(-g[c])}{COORDS[c]}: the remembered direction outweighs today's gradient "
             f"there, yet the loss still falls ({traj.loss[k - 1]:.3g} → {traj.loss[k]:.3g})."
         ]
-    if "velocity" in traj.state:  # the step is η times the velocity: compare it with η·g
+    if "velocity" in traj.recorded:  # the step is η times the velocity: compare it with η·g
         boost = np.linalg.norm(u) / max(np.linalg.norm(eta * g), 1e-300)
         return [
             f"Velocity and gradient agree in sign along both axes; with the velocity's memory "
@@ -657,7 +657,7 @@ def _zero_start_sentence(traj: optim_core.Trajectory, k: int, label: str) -> lis
     without a first moment (RMSprop: η/√(1−β₂) = 10η at t = 1, β₂ = 0.99).
     """
     spec = optim_core.OPTIMIZERS[traj.optimizer]
-    h, s = traj.hyperparams, traj.state
+    h, s = traj.hyperparams, traj.recorded
     if "beta2" not in h:
         return []
     b2t = 1 - float(h["beta2"]) ** k
@@ -785,19 +785,19 @@ def arrows(traj: optim_core.Trajectory, k: int) -> list[Arrow]:
     eta = float(traj.lr[k - 1])
     origin = traj.params[k - 1]
     # a rule that keeps y took its gradient there (schedule-free): the arrow starts where it did
-    at = traj.state["y"][k - 1] if "y" in traj.state else origin
+    at = traj.recorded["y"][k - 1] if "y" in traj.recorded else origin
     out = [Arrow("gradient", "−η∇L (plain GD's step)", at, -eta * traj.grads[k - 1])]
     moment = _moment(traj, k, eta)
     if moment is not None:
         out.append(Arrow("momentum", moment[0], origin, moment[1]))
-    out.append(Arrow("step", "step taken", origin, traj.state["update"][k]))
+    out.append(Arrow("step", "step taken", origin, traj.recorded["update"][k]))
     return [a for a in out if np.all(np.isfinite(a.vector)) and np.all(np.isfinite(a.origin))]
 
 
 def _moment(traj: optim_core.Trajectory, rows, eta) -> tuple[str, np.ndarray] | None:
     """The velocity or first moment as a step, at state ``rows`` (an index or a slice) with
     learning rate(s) ``eta`` (a number, or a column of one per row); ``None`` without one."""
-    s = traj.state
+    s = traj.recorded
     if "velocity" in s:
         if traj.hyperparams.get("formulation") == "classic":  # v is a step already
             return "−v (velocity)", -s["velocity"][rows]
@@ -829,7 +829,7 @@ def typical_arrow(trajs: list[optim_core.Trajectory]) -> float:
     longest = []
     for traj in trajs:
         eta = np.asarray(traj.lr, dtype=float)[:, None]
-        vectors = [-eta * traj.grads[:-1], traj.state["update"][1:]]
+        vectors = [-eta * traj.grads[:-1], traj.recorded["update"][1:]]
         moment = _moment(traj, slice(1, None), eta)
         if moment is not None:
             vectors.append(moment[1])
@@ -862,19 +862,19 @@ def series(traj: optim_core.Trajectory) -> dict[str, np.ndarray]:
     1/(1−β₂ᵗ) (NaN where the optimizer has no such factor). Only what the optimizer has."""
     out = {"grad": traj.grads[:-1]}
     for key in ("velocity", "m", "v", "v_max", "u", "d", "m_hat", "v_hat"):
-        if key in traj.state:
-            out[key] = traj.state[key][1:]
+        if key in traj.recorded:
+            out[key] = traj.recorded[key][1:]
     spec = optim_core.OPTIMIZERS[traj.optimizer]
     h = traj.hyperparams
     if spec.properties.bias_correction and h.get("bias_correction", True):
         t = np.arange(1, traj.steps + 1, dtype=float)
         none = np.full_like(t, np.nan)
         with np.errstate(divide="ignore"):
-            first = 1 / (1 - h["beta1"] ** t) if "m_hat" in traj.state else none
-            second = 1 / (1 - h["beta2"] ** t) if "v_hat" in traj.state else none
+            first = 1 / (1 - h["beta1"] ** t) if "m_hat" in traj.recorded else none
+            second = 1 / (1 - h["beta2"] ** t) if "v_hat" in traj.recorded else none
         out["bias"] = np.column_stack([first, second])
-    if spec.properties.adaptive and "step_size" in traj.state:
-        out["step_size"] = traj.state["step_size"][1:]
+    if spec.properties.adaptive and "step_size" in traj.recorded:
+        out["step_size"] = traj.recorded["step_size"][1:]
     return out
 
 
