@@ -304,32 +304,92 @@ def test_the_place_in_line_as_the_learner_reads_it():
     ]  # fmt: skip
 
 
-def test_the_sweep_page_computes_its_map_in_the_pool(monkeypatch):
-    from ui import cache
+def open_page(page: str, session: dict) -> AppTest:
+    """A new session of the app, switched to ``page`` with ``session``'s values set."""
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.switch_page(page)
+    return at.run()
 
-    submitted: list[tuple] = []
+
+def has_sweep_map(at: AppTest) -> bool:
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    specs += [element_figure(c) for c in at.get("bidi_component")]
+    return any(t.get("meta") == "sweep" for s in specs for t in s.get("data", []))
+
+
+@pytest.fixture
+def submitted(monkeypatch) -> list[tuple]:
+    """The keys of the jobs the app's pool is given during the test."""
+    keys: list[tuple] = []
     submit = waiting.POOL.submit
 
     def counting(session, key, work, label):
-        submitted.append(key)
+        keys.append(key)
         return submit(session, key, work, label)
 
     monkeypatch.setattr(waiting.POOL, "submit", counting)
+    return keys
+
+
+def test_the_sweep_page_computes_its_map_in_the_pool(submitted):
+    from ui import cache
+
     cache.sweep.clear()
-
-    def open_sweep() -> AppTest:
-        at = AppTest.from_file(str(APP), default_timeout=120)
-        at.run()
-        at.session_state["sweep_n"] = 20
-        at.switch_page("pages/sweep.py")
-        return at.run()
-
-    at = open_sweep()
+    at = open_page("pages/sweep.py", {"sweep_n": 20})
     assert not at.exception, [e.value for e in at.exception]
     assert [key[0] for key in submitted] == ["sweep"]
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    specs += [element_figure(c) for c in at.get("bidi_component")]
-    assert any(t.get("meta") == "sweep" for s in specs for t in s.get("data", [])), "no map"
-    again = open_sweep()  # another session, the same scene: from the cache, not the line
-    assert not again.exception
+    assert has_sweep_map(at)
+    # Another session, the same scene: from the cache, not the line.
+    again = open_page("pages/sweep.py", {"sweep_n": 20})
+    assert not again.exception and has_sweep_map(again)
     assert len(submitted) == 1
+
+
+def test_the_train_page_trains_in_the_pool(submitted):
+    # A seed no other test trains with: nothing of it is cached yet.
+    at = open_page("pages/train.py", {"train_seed": 424242, "train_epochs": 5})
+    assert not at.exception, [e.value for e in at.exception]
+    assert [key[0] for key in submitted] == ["train", "plane"]
+    assert at.dataframe, "no results table"
+
+
+def test_a_waiting_sweep_page_shows_its_place_in_line(monkeypatch):
+    from ui import cache
+
+    cache.sweep.clear()
+    gates = [Gate() for _ in range(waiting.POOL.capacity)]
+    for i, gate in enumerate(gates):  # other learners' jobs fill every slot
+        waiting.POOL.submit(f"other {i}", ("gate", i), gate, "sweep")
+    for gate in gates:
+        assert gate.started.wait(GUARD_S)
+    shown: list[str] = []
+    in_line = threading.Event()
+    describe = waiting.describe
+
+    def watched(label, place, seconds):
+        text = describe(label, place, seconds)
+        shown.append(text)
+        if place.state == heavy.WAITING:
+            in_line.set()
+        return text
+
+    monkeypatch.setattr(waiting, "describe", watched)
+    pages: list[AppTest] = []
+    learner = threading.Thread(
+        target=lambda: pages.append(open_page("pages/sweep.py", {"sweep_n": 20}))
+    )
+    learner.start()
+    try:
+        assert in_line.wait(GUARD_S)
+    finally:
+        for gate in gates:
+            gate.go.set()
+    learner.join(GUARD_S)
+    capacity = waiting.POOL.capacity
+    assert f"1st in line — {capacity} running, {capacity} at a time" in shown[0]
+    assert not pages[0].exception, [e.value for e in pages[0].exception]
+    assert has_sweep_map(pages[0])
+    assert not pages[0].get("status")  # the box goes once the map is there
