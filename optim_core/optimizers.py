@@ -87,7 +87,7 @@ MOMENTUM_DECAY = 0.004
 # --- declarations ---------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Properties:
     """The columns of the comparison table.
 
@@ -1046,6 +1046,7 @@ _H = HYPERPARAMS
 
 
 def _spec(
+    *,
     name: str,
     label: str,
     hyperparams: tuple[Param, ...],
@@ -1058,7 +1059,6 @@ def _spec(
     options: tuple[Choice, ...] = (),
     extends: str | None = None,
     gradient_point: Callable[[Any, np.ndarray], np.ndarray] | None = None,
-    *,
     lines: tuple[str, ...],
     sentences: tuple[str, ...],
 ) -> OptimizerSpec:
@@ -1085,30 +1085,46 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
     spec.name: spec
     for spec in (
         _spec(
-            "gd",
-            "Gradient descent",
-            (_H["lr"].with_default(0.1),),
-            gd_init,
-            gd_update,
-            _plain_step,
-            Properties(False, False, False, False, 0),
-            "Steps straight downhill; the step is the slope times η, so it crawls on flat ground "
-            "and overshoots on steep ground.",
-            "torch.optim.SGD",
+            name="gd",
+            label="Gradient descent",
+            hyperparams=(_H["lr"].with_default(0.1),),
+            init=gd_init,
+            update=gd_update,
+            explain=_plain_step,
+            properties=Properties(
+                momentum=False,
+                adaptive=False,
+                bias_correction=False,
+                decoupled_weight_decay=False,
+                state_per_param=0,
+            ),
+            summary=(
+                "Steps straight downhill; the step is the slope times η, so it crawls on flat "
+                "ground and overshoots on steep ground."
+            ),
+            reference="torch.optim.SGD",
             lines=("w_gd",),
             sentences=("plain",),
         ),
         _spec(
-            "momentum",
-            "Momentum",
-            (_H["lr"].with_default(0.05), _H["beta"]),
-            momentum_init,
-            momentum_update,
-            _plain_step,
-            Properties(True, False, False, False, 1),
-            "A heavy ball: past gradients build up a velocity that rolls through small bumps "
-            "and speeds up along long, gentle valleys.",
-            "Polyak 1964; torch.optim.SGD(momentum=β)",
+            name="momentum",
+            label="Momentum",
+            hyperparams=(_H["lr"].with_default(0.05), _H["beta"]),
+            init=momentum_init,
+            update=momentum_update,
+            explain=_plain_step,
+            properties=Properties(
+                momentum=True,
+                adaptive=False,
+                bias_correction=False,
+                decoupled_weight_decay=False,
+                state_per_param=1,
+            ),
+            summary=(
+                "A heavy ball: past gradients build up a velocity that rolls through small bumps "
+                "and speeds up along long, gentle valleys."
+            ),
+            reference="Polyak 1964; torch.optim.SGD(momentum=β)",
             options=(
                 Choice(
                     "formulation",
@@ -1121,70 +1137,100 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             sentences=("momentum",),
         ),
         _spec(
-            "nesterov",
-            "Nesterov momentum",
-            (_H["lr"].with_default(0.05), _H["beta"]),
-            momentum_init,
-            nesterov_update,
-            _plain_step,
-            Properties(True, False, False, False, 1),
-            "Momentum that looks one step ahead, so it brakes earlier and overshoots less.",
-            "Nesterov 1983; torch.optim.SGD(momentum=β, nesterov=True)",
+            name="nesterov",
+            label="Nesterov momentum",
+            hyperparams=(_H["lr"].with_default(0.05), _H["beta"]),
+            init=momentum_init,
+            update=nesterov_update,
+            explain=_plain_step,
+            properties=Properties(
+                momentum=True,
+                adaptive=False,
+                bias_correction=False,
+                decoupled_weight_decay=False,
+                state_per_param=1,
+            ),
+            summary="Momentum that looks one step ahead, so it brakes earlier and overshoots less.",
+            reference="Nesterov 1983; torch.optim.SGD(momentum=β, nesterov=True)",
             extends="momentum",
             lines=("velocity", "w_nesterov"),
             sentences=("momentum",),
         ),
         _spec(
-            "adagrad",
-            "Adagrad",
-            (_H["lr"].with_default(0.5), _H["eps"].with_default(1e-10)),
-            squares_init,
-            adagrad_update,
-            _adagrad_step,
-            Properties(False, True, False, False, 1),
+            name="adagrad",
+            label="Adagrad",
+            hyperparams=(_H["lr"].with_default(0.5), _H["eps"].with_default(1e-10)),
+            init=squares_init,
+            update=adagrad_update,
+            explain=_adagrad_step,
+            properties=Properties(
+                momentum=False,
+                adaptive=True,
+                bias_correction=False,
+                decoupled_weight_decay=False,
+                state_per_param=1,
+            ),
             # Under a steady gradient g, v_t = t·g², so the step is η/√t (adagrad_update).
-            "Gives each coordinate its own step, divided by the root of all its squared gradients "
-            "so far: the step size only shrinks (as η/√t under a steady gradient), so it slows "
-            "down but does not stop.",
-            "Duchi, Hazan & Singer 2011; torch.optim.Adagrad",
+            summary=(
+                "Gives each coordinate its own step, divided by the root of all its squared "
+                "gradients so far: the step size only shrinks (as η/√t under a steady gradient), "
+                "so it slows down but does not stop."
+            ),
+            reference="Duchi, Hazan & Singer 2011; torch.optim.Adagrad",
             lines=("v_sum", "w_squares"),
             sentences=("adaptive",),
         ),
         _spec(
-            "rmsprop",
-            "RMSprop",
-            (_H["lr"], _H["beta2"].with_default(0.99), _H["eps"]),
-            squares_init,
-            rmsprop_update,
-            _adagrad_step,
-            Properties(False, True, False, False, 1),
+            name="rmsprop",
+            label="RMSprop",
+            hyperparams=(_H["lr"], _H["beta2"].with_default(0.99), _H["eps"]),
+            init=squares_init,
+            update=rmsprop_update,
+            explain=_adagrad_step,
+            properties=Properties(
+                momentum=False,
+                adaptive=True,
+                bias_correction=False,
+                decoupled_weight_decay=False,
+                state_per_param=1,
+            ),
             # No bias correction (rmsprop_update): v₁ = (1 − β₂)g², so step 1 is η/√(1 − β₂).
-            "Like Adagrad, but it averages recent squared gradients instead of summing them all, "
-            "so the step can grow again. Without bias correction its first steps are about "
-            "η/√(1 − β₂): 10η at β₂ = 0.99.",
-            "Hinton 2012 (lecture 6e); torch.optim.RMSprop(alpha=β₂)",
+            summary=(
+                "Like Adagrad, but it averages recent squared gradients instead of summing them "
+                "all, so the step can grow again. Without bias correction its first steps are "
+                "about η/√(1 − β₂): 10η at β₂ = 0.99."
+            ),
+            reference="Hinton 2012 (lecture 6e); torch.optim.RMSprop(alpha=β₂)",
             lines=("v", "w_squares"),
             sentences=("adaptive", "zero_start"),
         ),
         _spec(
-            "adam",
-            "Adam",
-            (
+            name="adam",
+            label="Adam",
+            hyperparams=(
                 _H["lr"].with_default(0.05),
                 _H["beta1"],
                 _H["beta2"],
                 _H["eps"],
                 _H["weight_decay"],
             ),
-            adam_init,
-            adam_update,
-            _adam_step,
-            Properties(True, True, True, False, 2),
+            init=adam_init,
+            update=adam_update,
+            explain=_adam_step,
+            properties=Properties(
+                momentum=True,
+                adaptive=True,
+                bias_correction=True,
+                decoupled_weight_decay=False,
+                state_per_param=2,
+            ),
             # Kingma & Ba 2015, §3; the factor √(1 − β₂ᵗ)/(1 − β₁ᵗ) follows from adam_update.
-            "Momentum plus RMSprop's per-coordinate scaling, with a bias correction that undoes "
-            "the zero start of both running means: without it the early steps are several "
-            "times η (up to 6.6η near step 12 at the default β's).",
-            "Kingma & Ba 2015; torch.optim.Adam",
+            summary=(
+                "Momentum plus RMSprop's per-coordinate scaling, with a bias correction that "
+                "undoes the zero start of both running means: without it the early steps are "
+                "several times η (up to 6.6η near step 12 at the default β's)."
+            ),
+            reference="Kingma & Ba 2015; torch.optim.Adam",
             options=(
                 Choice(
                     "bias_correction",
@@ -1198,168 +1244,240 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             sentences=("adaptive", "momentum", "zero_start"),
         ),
         _spec(
-            "amsgrad",
-            "AMSGrad",
-            (_H["lr"].with_default(0.05), _H["beta1"], _H["beta2"], _H["eps"]),
-            amsgrad_init,
-            amsgrad_update,
-            _amsgrad_step,
-            Properties(True, True, True, False, 3),
+            name="amsgrad",
+            label="AMSGrad",
+            hyperparams=(_H["lr"].with_default(0.05), _H["beta1"], _H["beta2"], _H["eps"]),
+            init=amsgrad_init,
+            update=amsgrad_update,
+            explain=_amsgrad_step,
+            properties=Properties(
+                momentum=True,
+                adaptive=True,
+                bias_correction=True,
+                decoupled_weight_decay=False,
+                state_per_param=3,
+            ),
             # Reddi et al. 2018 versus torch's form: see amsgrad_update's docstring.
-            "Adam that divides by the largest second moment seen, so a steep stretch keeps the "
-            "step small afterwards. In torch's form, run here, that maximum is bias-corrected, "
-            "so the step can still grow early on.",
-            "Reddi, Kale & Kumar 2018; torch.optim.Adam(amsgrad=True)",
+            summary=(
+                "Adam that divides by the largest second moment seen, so a steep stretch keeps the "
+                "step small afterwards. In torch's form, run here, that maximum is bias-corrected, "
+                "so the step can still grow early on."
+            ),
+            reference="Reddi, Kale & Kumar 2018; torch.optim.Adam(amsgrad=True)",
             extends="adam",
             lines=("m", "v", "v_max", "m_hat", "v_hat", "w_adam"),
             sentences=("adaptive", "momentum", "zero_start"),
         ),
         _spec(
-            "nadam",
-            "NAdam",
-            (_H["lr"].with_default(0.05), _H["beta1"], _H["beta2"], _H["eps"]),
-            nadam_init,
-            nadam_update,
-            _nadam_step,
-            Properties(True, True, True, False, 2),
-            "Adam with Nesterov's look-ahead: the momentum part of the step uses the next "
-            "momentum, so it reacts a step sooner. Its momentum μ_t starts near β₁/2 and "
-            "rises very slowly.",
-            "Dozat 2016; torch.optim.NAdam",
+            name="nadam",
+            label="NAdam",
+            hyperparams=(_H["lr"].with_default(0.05), _H["beta1"], _H["beta2"], _H["eps"]),
+            init=nadam_init,
+            update=nadam_update,
+            explain=_nadam_step,
+            properties=Properties(
+                momentum=True,
+                adaptive=True,
+                bias_correction=True,
+                decoupled_weight_decay=False,
+                state_per_param=2,
+            ),
+            summary=(
+                "Adam with Nesterov's look-ahead: the momentum part of the step uses the next "
+                "momentum, so it reacts a step sooner. Its momentum μ_t starts near β₁/2 and rises "
+                "very slowly."
+            ),
+            reference="Dozat 2016; torch.optim.NAdam",
             extends="adam",
             lines=("m", "v", "v_hat", "w_nadam"),
             sentences=("adaptive", "momentum", "zero_start"),
         ),
         _spec(
-            "adamw",
-            "AdamW",
-            (
+            name="adamw",
+            label="AdamW",
+            hyperparams=(
                 _H["lr"].with_default(0.05),
                 _H["beta1"],
                 _H["beta2"],
                 _H["eps"],
                 _H["weight_decay"].with_default(0.01),
             ),
-            adam_init,
-            adamw_update,
-            _adam_step,
-            Properties(True, True, True, True, 2),
-            "Adam with weight decay applied to the weights directly (each step shrinks w by "
-            "ηλw), so the pull toward zero is not rescaled by the adaptive step.",
-            "Loshchilov & Hutter 2019; torch.optim.AdamW",
+            init=adam_init,
+            update=adamw_update,
+            explain=_adam_step,
+            properties=Properties(
+                momentum=True,
+                adaptive=True,
+                bias_correction=True,
+                decoupled_weight_decay=True,
+                state_per_param=2,
+            ),
+            summary=(
+                "Adam with weight decay applied to the weights directly (each step shrinks w by "
+                "ηλw), so the pull toward zero is not rescaled by the adaptive step."
+            ),
+            reference="Loshchilov & Hutter 2019; torch.optim.AdamW",
             extends="adam",
             lines=("m", "v", "m_hat", "v_hat", "w_adam"),
             sentences=("adaptive", "momentum", "zero_start"),
         ),
         _spec(
-            "lion",
-            "Lion",
-            (
+            name="lion",
+            label="Lion",
+            hyperparams=(
                 _H["lr"].with_default(0.01),
                 _H["beta1"],
                 _H["beta2"].with_default(0.99),
                 _H["weight_decay"].with_default(0.001),
             ),
-            lion_init,
-            lion_update,
-            _plain_step,
-            Properties(True, False, False, True, 1),
+            init=lion_init,
+            update=lion_update,
+            explain=_plain_step,
+            properties=Properties(
+                momentum=True,
+                adaptive=False,
+                bias_correction=False,
+                decoupled_weight_decay=True,
+                state_per_param=1,
+            ),
             # lion_update: the step is η(sign(c) + λw), and sign(0) = 0.
-            "Keeps only the sign of a momentum blend c: every coordinate moves by η against "
-            "sign(c) (not at all where c is exactly 0), plus the weight decay ηλw, however "
-            "steep or flat the ground.",
-            "Chen et al. 2023; optax.lion",
+            summary=(
+                "Keeps only the sign of a momentum blend c: every coordinate moves by η against "
+                "sign(c) (not at all where c is exactly 0), plus the weight decay ηλw, however "
+                "steep or flat the ground."
+            ),
+            reference="Chen et al. 2023; optax.lion",
             lines=("lion_blend", "w_sign", "lion_momentum"),
             sentences=("momentum", "sign"),
         ),
         _spec(
-            "radam",
-            "RAdam",
-            (_H["lr"].with_default(0.05), _H["beta1"], _H["beta2"], _H["eps"]),
-            radam_init,
-            radam_update,
-            _radam_step,
-            Properties(True, True, True, False, 2),
+            name="radam",
+            label="RAdam",
+            hyperparams=(_H["lr"].with_default(0.05), _H["beta1"], _H["beta2"], _H["eps"]),
+            init=radam_init,
+            update=radam_update,
+            explain=_radam_step,
+            properties=Properties(
+                momentum=True,
+                adaptive=True,
+                bias_correction=True,
+                decoupled_weight_decay=False,
+                state_per_param=2,
+            ),
             # radam_update: ρ_t ≤ 5 for the first 5 steps at β₂ = 0.999 (ρ₆ ≈ 5.01).
-            "Adam with a built-in warm-up: while v averages too few squared gradients to be "
-            "trusted (ρ_t ≤ 5, the first 5 steps at β₂ = 0.999) it steps with the momentum "
-            "alone, then multiplies Adam's step by a rectifier r_t that rises toward 1.",
-            "Liu et al. 2020; torch.optim.RAdam",
+            summary=(
+                "Adam with a built-in warm-up: while v averages too few squared gradients to be "
+                "trusted (ρ_t ≤ 5, the first 5 steps at β₂ = 0.999) it steps with the momentum "
+                "alone, then multiplies Adam's step by a rectifier r_t that rises toward 1."
+            ),
+            reference="Liu et al. 2020; torch.optim.RAdam",
             extends="adam",
             lines=("m", "v", "m_hat", "rho", "w_radam"),
             sentences=("radam_warmup", "momentum"),
         ),
         _spec(
-            "adamax",
-            "Adamax",
-            (_H["lr"].with_default(0.05), _H["beta1"], _H["beta2"], _H["eps"]),
-            adamax_init,
-            adamax_update,
-            _adamax_step,
-            Properties(True, True, True, False, 2),
-            "Adam with the ∞-norm: it divides by a decaying maximum of |g| instead of the "
-            "root of a mean of g², so one large gradient sets the scale until β₂ lets it fade.",
-            "Kingma & Ba 2015, §7.1; torch.optim.Adamax",
+            name="adamax",
+            label="Adamax",
+            hyperparams=(_H["lr"].with_default(0.05), _H["beta1"], _H["beta2"], _H["eps"]),
+            init=adamax_init,
+            update=adamax_update,
+            explain=_adamax_step,
+            properties=Properties(
+                momentum=True,
+                adaptive=True,
+                bias_correction=True,
+                decoupled_weight_decay=False,
+                state_per_param=2,
+            ),
+            summary=(
+                "Adam with the ∞-norm: it divides by a decaying maximum of |g| instead of the root "
+                "of a mean of g², so one large gradient sets the scale until β₂ lets it fade."
+            ),
+            reference="Kingma & Ba 2015, §7.1; torch.optim.Adamax",
             extends="adam",
             lines=("m", "u", "w_adamax"),
             sentences=("adaptive", "momentum", "infinity_norm"),
         ),
         _spec(
-            "adadelta",
-            "Adadelta",
+            name="adadelta",
+            label="Adadelta",
             # ε: torch's 1e-6 makes the first steps about 0.003 long, too slow to see on the
             # playground's landscapes; the adadelta-no-eta scene runs torch's value
-            (_H["lr"].with_default(1.0), _H["rho"], _H["eps"].with_default(1e-4)),
-            adadelta_init,
-            adadelta_update,
-            _no_step_size,
-            Properties(False, True, False, False, 2),
+            hyperparams=(_H["lr"].with_default(1.0), _H["rho"], _H["eps"].with_default(1e-4)),
+            init=adadelta_init,
+            update=adadelta_update,
+            explain=_no_step_size,
+            properties=Properties(
+                momentum=False,
+                adaptive=True,
+                bias_correction=False,
+                decoupled_weight_decay=False,
+                state_per_param=2,
+            ),
             # adadelta_update: the step is √(d + ε)/√(v + ε)·g, d the mean of past steps²;
             # Δ₁ = √ε·g/√((1 − ρ)g² + ε) ≈ √(ε/(1 − ρ)) while (1 − ρ)g² ≫ ε.
-            "Needs no η: each coordinate's step is the root of its recent steps' squares over "
-            "the root of its recent gradients' squares, times g (η = 1 leaves it as it is). "
-            "Both start from ε, so ε sets the first steps: about √(ε/(1 − ρ)) per coordinate.",
-            "Zeiler 2012; torch.optim.Adadelta",
+            summary=(
+                "Needs no η: each coordinate's step is the root of its recent steps' squares over "
+                "the root of its recent gradients' squares, times g (η = 1 leaves it as it is). "
+                "Both start from ε, so ε sets the first steps: about √(ε/(1 − ρ)) per coordinate."
+            ),
+            reference="Zeiler 2012; torch.optim.Adadelta",
             lines=("v_rho", "delta", "d", "w_delta"),
             sentences=("no_eta",),
         ),
         _spec(
-            "schedule_free_sgd",
-            "Schedule-free SGD",
-            (_H["lr"].with_default(0.05), _H["beta"]),
-            schedule_free_init,
-            schedule_free_sgd_update,
-            _plain_step,
+            name="schedule_free_sgd",
+            label="Schedule-free SGD",
+            hyperparams=(_H["lr"].with_default(0.05), _H["beta"]),
+            init=schedule_free_init,
+            update=schedule_free_sgd_update,
+            explain=_plain_step,
             # momentum: x and y carry every past gradient through the average of z (Defazio
             # et al. 2024 relate the interpolation to momentum). Memory: y and z besides x,
             # as run here so that the inspector can draw y; optax keeps z alone besides its
             # params y and recomputes x from the two.
-            Properties(True, False, False, False, 2),
-            "SGD steps on a base sequence z, and the point shown, x, is their running average, "
-            "so no decaying schedule is needed; the gradient is taken at y, between x and z.",
-            "Defazio et al. 2024; optax.contrib.schedule_free_sgd",
+            properties=Properties(
+                momentum=True,
+                adaptive=False,
+                bias_correction=False,
+                decoupled_weight_decay=False,
+                state_per_param=2,
+            ),
+            summary=(
+                "SGD steps on a base sequence z, and the point shown, x, is their running average, "
+                "so no decaying schedule is needed; the gradient is taken at y, between x and z."
+            ),
+            reference="Defazio et al. 2024; optax.contrib.schedule_free_sgd",
             gradient_point=schedule_free_gradient_point,
             lines=("y_before", "z_sgd", "x_average"),
             sentences=("schedule_free",),
         ),
         _spec(
-            "schedule_free_adamw",
-            "Schedule-free AdamW",
-            (
+            name="schedule_free_adamw",
+            label="Schedule-free AdamW",
+            hyperparams=(
                 _H["lr"].with_default(0.05),
                 _H["beta1"],
                 _H["beta2"],
                 _H["eps"],
                 _H["weight_decay"],
             ),
-            schedule_free_adamw_init,
-            schedule_free_adamw_update,
-            _schedule_free_adamw_step,
-            Properties(True, True, True, True, 3),
-            "AdamW without momentum on a base sequence z, and the point shown, x, is their "
-            "running average, so no decaying schedule is needed; the gradient is taken at y, "
-            "between x and z.",
-            "Defazio et al. 2024; optax.contrib.schedule_free_adamw",
+            init=schedule_free_adamw_init,
+            update=schedule_free_adamw_update,
+            explain=_schedule_free_adamw_step,
+            properties=Properties(
+                momentum=True,
+                adaptive=True,
+                bias_correction=True,
+                decoupled_weight_decay=True,
+                state_per_param=3,
+            ),
+            summary=(
+                "AdamW without momentum on a base sequence z, and the point shown, x, is their "
+                "running average, so no decaying schedule is needed; the gradient is taken at y, "
+                "between x and z."
+            ),
+            reference="Defazio et al. 2024; optax.contrib.schedule_free_adamw",
             gradient_point=schedule_free_gradient_point,
             lines=("y_before", "v", "v_hat", "z_adamw", "x_average"),
             sentences=("schedule_free",),

@@ -127,7 +127,13 @@ RECORDS: dict[str, Record] = {
         # w ← w − η g, η = 0.1
         hand=(Hand({"lr": 0.1}, ((-0.2, 0.05), (0.0, -0.1))),),
         reference=Torch(lambda o, p, h: o.SGD([p], lr=h["lr"]), {}),
-        properties=Properties(False, False, False, False, 0),
+        properties=Properties(
+            momentum=False,
+            adaptive=False,
+            bias_correction=False,
+            decoupled_weight_decay=False,
+            state_per_param=0,
+        ),
     ),
     "momentum": Record(
         hand=(
@@ -145,7 +151,13 @@ RECORDS: dict[str, Record] = {
             lambda o, p, h: o.SGD([p], lr=h["lr"], momentum=h["beta"]),
             {"velocity": "momentum_buffer"},
         ),
-        properties=Properties(True, False, False, False, 1),
+        properties=Properties(
+            momentum=True,
+            adaptive=False,
+            bias_correction=False,
+            decoupled_weight_decay=False,
+            state_per_param=1,
+        ),
     ),
     "nesterov": Record(
         # u₁ = −0.1·(g₁ + 0.5·v₁) = −0.1·(3, −0.75); u₂ = −0.1·(g₂ + 0.5·(1, 0.75))
@@ -154,7 +166,13 @@ RECORDS: dict[str, Record] = {
             lambda o, p, h: o.SGD([p], lr=h["lr"], momentum=h["beta"], nesterov=True),
             {"velocity": "momentum_buffer"},
         ),
-        properties=Properties(True, False, False, False, 1),
+        properties=Properties(
+            momentum=True,
+            adaptive=False,
+            bias_correction=False,
+            decoupled_weight_decay=False,
+            state_per_param=1,
+        ),
     ),
     "adagrad": Record(
         # v₁ = (4, 0.25), u₁ = −0.1·(2/(2+1), −0.5/(0.5+1)); v₂ = (4, 1.25),
@@ -167,7 +185,13 @@ RECORDS: dict[str, Record] = {
             ),
         ),
         reference=Torch(lambda o, p, h: o.Adagrad([p], lr=h["lr"], eps=h["eps"]), {"v": "sum"}),
-        properties=Properties(False, True, False, False, 1),
+        properties=Properties(
+            momentum=False,
+            adaptive=True,
+            bias_correction=False,
+            decoupled_weight_decay=False,
+            state_per_param=1,
+        ),
     ),
     "rmsprop": Record(
         # v₁ = 0.25·(4, 0.25) = (1, 1/16): u₁ = −0.1·(2/2, −0.5/1.25); v₂ = (0.75, 0.296875)
@@ -181,7 +205,13 @@ RECORDS: dict[str, Record] = {
             lambda o, p, h: o.RMSprop([p], lr=h["lr"], alpha=h["beta2"], eps=h["eps"]),
             {"v": "square_avg"},
         ),
-        properties=Properties(False, True, False, False, 1),
+        properties=Properties(
+            momentum=False,
+            adaptive=True,
+            bias_correction=False,
+            decoupled_weight_decay=False,
+            state_per_param=1,
+        ),
     ),
     "adam": Record(
         hand=(
@@ -217,7 +247,13 @@ RECORDS: dict[str, Record] = {
             ),
             ADAM_STATE,
         ),
-        properties=Properties(True, True, True, False, 2),
+        properties=Properties(
+            momentum=True,
+            adaptive=True,
+            bias_correction=True,
+            decoupled_weight_decay=False,
+            state_per_param=2,
+        ),
     ),
     "amsgrad": Record(
         # as Adam, but v₂ = 0.75 < v₁ = 1 in x, so v_max₂ = (1, 0.296875)
@@ -235,7 +271,13 @@ RECORDS: dict[str, Record] = {
             lambda o, p, h: o.Adam([p], lr=h["lr"], betas=_betas(h), eps=h["eps"], amsgrad=True),
             ADAM_STATE | {"v_max": "max_exp_avg_sq"},
         ),
-        properties=Properties(True, True, True, False, 3),
+        properties=Properties(
+            momentum=True,
+            adaptive=True,
+            bias_correction=True,
+            decoupled_weight_decay=False,
+            state_per_param=3,
+        ),
     ),
     "nadam": Record(
         # u₁ = −0.1/(|g₁| + 1)·(g₁ + c·m₁) with m₁ = (1, −0.25), c = μ₂/(1 − μ₁μ₂) (the g₁
@@ -258,7 +300,13 @@ RECORDS: dict[str, Record] = {
         reference=Torch(
             lambda o, p, h: o.NAdam([p], lr=h["lr"], betas=_betas(h), eps=h["eps"]), ADAM_STATE
         ),
-        properties=Properties(True, True, True, False, 2),
+        properties=Properties(
+            momentum=True,
+            adaptive=True,
+            bias_correction=True,
+            decoupled_weight_decay=False,
+            state_per_param=2,
+        ),
     ),
     "adamw": Record(
         # Adam's steps plus −ηλw: −0.01·(1, −2) at w₀, then at w₁ = w₀ + u₁
@@ -278,7 +326,13 @@ RECORDS: dict[str, Record] = {
             ),
             ADAM_STATE,
         ),
-        properties=Properties(True, True, True, True, 2),
+        properties=Properties(
+            momentum=True,
+            adaptive=True,
+            bias_correction=True,
+            decoupled_weight_decay=True,
+            state_per_param=2,
+        ),
     ),
     "lion": Record(
         # sign(0.5·0 + 0.5·g₁) = (1, −1): u₁ = −0.1·((1, −1) + 0.1·(1, −2)); m₁ = 0.25·g₁
@@ -296,7 +350,13 @@ RECORDS: dict[str, Record] = {
             ),
             {"m": lambda state, params: state[0].mu},
         ),
-        properties=Properties(True, False, False, True, 1),
+        properties=Properties(
+            momentum=True,
+            adaptive=False,
+            bias_correction=False,
+            decoupled_weight_decay=True,
+            state_per_param=1,
+        ),
     ),
     "radam": Record(
         # ρ∞ = 2/0.25 − 1 = 7; ρ₁ = 1 and ρ₂ = 7 − 4·0.5625/0.4375 = 1.857 are ≤ 5, so both steps
@@ -312,7 +372,13 @@ RECORDS: dict[str, Record] = {
         reference=Torch(
             lambda o, p, h: o.RAdam([p], lr=h["lr"], betas=_betas(h), eps=h["eps"]), ADAM_STATE
         ),
-        properties=Properties(True, True, True, False, 2),
+        properties=Properties(
+            momentum=True,
+            adaptive=True,
+            bias_correction=True,
+            decoupled_weight_decay=False,
+            state_per_param=2,
+        ),
         steep_lr=1e-3,  # its first steps are momentum steps, which grow with the slope
     ),
     "adamax": Record(
@@ -329,7 +395,13 @@ RECORDS: dict[str, Record] = {
             lambda o, p, h: o.Adamax([p], lr=h["lr"], betas=_betas(h), eps=h["eps"]),
             {"m": "exp_avg", "u": "exp_inf"},
         ),
-        properties=Properties(True, True, True, False, 2),
+        properties=Properties(
+            momentum=True,
+            adaptive=True,
+            bias_correction=True,
+            decoupled_weight_decay=False,
+            state_per_param=2,
+        ),
     ),
     "adadelta": Record(
         # v₁ = 0.25·g₁² = (1, 1/16), Δ₁ = √(0 + 1)/√(v₁ + 1)·g₁ = (2/√2, −0.5/√1.0625), u₁ = −½Δ₁;
@@ -348,7 +420,13 @@ RECORDS: dict[str, Record] = {
             lambda o, p, h: o.Adadelta([p], lr=h["lr"], rho=h["rho"], eps=h["eps"]),
             {"v": "square_avg", "d": "acc_delta"},
         ),
-        properties=Properties(False, True, False, False, 2),
+        properties=Properties(
+            momentum=False,
+            adaptive=True,
+            bias_correction=False,
+            decoupled_weight_decay=False,
+            state_per_param=2,
+        ),
     ),
     "schedule_free_sgd": Record(
         # y₀ = z₀ = x₀ = w₀. Step 1: c₁ = 0.01/0.01 = 1, z₁ = w₀ − 0.1·g₁ = (0.8, −1.95) = x₁.
@@ -366,7 +444,13 @@ RECORDS: dict[str, Record] = {
             {"y": lambda state, params: params, "z": lambda state, params: state.z},
             lambda optax, state, params: optax.contrib.schedule_free_eval_params(state, params),
         ),
-        properties=Properties(True, False, False, False, 2),
+        properties=Properties(
+            momentum=True,
+            adaptive=False,
+            bias_correction=False,
+            decoupled_weight_decay=False,
+            state_per_param=2,
+        ),
         starts_at_params=("y", "z"),
         ranges={"beta": SCHEDULE_FREE_B1},
     ),
@@ -395,7 +479,13 @@ RECORDS: dict[str, Record] = {
             },
             lambda optax, state, params: optax.contrib.schedule_free_eval_params(state, params),
         ),
-        properties=Properties(True, True, True, True, 3),
+        properties=Properties(
+            momentum=True,
+            adaptive=True,
+            bias_correction=True,
+            decoupled_weight_decay=True,
+            state_per_param=3,
+        ),
         starts_at_params=("y", "z"),
         ranges={"beta1": SCHEDULE_FREE_B1},
     ),
