@@ -725,9 +725,9 @@ async def run_load(
 
     Student ``i`` starts ``i * ramp_s / students`` seconds in, loads the page, then moves a
     slider every ``uniform(*interval)`` seconds until ``duration_s`` seconds after its
-    websocket opened, or until it has made ``moves`` moves (with ``duration_s=math.inf``,
-    exactly that many: what a test counts). ``timeout_s`` bounds each wait (HTTP, handshake,
-    every run); a student whose wait times out stops. The same ``seed`` replays the same
+    websocket opened, or until it has made ``moves`` moves (what a test counts; its
+    ``duration_s`` is then a guard against a hang). ``timeout_s`` bounds each wait (HTTP,
+    handshake, every run); a student whose wait times out stops. The same ``seed`` replays the same
     moves.
     """
     started = time.monotonic()

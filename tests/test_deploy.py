@@ -12,10 +12,10 @@ from __future__ import annotations
 import collections
 import fnmatch
 import json
-import math
 import re
 import shlex
 import shutil
+import socket
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -37,7 +37,7 @@ STREAM = "/_stcore/stream"
 # all land on one of two replicas is about 2 × 2⁻¹⁰ (0.2 %), so "both serve" is a fair test.
 STUDENTS = 10
 MOVES = 2  # slider moves per student: the websocket carries more than the first run
-# How long a test waits for nginx to log what it expects: a guard against a hang, not a limit.
+# How long a test waits for nginx's log or the students' moves: a guard against a hang.
 LOG_WAIT_S = 60
 
 
@@ -116,6 +116,27 @@ def test_the_config_lists_one_upstream_server_per_replica() -> None:
     assert f"hash $cookie_{STICKY_COOKIE}" not in config, "the first visit must be hashed too"
     assert re.search(r"^\s*hash \$pg_sticky consistent;$", config, re.M)
     assert "@" not in config
+
+
+def plain_bind_fails(port: int) -> bool:
+    """Whether a socket without ``SO_REUSEADDR`` (anyone else's) cannot bind ``port``."""
+    with socket.socket() as other:
+        try:
+            other.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def test_a_reserved_port_is_held_for_the_server_alone(tmp_path) -> None:
+    replica = serve_replicas.Replica(tmp_path)
+    assert plain_bind_fails(replica.port), "nobody else may take the replica's port"
+    with socket.socket() as server:  # as Streamlit and nginx bind it: SO_REUSEADDR
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", replica.port))
+        server.listen()
+    replica.stop()  # never launched: gives the port back
+    assert not plain_bind_fails(replica.port)
 
 
 def dockerfile() -> list[tuple[str, str]]:
@@ -201,7 +222,7 @@ def test_a_first_visit_gets_the_cookie_and_lands_where_the_cookie_points(deploym
 def test_students_through_nginx_reach_both_replicas_and_each_stays_on_one(deployment) -> None:
     start = len(deployment.access_log())
     report = run_load_sync(
-        deployment.url, students=STUDENTS, duration_s=math.inf, interval=(0.5, 1.0), moves=MOVES
+        deployment.url, students=STUDENTS, duration_s=LOG_WAIT_S, interval=(0.5, 1.0), moves=MOVES
     )
 
     assert report.errors == [], "\n".join([*report.errors[:20], deployment.logs()])

@@ -25,11 +25,17 @@ def server():
 
 
 MOVES = 3
+HANG_GUARD_S = 120  # the students' duration when they count moves: only a guard
 
 
 def test_students_load_the_playground_and_rerun_it(server):
     report = loadgen.run_load_sync(
-        server.url, students=3, duration_s=math.inf, interval=(0.2, 0.5), ramp_s=0.5, moves=MOVES
+        server.url,
+        students=3,
+        duration_s=HANG_GUARD_S,
+        interval=(0.2, 0.5),
+        ramp_s=0.5,
+        moves=MOVES,
     )
     assert report.errors == [], server.log_tail()
     assert [s.student for s in report.students] == [0, 1, 2]
