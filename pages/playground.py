@@ -152,6 +152,12 @@ class Race:
         return np.asarray(self.land.minima, dtype=float).reshape(-1, 2)
 
     @property
+    def loss_title(self) -> str:
+        """What the loss panel plots: the gap to the minimum where it is known, else f."""
+        known = self.land.f_min is not None and np.isfinite(self.land.f_min)
+        return "f − f*" if known else "f"
+
+    @property
     def shown(self) -> list[landscape.Path]:
         """The paths as drawn: only their start while a challenge is not yet revealed."""
         return self.paths if self.revealed else [report.start_only(p) for p in self.paths]
@@ -165,7 +171,7 @@ class Race:
         for the app's ``element``, which draws its own player and builds the frames from
         the figure's ``motion`` (see ``ui.plotly_element``), neither.
         """
-        log_loss = self.land.f_min is not None and np.isfinite(self.land.f_min)
+        log_loss = self.loss_title == "f − f*"
         return cache.figure_json(
             ("race", self.key, self.land_key, self.revealed, element, click_targets, present),
             lambda: race_figures.race_figure(
@@ -174,7 +180,7 @@ class Race:
                 self.window,
                 self.minima,
                 steps=self.scene.steps,
-                loss_title="f − f*" if log_loss else "f",
+                loss_title=self.loss_title,
                 log_loss=log_loss,
                 player=not element,
                 motion=element,
@@ -309,6 +315,10 @@ def race_element(
         url_query=state.url_query(this.scene),
         fit=True,
         present=present,
+        label=f"Map of {this.land.label} with each optimizer's path; beside it, "
+        f"{this.loss_title} by step",
+        # Who leads, in words, once the race is on show (a challenge's is not, until the guess).
+        leader={"names": this.labels, "quantity": this.loss_title} if this.revealed else None,
         on_click=state.on_map_click,
         on_action=on_map_action,
     )

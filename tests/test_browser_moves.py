@@ -14,6 +14,7 @@ import pytest
 from e2e_support import DESKTOP, MAP_SELECTOR, chromium_page, slider_thumb, wait_until_idle
 
 import optim_core
+from ui import state
 
 pytestmark = pytest.mark.browser
 
@@ -117,3 +118,39 @@ def test_a_bad_formula_shows_its_error_and_keeps_the_map(page):
     assert contour(page) == before
     runs = runs_since_recording(page)
     assert runs and all(runs), f"a full run started: {runs}"
+
+
+# --- the map in words ------------------------------------------------------------------------
+LEADER = ".st-key-map .pg-leader"
+
+
+def default_race_final_gaps() -> dict[str, float]:
+    """Each default optimizer's f − f* after the default scene's last step, run here."""
+    scene = state.Scene()
+    land = optim_core.LANDSCAPES[scene.landscape]
+    gaps = {}
+    for name in scene.optimizers:
+        traj = optim_core.run(name, land, land.start, scene.steps, **scene.hyperparams(name))
+        gaps[optim_core.OPTIMIZERS[name].label] = float(traj.loss[-1] - land.f_min)
+    return gaps
+
+
+def test_the_map_has_a_name_and_a_sentence_saying_who_leads_at_the_shown_step(page):
+    chart = page.locator(MAP_SELECTOR)
+    assert chart.get_attribute("role") == "figure"
+    assert "Map of" in chart.get_attribute("aria-label")
+    leader = page.locator(LEADER)
+    assert chart.get_attribute("aria-describedby") == leader.get_attribute("id")
+    page.wait_for_function("(sel) => document.querySelector(sel)?.textContent", arg=LEADER)
+    assert leader.inner_text().startswith("Step 0 of 200: all level, f − f* = ")
+    page.locator(".st-key-map .pg-step").press("End")  # the race's last step
+    page.wait_for_function(
+        "(sel) => document.querySelector(sel).textContent.startsWith('Step 200 ')", arg=LEADER
+    )
+    gaps = default_race_final_gaps()
+    order = sorted(gaps, key=gaps.get)
+    text = leader.inner_text()
+    assert text.startswith(f"Step 200 of 200: {order[0]} leads with f − f* = ")
+    positions = [text.index(f" {name} ") for name in order[1:]]
+    assert positions == sorted(positions), f"not in the order of the run's losses: {text}"
+    assert leader.get_attribute("aria-live") == "polite"  # read out where the learner stops

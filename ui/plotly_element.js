@@ -204,8 +204,8 @@ function injectPageCss() {
 
 const WIDE = 1200;  // px of viewport from which the loss panel sits beside the map
 const PHONE = 640;  // px of viewport below which the axes' labels go inside the panels
-const BARS = 80;  // px kept for the legend (a row or two) and the player: fixed, so a move's
-// new legend text never resizes the map
+const BARS = 108;  // px kept for the legend (a row or two), the player and the sentence under
+// it: fixed, so a move's new legend text never resizes the map
 
 // The layout that fits the race's figure (map on xaxis/yaxis, loss on xaxis2/yaxis2) to the
 // element's width and the screen: the map a square, as large as the screen allows; the loss
@@ -311,6 +311,12 @@ function makePlayer(root, gd, frameMs) {
     <input class="pg-step" type="range" min="0" max="0" step="1" value="0" aria-label="Step">
     <span class="pg-readout" aria-live="off"></span>`;
   root.appendChild(bar);
+  // Who leads at the step on screen, in words: the map's text alternative (see describe).
+  const leader = document.createElement("p");
+  leader.className = "pg-leader";
+  leader.id = `pg-leader-${++leaderCount}`;
+  leader.hidden = true;
+  root.appendChild(leader);
   const button = bar.querySelector(".pg-play");
   const speed = bar.querySelector(".pg-speed");
   const slider = bar.querySelector(".pg-step");
@@ -327,6 +333,11 @@ function makePlayer(root, gd, frameMs) {
     readout.textContent = player.hint || `step ${stepOf(player.index)} of ${last}`;
     button.textContent = player.playing ? "❚❚ Pause" : "▶ Play";
     button.setAttribute("aria-label", player.playing ? "Pause the race" : "Play the race");
+    const sentence = player.ready ? describe(root.standings, player.index) : "";
+    if (leader.textContent !== sentence) leader.textContent = sentence;
+    leader.hidden = !sentence;
+    // Read out when the learner stops on a step, not at every frame of a playing race.
+    leader.setAttribute("aria-live", player.playing ? "off" : "polite");
     // The frames of the figure on screen, at their last step: what waits for the end shows.
     if (player.ready && player.frames.length && player.index >= player.frames.length - 1) {
       root.endSeen = true;
@@ -410,6 +421,50 @@ function makePlayer(root, gd, frameMs) {
     }
   });
   return player;
+}
+
+let leaderCount = 0;
+
+// A loss as the sentence under the map gives it: two significant digits.
+function lossText(value) {
+  if (!Number.isFinite(value)) return "not a number (diverged)";
+  if (value <= 1e-300) return "0";
+  const size = Math.abs(value);
+  return size < 1e-3 || size >= 1e4 ? value.toExponential(1) : String(Number(value.toPrecision(2)));
+}
+
+// The standings the sentence is read from: the race's names and what the loss is called,
+// from the app (``leader``), each run's loss and last point per frame, from the motion.
+function standingsOf(figure, leader) {
+  const motion = figure.motion;
+  if (!leader || !motion || motion.runs.length !== leader.names.length) return null;
+  return {
+    names: leader.names,
+    quantity: leader.quantity,
+    steps: motion.steps,
+    losses: motion.runs.map((run) => untyped(run.loss)),
+    stops: motion.runs.map((run) => untyped(run.stop)),
+  };
+}
+
+// "Step 57 of 200: Adam leads with f − f* = 0.0012; then Momentum 0.0045, …": the runs by
+// their loss at frame ``k`` (the lowest leads); a run that stopped (it diverged) says where.
+function describe(standings, k) {
+  if (!standings || k >= standings.steps.length) return "";
+  const { names, quantity, steps, losses, stops } = standings;
+  const step = steps[k];
+  const runs = names.map((name, r) => ({ name, loss: losses[r][k], stop: stops[r][k] }));
+  const said = (run) => lossText(run.loss) + (run.stop < step ? ` (stopped at step ${run.stop})` : "");
+  const head = `Step ${step} of ${steps.at(-1)}: `;
+  const finite = runs.filter((run) => Number.isFinite(run.loss));
+  const level = finite.length === runs.length && runs.every(
+    (run) => Math.abs(run.loss - runs[0].loss) <= 1e-12 * Math.max(1, Math.abs(runs[0].loss)));
+  if (runs.length > 1 && level) return `${head}all level, ${quantity} = ${lossText(runs[0].loss)}.`;
+  const order = [...finite.sort((a, b) => a.loss - b.loss), ...runs.filter((r) => !finite.includes(r))];
+  const [first, ...rest] = order;
+  const verb = runs.length > 1 ? "leads with" : "is at";
+  const then = rest.length ? `; then ${rest.map((run) => `${run.name} ${said(run)}`).join(", ")}` : "";
+  return `${head}${first.name} ${verb} ${quantity} = ${said(first)}${then}.`;
 }
 
 // Presentation mode's keys: space plays or pauses, ← → step, + − speed, f full screen. Not
@@ -651,12 +706,18 @@ export default function (component) {
       .then(() => {
         root.configText = configText;
         root.drawn = now;
+        if (data.label) {  // the map's accessible name; the sentence under it describes it
+          gd.setAttribute("role", "figure");
+          gd.setAttribute("aria-label", data.label);
+        }
         if (data.player) {
           const player = (root.player ??= makePlayer(root, gd, data.frameMs));
+          if (data.label) gd.setAttribute("aria-describedby", root.querySelector(".pg-leader").id);
           const figureNo = (player.figureNo = (player.figureNo ?? 0) + 1);
           // The player's frames are built once the new chart is on screen: it shows sooner.
           requestAnimationFrame(() => setTimeout(() => {
             if (player.figureNo !== figureNo) return;  // a newer figure came meanwhile
+            root.standings = standingsOf(figure, data.leader);
             player.ready = true;
             player.load(buildFrames(figure));
             if (wasPlaying || playFromStart) player.play();

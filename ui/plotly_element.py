@@ -67,6 +67,11 @@ _CSS = """
 }
 .pg-player .pg-step { flex: 1 1 auto; max-width: 40rem; accent-color: #0072B2; cursor: pointer; }
 .pg-player .pg-readout { min-width: 14rem; font-variant-numeric: tabular-nums; color: #4a5866; }
+.pg-leader {
+  margin: 0.35rem 0 0.5rem; padding: 0 0 0 var(--pg-left, 50px); font-size: 0.95rem;
+  color: #1b2733; font-variant-numeric: tabular-nums;
+}
+.pg-root.pg-present .pg-leader { font-size: 22px; }
 .pg-legend {
   display: flex; flex-wrap: wrap; gap: 0.15rem 1rem; padding: 0 0 0 50px; min-height: 1.6rem;
   font-family: "Source Sans", "Source Sans Pro", sans-serif; font-size: 13px; color: #1b2733;
@@ -199,6 +204,8 @@ def plotly_element(
     url_query: str | None = None,
     fit: bool = False,
     present: bool = False,
+    label: str | None = None,
+    leader: dict | None = None,
     on_click: Callable[[], None] | None = None,
     on_action: Callable[[], None] | None = None,
 ) -> bool:
@@ -255,6 +262,11 @@ def plotly_element(
     It also styles the page around it (the playground's ``stage`` containers). ``present``
     is presentation mode: the map and the loss fill the screen, large type, no sidebar, and
     keys drive the player (space, ← →, + −, f for full screen).
+
+    ``label`` is the chart's accessible name. ``leader`` (``{"names": [...], "quantity":
+    "f − f*"}``, one name per run of the figure's ``motion``) puts a sentence under the
+    player that names who leads at the step on screen, the runs by their loss, and follows
+    the player: the chart's text alternative, which a screen reader reads when it stops.
     """
     if isinstance(figure, dict):
         height = height or figure.get("layout", {}).get("height")
@@ -275,6 +287,8 @@ def plotly_element(
         "urlQuery": url_query,
         "fit": fit,
         "present": present,
+        "label": label,
+        "leader": leader,
     }
     if player_frame_ms is not None and height:
         height += PLAYER_HEIGHT
