@@ -110,6 +110,23 @@ class Properties:
 
 
 @dataclasses.dataclass(frozen=True)
+class KeptPoint:
+    """A point of the plane that a rule keeps besides the iterate, for the inspector's map.
+
+    Attributes:
+      key: its key in ``Trajectory.recorded`` (a field of the rule's state), or ``"x"`` for
+        the iterate itself, the point the rule reports.
+      meaning: what it is, in a few words.
+      before: drawn at step k as it was before the step, where step k used it (the point
+        its gradient was taken at), rather than as the step left it.
+    """
+
+    key: str
+    meaning: str
+    before: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
 class OptimizerSpec:
     """One optimizer: its rule, its sliders, and what the app says about it.
 
@@ -145,6 +162,9 @@ class OptimizerSpec:
     """``gradient_point(state, params)``: where the run loop takes the next gradient. The
     iterate itself for every rule but schedule-free's, whose gradient is taken at a point
     between the reported iterate and the base sequence, kept in its state."""
+    points: tuple[KeptPoint, ...] = ()
+    """The points the rule keeps besides its iterate (schedule-free's y and z), which the
+    inspector's map draws at step k: what the rule is made of, beside its path."""
 
     def defaults(self) -> dict[str, Any]:
         """Every keyword of :attr:`update` with its default value."""
@@ -1033,6 +1053,16 @@ def schedule_free_adamw_update(
     return updates, state._replace(v=v, beta2_t=beta2_t, **fields)
 
 
+def _schedule_free_points(base: str) -> tuple[KeptPoint, ...]:
+    """Schedule-free's three sequences on the map: step k's gradient was taken at y_{k−1}, its
+    base step moved z, and x_k, the point reported, is z's running average."""
+    return (
+        KeptPoint("y", "where the gradient is taken", before=True),
+        KeptPoint("z", base),
+        KeptPoint("x", "the averaged point reported"),
+    )
+
+
 def _schedule_free_adamw_step(
     state: ScheduleFreeAdamWState, *, lr: Any, eps: Any, **_: Any
 ) -> dict[str, np.ndarray]:
@@ -1059,6 +1089,7 @@ def _spec(
     options: tuple[Choice, ...] = (),
     extends: str | None = None,
     gradient_point: Callable[[Any, np.ndarray], np.ndarray] | None = None,
+    points: tuple[KeptPoint, ...] = (),
     lines: tuple[str, ...],
     sentences: tuple[str, ...],
 ) -> OptimizerSpec:
@@ -1077,6 +1108,7 @@ def _spec(
         extends=extends,
         lines=lines,
         sentences=sentences,
+        points=points,
         **({"gradient_point": gradient_point} if gradient_point else {}),
     )
 
@@ -1449,6 +1481,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             ),
             reference="Defazio et al. 2024; optax.contrib.schedule_free_sgd",
             gradient_point=schedule_free_gradient_point,
+            points=_schedule_free_points("the base sequence: plain SGD steps"),
             lines=("y_before", "z_sgd", "x_average"),
             sentences=("schedule_free",),
         ),
@@ -1479,6 +1512,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             ),
             reference="Defazio et al. 2024; optax.contrib.schedule_free_adamw",
             gradient_point=schedule_free_gradient_point,
+            points=_schedule_free_points("the base sequence: AdamW steps, without momentum"),
             lines=("y_before", "v", "v_hat", "z_adamw", "x_average"),
             sentences=("schedule_free",),
         ),

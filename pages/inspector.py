@@ -138,6 +138,11 @@ runs = [
 arrows = [
     inspector_figures.MapArrow(a.kind, a.label, a.origin, a.vector) for a in explain.arrows(traj, k)
 ]
+# the points the rule keeps besides its iterate (schedule-free's y and z), as it declares them
+points = [
+    inspector_figures.MapPoint(p.name, p.meaning, p.xy, runs[0].colour)
+    for p in explain.points(traj, k)
+]
 if traj_b is not None:
     runs.append(
         inspector_figures.InspectedRun(
@@ -199,6 +204,7 @@ with map_col:
         k,
         arrows,
         scale=arrow_scale,
+        points=points,
     )
     st.plotly_chart(
         encoding.DictFigure(map_spec),

@@ -435,3 +435,55 @@ def test_figures_never_carry_nan():
         inspector_figures.nice_scale(0.01, 10) == 200
         and inspector_figures.nice_scale(0.0, 10) == 1.0
     )
+
+
+@pytest.mark.parametrize("name", ["schedule_free_sgd", "schedule_free_adamw"])
+def test_map_draws_schedule_free_points_where_the_run_has_them(name):
+    """Step k's gradient was taken at y_{k−1} (the gradient arrow's origin), its base step
+    moved z to z_k, and x_k, the run's own marker, is the point reported."""
+    traj, k = run(name, steps=10, lr=0.3), 6
+    points = [
+        inspector_figures.MapPoint(p.name, p.meaning, p.xy, "#661100")
+        for p in explain.points(traj, k)
+    ]
+    spec = inspector_figures.inspector_map(
+        "data:image/png;base64,", QUADRATIC.window, np.zeros((1, 2)), [], k, [], points=points
+    )
+    drawn = {t["meta"]: t for t in spec["data"] if t["meta"].startswith("point-")}
+    expected = {
+        "point-y": traj.recorded["y"][k - 1],
+        "point-z": traj.recorded["z"][k],
+        "point-x": traj.params[k],
+    }
+    assert set(drawn) == set(expected)
+    for meta, xy in expected.items():
+        assert [drawn[meta]["x"][0], drawn[meta]["y"][0]] == pytest.approx(xy, abs=1e-4), meta
+    assert len({drawn[m]["marker"]["symbol"] for m in drawn}) == 3  # told apart by shape too
+    assert drawn["point-y"]["name"] == "y: where the gradient is taken"
+    assert drawn["point-z"]["name"].startswith("z: the base sequence")
+    assert drawn["point-x"]["name"] == "x: the averaged point reported"
+    assert all(t["name"] in t["hovertemplate"] for t in drawn.values())
+    (gradient,) = [a for a in explain.arrows(traj, k) if a.kind == "gradient"]
+    np.testing.assert_array_equal(gradient.origin, expected["point-y"])
+    assert len({tuple(np.round(xy, 6)) for xy in expected.values()}) == 3  # three places
+
+
+@pytest.mark.parametrize("name", list(optim_core.OPTIMIZERS))
+def test_the_points_a_rule_declares_are_what_its_run_records(name):
+    """A declared point is recorded (or is the iterate x); a rule whose gradient is taken
+    away from its iterate declares where, so the map shows it."""
+    traj = run(name, steps=5)
+    declared = optim_core.OPTIMIZERS[name].points
+    assert {p.key for p in declared} <= set(traj.recorded) | {"x"}
+    elsewhere = not np.allclose(traj.grads[1:5], QUADRATIC.grad(traj.params[1:5]))
+    assert elsewhere == any(p.before for p in declared)
+    if not declared:
+        assert explain.points(traj, 3) == []
+
+
+def test_the_page_draws_schedule_free_points():
+    at = inspector({"inspect": "schedule_free_sgd"})
+    at.slider(key="inspect_step").set_value(5).run()
+    assert {"point-y", "point-z", "point-x"} <= set(metas(chart(at, "inspector_map")))
+    at.selectbox(key="inspect").set_value("adam").run()
+    assert not [m for m in metas(chart(at, "inspector_map")) if m.startswith("point-")]

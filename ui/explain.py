@@ -47,6 +47,15 @@ class Arrow:
     vector: np.ndarray
 
 
+@dataclasses.dataclass(frozen=True)
+class Point:
+    """A point the rule keeps, on the map at step k: ``name`` its letter (``y``), what it is."""
+
+    name: str
+    meaning: str
+    xy: np.ndarray
+
+
 # --- numbers as a learner reads them -------------------------------------------------------
 
 
@@ -792,6 +801,22 @@ def arrows(traj: optim_core.Trajectory, k: int) -> list[Arrow]:
         out.append(Arrow("momentum", moment[0], origin, moment[1]))
     out.append(Arrow("step", "step taken", origin, traj.recorded["update"][k]))
     return [a for a in out if np.all(np.isfinite(a.vector)) and np.all(np.isfinite(a.origin))]
+
+
+def points(traj: optim_core.Trajectory, k: int) -> list[Point]:
+    """The points the rule declares it keeps (``spec.points``) at step ``k``: as step ``k``
+    left them, or, for one declared ``before``, as step ``k`` used it (schedule-free's
+    y_{k−1}, where its gradient was taken, the gradient arrow's origin). None once the run has
+    diverged."""
+    if traj.diverged_at is not None and k >= traj.diverged_at:
+        return []
+    out = []
+    for p in optim_core.OPTIMIZERS[traj.optimizer].points:
+        row = max(k - 1, 0) if p.before else k
+        xy = traj.params[row] if p.key == "x" else traj.recorded[p.key][row]
+        if np.all(np.isfinite(xy)):
+            out.append(Point(p.key, p.meaning, xy))
+    return out
 
 
 def _moment(traj: optim_core.Trajectory, rows, eta) -> tuple[str, np.ndarray] | None:

@@ -56,6 +56,22 @@ class MapArrow:
     dash: str = "solid"
 
 
+@dataclasses.dataclass(frozen=True)
+class MapPoint:
+    """A point the rule keeps (schedule-free's y, z), drawn at step k as a small marker;
+    ``name`` is its letter, ``meaning`` what it is."""
+
+    name: str
+    meaning: str
+    xy: np.ndarray
+    colour: str
+
+
+# A kept point's marker, by its place in the rule's declaration: small filled shapes, and an
+# open ring (drawn around the run's own marker, as the rule's x is that marker) for the third.
+POINT_SYMBOLS = ("diamond", "square", "circle-open", "triangle-up", "pentagon")
+
+
 def nice_scale(longest: float, span: float, share: float = 0.3) -> float:
     """A round factor (1, 2 or 5 × 10ⁿ) that draws a vector of length ``longest`` at about
     ``share`` of ``span``; 1 for a zero or non-finite length."""
@@ -78,9 +94,11 @@ def inspector_map(
     *,
     scale: float | None = None,
     height: int = 520,
+    points: Sequence[MapPoint] = (),
 ) -> dict:
     """The map at step ``k``: contour, each run's whole path (faint) and its path up to ``k``
-    (bold) with a marker at ``k``, and the arrows of step ``k``.
+    (bold) with a marker at ``k``, the arrows of step ``k``, and the ``points`` the rule keeps
+    besides its iterate, each a small marker whose legend entry says what it is.
 
     Every arrow is drawn at the one factor ``scale`` (said in its legend entry), even one too
     short to see, so lengths compare within the map and, when the caller keeps ``scale``
@@ -95,6 +113,7 @@ def inspector_map(
         longest = max((_length(a.vector) for a in finite), default=0.0)
         scale = nice_scale(longest, min(xhi - xlo, yhi - ylo))
     data += [_arrow_trace(a, scale) for a in sorted(finite, key=lambda a: -_length(a.vector))]
+    data += [_point_trace(p, POINT_SYMBOLS[i % len(POINT_SYMBOLS)]) for i, p in enumerate(points)]
     layout = {
         "images": [contour_image(contour, window)],
         "height": height,
@@ -176,6 +195,26 @@ def _arrow_trace(a: MapArrow, scale: float) -> dict:
             f"{a.label}<br>Δx = {a.vector[0]:.4g}, Δy = {a.vector[1]:.4g}, "
             f"length {_length(a.vector):.4g}<extra></extra>"
         ),
+    }
+
+
+def _point_trace(p: MapPoint, symbol: str) -> dict:
+    """Point ``p`` as a marker in its run's colour, named by its letter and what it is."""
+    ring = symbol.endswith("-open")
+    return {
+        "type": "scatter",
+        "meta": f"point-{p.name}",
+        "name": f"{p.name}: {p.meaning}",
+        "x": rounded(p.xy[:1]),
+        "y": rounded(p.xy[1:2]),
+        "mode": "markers",
+        "marker": {
+            "symbol": symbol,
+            "size": 20 if ring else 10,
+            "color": p.colour,
+            "line": {"width": 2.5 if ring else 1.5, "color": p.colour if ring else "white"},
+        },
+        "hovertemplate": f"{p.name}: {p.meaning}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
     }
 
 
