@@ -183,9 +183,9 @@ def _mean_cross_entropy(logits: np.ndarray, y: np.ndarray, binary: bool) -> np.n
         # softplus u = max(u, 0) + log(1 + e^−|u|), stable and ten times faster than logaddexp
         soft = np.log1p(np.exp(-np.abs(u)))
         soft += np.maximum(u, 0, out=u)
-        return soft.mean(axis=-1)
+        return soft.mean(axis=-1, dtype=np.float64)  # summed in float64: no rounding of its own
     picked = np.take_along_axis(logits, np.broadcast_to(y[:, None], logits.shape[:-1] + (1,)), -1)
-    return np.mean(logsumexp(logits) - picked[..., 0], axis=-1)
+    return np.mean(logsumexp(logits) - picked[..., 0], axis=-1, dtype=np.float64)
 
 
 def plane_losses(
