@@ -1,4 +1,4 @@
-"""A classroom on one server: rerun latency, errors, memory and CPU for 1 to 60 students.
+"""A classroom on one server: rerun latency, errors, memory, CPU, and a fair share beside sweeps.
 
 Usage: python bench/bench_load.py [--students 1,10,30,60] [--duration 60] [--settle 180]
        python bench/bench_load.py --url http://127.0.0.1:8080/ [--pid <server pid>]
