@@ -161,6 +161,7 @@ def player_controls(
     redraw: bool = False,
     at_end: bool = False,
     y: float = -0.19,
+    buttons_below: bool = False,
 ) -> dict:
     """Plotly's own Play / Fast / Pause buttons and step slider over the frames of ``shown``.
 
@@ -169,7 +170,8 @@ def player_controls(
     ``redraw`` for frames that change what plotly draws only on a full redraw (a heatmap's
     ``z``). ``at_end`` for a figure whose data shows its last frame: the slider starts there
     and Play from the first frame. ``y`` is the slider's top (paper coordinates), the buttons
-    sit just below it, on its left.
+    sit just below it on its left, or with ``buttons_below`` under it, the slider then
+    spanning the width (for a figure that may be narrow, as on a phone).
     """
 
     def animate(duration: int) -> dict:
@@ -194,7 +196,7 @@ def player_controls(
                 "y": y - 0.03,
                 "xanchor": "left",
                 "yanchor": "top",
-                "pad": {"t": 0, "r": 8},
+                "pad": {"t": 70 if buttons_below else 0, "r": 8},
                 "showactive": False,
                 "buttons": buttons,
             }
@@ -202,8 +204,8 @@ def player_controls(
         "sliders": [
             {
                 "active": len(shown) - 1 if at_end else 0,
-                "x": 0.28,
-                "len": 0.72,
+                "x": 0.0 if buttons_below else 0.28,
+                "len": 1.0 if buttons_below else 0.72,
                 "y": y,
                 "tickcolor": "rgba(0,0,0,0)",
                 "font": {"size": 10},

@@ -504,7 +504,9 @@ def boundary_grid(
         }
         for step in steps
     ]
-    player = player_controls(steps, frame_ms=BOUNDARY_FRAME_MS, redraw=True, at_end=True, y=0.0)
+    player = player_controls(
+        steps, frame_ms=BOUNDARY_FRAME_MS, redraw=True, at_end=True, y=0.0, buttons_below=True
+    )
     return {"data": data, "layout": layout | player, "frames": frames}
 
 
