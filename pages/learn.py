@@ -2,7 +2,7 @@
 
 Every formula comes from the registry (``spec.latex``, the ``.. math::`` block of the update
 rule's docstring), and the comparison table from ``spec.properties``; nothing is typed twice.
-The charts run the registry's own update rules (``ui/learn_figures.py``). A scene's numbers are
+The charts run the registry's own update rules (``ui/figures/learn.py``). A scene's numbers are
 in its preset's text, shown in the playground; this page says the idea without repeating them.
 """
 

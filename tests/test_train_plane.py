@@ -1,4 +1,4 @@
-"""The train page's loss landscape: the plane's figure (ui.plane_figures), its link fields
+"""The train page's loss landscape: the plane's figure (ui.figures.train), its link fields
 (ui.train_state) and its section of pages/train.py under Streamlit's AppTest."""
 
 from __future__ import annotations
