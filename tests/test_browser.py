@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import numpy as np
 import pytest
 from e2e_support import (
     DESKTOP,
@@ -21,7 +22,7 @@ from e2e_support import (
     wait_until_idle,
 )
 
-from ui.figures import player
+from ui.figures.player import FRAME_MS, TRAIL_POINTS
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +34,7 @@ TIMEOUT_MS = 60_000
 # The map's own player (ui.plotly_element): Play / Pause button and the step readout.
 PLAY = ".st-key-map .pg-play"
 READOUT = ".st-key-map .pg-readout"
+STEP = ".st-key-map .pg-step"
 
 # The trajectory traces as JSON: changes when a slider does.
 PATHS_SIGNATURE = """(sel) => {
@@ -74,10 +76,11 @@ CONTOUR_DRAWN = """(sel) => {
 }"""
 
 # Called every animation frame while playing (at least 30, about half a second): collects the
-# markers' distinct positions and counts the frames in which the contour layer was not drawn.
+# markers' distinct positions, in the order shown, and counts the frames in which the contour
+# layer was not drawn.
 WATCH_PLAYBACK = (
-    """([sel, indices, start]) => {
-  const w = (window.__playback ??= { positions: new Set([start]), frames: 0, noContour: 0 });
+    """([sel, indices]) => {
+  const w = (window.__playback ??= { positions: new Set(), frames: 0, noContour: 0 });
   const gd = document.querySelector(sel);
   w.frames += 1;
   if (!gd.querySelector(".imagelayer image")) w.noContour += 1;
@@ -89,10 +92,21 @@ WATCH_PLAYBACK = (
 }"""
 )
 
+# The markers' coordinates in each of the player's frames (built by the element from the
+# figure's motion), as COORDINATES gives them.
+FRAME_MARKERS = """([sel, indices]) => {
+  const player = document.querySelector(sel).closest(".pg-root").player;
+  return player.frames.map((f) => JSON.stringify(indices.map((i) => {
+    const d = f.data[f.traces.indexOf(i)];
+    return [Array.from(d.x), Array.from(d.y)];
+  })));
+}"""
+
 
 @pytest.fixture
 def page(chromium_path: str, server):
     with chromium_page(chromium_path, DESKTOP, TIMEOUT_MS) as page:
+        page.clock.install()  # Playwright's clock: runs as a real one until a test stops it
         page.goto(server.url)
         yield page
 
@@ -169,12 +183,19 @@ def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> Non
     assert markers, "no animated marker trace in the map"
     start = page.evaluate(COORDINATES, [MAP_SELECTOR, markers])
     assert page.locator(READOUT).inner_text().startswith("step 0 of ")
+    page.wait_for_function(f"() => document.querySelector('{STEP}').max > 0")  # frames built
+    frames = page.evaluate(FRAME_MARKERS, [MAP_SELECTOR, markers])
+    flat = lambda text: np.ravel(json.loads(text))  # noqa: E731 - [[x], [y]] per marker
+    assert flat(start) == pytest.approx(flat(frames[0]), rel=1e-6)  # before Play: step 0
     page.locator(PLAY).click()
     playback = page.wait_for_function(
-        WATCH_PLAYBACK, arg=[MAP_SELECTOR, markers, start], polling="raf", timeout=15_000
+        WATCH_PLAYBACK, arg=[MAP_SELECTOR, markers], polling="raf", timeout=15_000
     ).json_value()
     page.screenshot(path=OUT_DIR / "playground_playing.png", full_page=True)
-    assert playback["positions"][0] == start and len(playback["positions"]) >= 4
+    # The markers went through the app's frames, in order: the positions are the frames'.
+    shown = [frames.index(p) if p in frames else p for p in playback["positions"]]
+    assert all(isinstance(k, int) for k in shown), f"markers off every frame: {shown}"
+    assert shown == sorted(shown) and len(shown) >= 4 and shown[-1] >= 3, shown
     assert playback["noContour"] == 0, (
         f"the contour layer was missing in {playback['noContour']} of {playback['frames']}"
         " animation frames while the markers moved"
@@ -183,12 +204,16 @@ def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> Non
     assert_no_exception(page, server)
 
     # Pause holds the step; the step slider scrubs; a new η keeps the step on screen.
+    page.clock.pause_at(page.evaluate("Date.now()") + 1000)  # the clock moves by hand
     page.locator(PLAY).click()
     assert page.locator(PLAY).inner_text().endswith("Play")
     paused = page.locator(READOUT).inner_text()
-    page.wait_for_timeout(300)
+    held = page.evaluate(COORDINATES, [MAP_SELECTOR, markers])
+    page.clock.run_for(20 * FRAME_MS)  # 20 frames' time
     assert page.locator(READOUT).inner_text() == paused
-    page.locator(".st-key-map .pg-step").fill("100")  # far past where it paused
+    assert page.evaluate(COORDINATES, [MAP_SELECTOR, markers]) == held
+    page.clock.resume()
+    page.locator(STEP).fill("100")  # far past where it paused
     page.wait_for_function(
         "([sel, before]) => document.querySelector(sel).textContent !== before",
         arg=[READOUT, paused],
@@ -442,13 +467,45 @@ def html_frames(html: str) -> list[dict]:
     return frames
 
 
+def json_rounded(values, kind: str) -> list[float]:
+    """``values`` as the HTML download's JSON writes them (ui.figures.player.frame_data):
+    coordinates to 4 decimals (finer than a pixel), losses to 6 significant digits."""
+    if kind == "loss":
+        return [float(f"{v:.6g}") for v in values]
+    return np.round(np.asarray(values, dtype=float), 4).tolist()
+
+
+def reference_race() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The too-large-lr scene's runs over 1,000 steps, run here: per run, its points and
+    f − f* as the map draws them (``report.to_path``: cut where a run left)."""
+    import optim_core
+    from ui import report
+
+    land = optim_core.LANDSCAPES["quadratic"].with_params(kappa=10.0, angle=30.0)
+    hyper = {"gd": {"lr": 0.2}, "momentum": {"lr": 0.2, "beta": 0.5}, "adam": {"lr": 0.2}}
+    runs = {}
+    for name, given in hyper.items():
+        values = {p.name: p.default for p in optim_core.OPTIMIZERS[name].hyperparams} | given
+        start = np.asarray(land.start, dtype=float)
+        path = report.to_path(name, name, optim_core.run(name, land, start, 1000, **values), land)
+        runs[name] = path.xy, path.loss
+    assert [len(runs[name][0]) for name in ("gd", "momentum")] == [15, 22]  # as the preset says
+    return runs
+
+
 def test_the_map_builds_the_frames_the_html_download_writes_out(page, server) -> None:
     """The element gets the frames' arrays (``motion``) and builds the frames in JavaScript;
     the HTML download has them written out in Python. Both must show the same animation:
-    here with trails thinned (1,000 steps) and a run that leaves the map (pinned, a cross)."""
+    here with trails thinned (1,000 steps) and a run that leaves the map (pinned, a cross).
+
+    The download's JSON rounds coordinates to 4 decimals and losses to 6 digits: the two
+    agree exactly at that rounding. The element's markers are the runs' points as float32
+    (the figure's ``f4`` arrays): checked against the runs themselves, to a relative 2⁻²⁴,
+    far below Adam's late steps (~1e-22 here, where its points are ~1e-23)."""
     page.goto(server.url + "?preset=too-large-lr&steps=1000")
     page.wait_for_selector(CONTOUR_IMAGE, state="attached")
     wait_until_idle(page)
+    page.wait_for_function(f"() => document.querySelector('{STEP}').max > 0")  # frames built
     built = page.evaluate(
         "(sel) => document.querySelector(sel).closest('.pg-root').player.frames", MAP_SELECTOR
     )
@@ -460,14 +517,34 @@ def test_the_map_builds_the_frames_the_html_download_writes_out(page, server) ->
     symbols = set()
     for ours, theirs in zip(built, written, strict=True):
         assert ours["traces"] == theirs["traces"]
-        for a, b in zip(ours["data"], theirs["data"], strict=True):
+        losses = len(ours["data"]) - len(ours["data"]) // 3  # trails, markers, then losses
+        for i, (a, b) in enumerate(zip(ours["data"], theirs["data"], strict=True)):
             assert a.get("marker") == b.get("marker")
             symbols.add((a.get("marker") or {}).get("symbol"))
-            assert a["x"] == pytest.approx(b["x"], rel=1e-5, abs=1e-3)
-            assert a["y"] == pytest.approx(b["y"], rel=1e-5, abs=1e-3)
+            assert json_rounded(a["x"], "x") == b["x"]
+            assert json_rounded(a["y"], "loss" if i >= losses else "y") == b["y"]
     assert "x" in symbols and len(symbols) > 2  # a crossed marker, and the runs' own symbols
     longest = max(len(d["x"]) for f in written for d in f["data"])
-    assert longest == player.TRAIL_POINTS  # trails were thinned
+    assert longest == TRAIL_POINTS  # trails were thinned
+
+    # The markers and loss markers against the runs: the point of each frame's step, pinned
+    # 1 % inside the map's edge when off it; its f − f*.
+    (xlo, xhi), (ylo, yhi) = page.evaluate(ZOOM, MAP_SELECTOR)
+    low = np.array([xlo + 0.01 * (xhi - xlo), ylo + 0.01 * (yhi - ylo)])
+    high = np.array([xhi - 0.01 * (xhi - xlo), yhi - 0.01 * (yhi - ylo)])
+    runs = reference_race()
+    steps = np.array([int(f["name"]) for f in built])
+    for r, (name, (xy, loss)) in enumerate(runs.items()):
+        stops = np.minimum(steps, len(xy) - 1)
+        marker = np.array([[f["data"][len(runs) + r][c][0] for c in "xy"] for f in built])
+        expected = np.clip(xy[stops], low, high)
+        error = np.abs(marker - expected)
+        assert (error <= 2.0**-24 * np.abs(expected)).all(), (name, error.max())
+        shown_loss = np.array([f["data"][2 * len(runs) + r]["y"][0] for f in built])
+        assert shown_loss == pytest.approx(np.maximum(loss[stops], 1e-300), rel=1e-12)
+        if name == "adam":  # still moving at the end: its last frames' moves
+            late = np.linalg.norm(np.diff(xy[stops[-10:]], axis=0), axis=1)
+            assert late.min() > 0 and error[-10:].max() < 1e-3 * late.min()
     assert_no_exception(page, server)
 
 
