@@ -10,7 +10,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image, ImageSequence
+from PIL import Image, ImageDraw, ImageSequence
 
 import optim_core
 from ui import gif, report
@@ -207,3 +207,125 @@ def test_without_the_app_font_labels_still_draw(monkeypatch):
     images = frames(render(QUADRATIC, paths, 30, title="Narrow valley"))
     assert len(images) == 31
     assert marker_at(images[-1], *pixel(paths[-1].xy[-1], QUADRATIC.window), "adam")
+
+
+# --- what the labels say ------------------------------------------------------------------------
+# Text is read by drawing each candidate where the picture has it, in the GIF's own font, and
+# keeping the one that matches the picture best: a wrong digit or name leaves many pixels
+# unmatched, the right text only its edges' shades (the GIF's palette).
+
+TITLE = "Narrow valley"
+FONTS = gif._fonts(gif._scale(gif.SIZE))  # the GIF's fonts, at its supersampled size
+
+
+def ink(picture: np.ndarray) -> np.ndarray:
+    """The pixels darker than mid-grey, by their darkest channel."""
+    return picture.min(axis=-1) < 128
+
+
+def drawn_ink(size, text: str, font, at, anchor: str) -> np.ndarray:
+    """The ink of ``text`` drawn as the GIF draws it: at ``at`` on a supersampled white
+    canvas of GIF ``size`` (``at`` and the anchor in Pillow's terms), then reduced."""
+    canvas = Image.new("RGB", (size[0] * gif.SS, size[1] * gif.SS), gif.WHITE)
+    ImageDraw.Draw(canvas).text(at, text, fill=gif.INK, font=font, anchor=anchor)
+    return ink(np.asarray(canvas.reduce(gif.SS), dtype=int))
+
+
+def reading(frame, region, font, at, anchor: str, candidates) -> list[tuple[int, int, str]]:
+    """``candidates`` drawn with ``font`` near ``at`` (supersampled pixels, shifted by up to a
+    GIF pixel), by how many pixels of ``region`` (left, top, right, bottom: GIF pixels) then
+    disagree with the frame; best first, each with its own count of ink pixels."""
+    left, top, right, bottom = region
+    seen = ink(frame[top:bottom, left:right])
+    shifts = range(-gif.SS, gif.SS + 1)
+    ranked = []
+    for text in candidates:
+        misses, ink_of = min(
+            (int((mine != seen).sum()), int(mine.sum()))
+            for dx in shifts
+            for dy in shifts
+            for mine in [
+                drawn_ink(
+                    (right - left, bottom - top),
+                    text,
+                    font,
+                    (at[0] - left * gif.SS + dx, at[1] - top * gif.SS + dy),
+                    anchor,
+                )
+            ]
+        )
+        ranked.append((misses, ink_of, text))
+    return sorted(ranked)
+
+
+def reads(frame, region, font, at, anchor: str, candidates) -> str:
+    """The candidate the region shows: it matches all but a few edge pixels (a 12 px "0"
+    has 12 pixels of ink, 4 of them shades the palette may put either side), and at most
+    half as many as any other; else the test fails."""
+    (misses, amount, text), (second, _, other) = reading(
+        frame, region, font, at, anchor, candidates
+    )[:2]
+    assert misses <= 0.4 * amount and 2 * misses <= second, (text, misses, other, second)
+    return text
+
+
+def test_each_frame_counts_its_own_step_and_the_last_the_final_one():
+    paths = race(QUADRATIC, DEFAULT, 60)
+    images = frames(render(QUADRATIC, paths, 60, title=TITLE))
+    left, right, baseline, _ = gif._panel(gif.SIZE, TITLE)
+    ss = gif.SS
+    region = (int(left // ss), int(baseline // ss) - 24, int(right // ss), int(baseline // ss) + 6)
+    counters = [f"step {s} / 60" for s in range(61)]
+    for k in (0, 1, 30, 60):  # 61 frames: one per step
+        shown = reads(images[k], region, FONTS.counter, (left, baseline), "ls", counters)
+        assert shown == f"step {k} / 60"
+
+
+def test_the_legend_names_each_run_beside_its_colour_in_race_order():
+    """The legend's entries, top to bottom: each run's colour sample, then its name; a legend
+    drawn for other runs, in another order, or not at all fails."""
+    paths = race(QUADRATIC, DEFAULT, 30)
+    last = frames(render(QUADRATIC, paths, 30, title=TITLE))[-1]
+    s, ss = gif._scale(gif.SIZE), gif.SS
+    left, right, _, top = gif._panel(gif.SIZE, TITLE)
+    names = [spec.label for spec in optim_core.OPTIMIZERS.values()]
+    sample = slice(int(left // ss), int(left // ss + 26 * s))  # the entries' colour samples
+    rows = []
+    for p in paths:
+        block = last[int(top // ss) :, sample]
+        mine = np.abs(block - rgb(p.name)).max(axis=-1) <= 12
+        assert mine.sum() >= 40, f"no colour sample for {p.name} in the legend"
+        row = int(top // ss) + float(np.nonzero(mine)[0].mean())  # the sample's middle
+        rows.append(row)
+        text_top = round(row * ss - 9 * ss * s)  # the name's top, as drawn beside the sample
+        region = (int(left // ss + 30 * s), int(row) - 12, int(right // ss), int(row) + 10)
+        at = (left + 34 * ss * s, text_top)
+        assert reads(last, region, FONTS.legend, at, "la", names) == p.label.split(" (")[0]
+    assert rows == sorted(rows) and min(np.diff(rows)) > 17  # one entry under the other
+
+
+def test_the_tick_labels_say_the_coordinate_under_their_tick():
+    """Under the map, each tick mark's label is the x at the mark's column (worked out here
+    from the map's box and window), so the axis cannot be shifted or mislabelled."""
+    paths = race(QUADRATIC, ("gd",), 10)
+    first = frames(render(QUADRATIC, paths, 10))[0]
+    (xlo, xhi), _ = QUADRATIC.window
+    box = gif.map_box(QUADRATIC.window)
+    bottom = box.top + box.height
+    # The tick marks: grey columns under the frame, one or two pixels wide (a mark that falls
+    # between two pixels is drawn half in each); a mark's place is its darkness-weighted middle.
+    dark = 255 - first[bottom + 2 : bottom + 5].min(axis=-1).min(axis=0).astype(float)
+    dark[: box.left] = dark[box.left + box.width :] = 0
+    marked = np.nonzero(dark > 25)[0]
+    groups = np.split(marked, np.nonzero(np.diff(marked) > 1)[0] + 1)
+    places = [float((g + 0.5) @ dark[g] / dark[g].sum()) for g in groups if len(g)]
+    assert len(places) >= 4, places
+    labels = {f"{v:g}".replace("-", "−"): v for v in np.arange(-10, 11)}
+    for place in places:
+        x = xlo + (place - box.left) / box.width * (xhi - xlo)
+        assert x == pytest.approx(round(x), abs=0.02), "a tick off a round number"
+        col = int(place)
+        region = (col - 14, bottom + 8, col + 15, bottom + 24)
+        at = (place * gif.SS, (bottom + 1) * gif.SS + 1.4 * 5 * gif.SS)
+        text = reads(first, region, FONTS.tick, at, "mt", labels)
+        assert labels[text] == round(x)
