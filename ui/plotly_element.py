@@ -132,6 +132,12 @@ export default function (component) {{
   if (data.minHeight && !parentElement.querySelector(".pg-root")) {{
     parentElement.style.minHeight = `${{data.minHeight}}px`;
   }}
+  if (!element && data.src && !window.Plotly) {{
+    // plotly.js (1.5 MB) downloads while the element's module does, not after it.
+    const hint = document.createElement("link");
+    Object.assign(hint, {{ rel: "preload", as: "script", href: data.src }});
+    document.head.appendChild(hint);
+  }}
   element ??= import(new URL({json.dumps(ELEMENT_URL)}, document.baseURI).href);
   return element
     .then((module) => {{
