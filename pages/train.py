@@ -309,6 +309,9 @@ if plotly_element.available():
         config={"modeBarButtonsToRemove": ["select2d", "lasso2d"], "scrollZoom": False},
         player_frame_ms=player.FRAME_MS,
         html_legend=True,
+        fit=True,  # laid out for the screen as the playground's map: under it on a phone
+        label="Map of the loss on a plane through the network's weights, with each run's "
+        "path projected onto it; beside it, the training loss by step",
     )
 else:
     st.plotly_chart(

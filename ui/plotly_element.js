@@ -71,7 +71,7 @@ function untyped(spec) {
   return new TYPED[spec.dtype](bytes.buffer);
 }
 
-// At most `most` of the indices lo … hi, evenly spread, hi kept (figures.thin_indices).
+// At most `most` of the indices lo … hi, evenly spread, hi kept (ui.figures.player.thin_indices).
 function thinIndices(lo, hi, most) {
   const n = hi - lo + 1;
   if (n <= most) return Array.from({ length: n }, (_, i) => lo + i);
@@ -79,7 +79,7 @@ function thinIndices(lo, hi, most) {
 }
 
 // The animation frames of a figure's `motion`, the arrays they are cut from: a seventh of
-// the bytes of the frames themselves (figures.motion_frames builds the same in Python).
+// the bytes of the frames themselves (ui.figures.player.motion_frames builds the same in Python).
 function buildFrames(figure) {
   const motion = figure.motion;
   if (!motion) return figure.frames ?? [];

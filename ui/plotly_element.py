@@ -229,13 +229,13 @@ def plotly_element(
 
     ``player_frame_ms`` draws Play / Pause, a speed and a step slider under the chart for
     the figure's frames (named by step, each that long at 1×), or for those it builds from
-    the figure's ``motion`` (``figures.race_figure(motion=True)``). A new figure keeps the step
-    on screen, and keeps playing if it was. Such a chart takes a new figure that differs
-    from the one on screen only in some traces' points and labels (``x``, ``y``, ``name``,
-    ``hovertemplate``; a slider move in the race) through ``Plotly.animate`` of those
-    traces alone: ``Plotly.react`` would replot them all. ``html_legend`` draws the legend
-    as a row of HTML above the chart (Plotly lays its own out anew on every redraw); a
-    click on an entry hides or shows its legend group.
+    the figure's ``motion`` (``ui.figures.race.race_figure(motion=True)``). A new figure
+    keeps the step on screen, and keeps playing if it was. Such a chart takes a new figure
+    that differs from the one on screen only in some traces' points and labels (``x``,
+    ``y``, ``name``, ``hovertemplate``; a slider move in the race) through
+    ``Plotly.animate`` of those traces alone: ``Plotly.react`` would replot them all.
+    ``html_legend`` draws the legend as a row of HTML above the chart (Plotly lays its own
+    out anew on every redraw); a click on an entry hides or shows its legend group.
 
     ``below_html`` is markup the app built (never the learner's text: it is not sanitised),
     drawn under the chart and replaced only when it changes, e.g. a table that follows the
@@ -260,8 +260,9 @@ def plotly_element(
     Returns whether the element keeps the address bar: it says so once it has drawn (a
     rerun); until then, and in a frame, the app sets ``st.query_params`` itself.
 
-    ``fit`` lays a race figure (``figures.race_figure``: the map on ``xaxis``/``yaxis``, the
-    loss on ``xaxis2``/``yaxis2``) out for the screen, in the browser, which alone knows its
+    ``fit`` lays a race figure (``ui.figures.race.race_figure``, or the train page's plane:
+    the map on ``xaxis``/``yaxis``, the loss on ``xaxis2``/``yaxis2``) out for the screen, in
+    the browser, which alone knows its
     size: on a viewport 1200 px wide or more the map is a square as tall as the screen allows
     (at least 60 % of its height) with the loss panel beside it; on a narrower one the map
     takes the element's width and the loss panel goes under it; the figure follows a resize.
@@ -300,8 +301,8 @@ def plotly_element(
         height += PLAYER_HEIGHT
     if html_legend and height:
         height += LEGEND_HEIGHT
-    if any(markup is not None for markup in (below_html, end_html, above_html)):
-        # Its own height follows the table; the chart's is held from the first render on.
+    if fit or any(markup is not None for markup in (below_html, end_html, above_html)):
+        # Its own height follows the fitted chart and the table; held until the first render.
         data["minHeight"], height = height, "content"
     data["urlKept"] = bool((st.session_state.get(key) or {}).get(URL_KEPT))
     _element()(

@@ -112,8 +112,9 @@ def legend_caption(plane: LossPlane, centre: str) -> str:
     return (
         f"Bands: the training loss on the plane, on a log scale, from {low} (white) to {high} "
         "(darkest blue). Lines: each run's path projected onto the plane, with the share of "
-        f"it the plane holds in the legend; ✕: the centre, {centre}'s final weights. Press ▶ Play "
-        "to watch the runs move; each axis has its own scale."
+        f"it the plane holds in the legend; ✕: the centre, {centre}'s final weights. Loss panel: "
+        "solid, the loss at the recorded weights; dashed, the loss read off the plane at their "
+        "projections. Press ▶ Play to watch the runs move; each axis has its own scale."
     )
 
 
@@ -242,19 +243,6 @@ def _layout(plane: LossPlane, steps: np.ndarray, loss_range, height: int) -> dic
             "ticktext": [f"{v:g}" for v in LOSS_TICKS],
             "ticklabeloverflow": "allow",
         },
-        "annotations": [
-            {
-                "text": "solid: at the weights · dashed: on the plane",
-                "xref": "paper",
-                "yref": "paper",
-                "x": 1.0,
-                "y": 1.0,
-                "xanchor": "right",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 12, "color": "#4a5866"},
-            }
-        ],
     }
 
 
