@@ -10,8 +10,10 @@ first replica, bypassing nginx, while the second idles: what one process holds b
 Every rerun is timed from the message that asks for it to its ``script_finished``.
 
 A thread reads each replica's resident size (``VmRSS``) every second; the table gives its
-peak during the level. The students run in this process and share the machine's cores
-with the replicas: the last column is their share of one core. Prints a markdown table,
+peak during the level, and each replica's CPU (% of one core) and the replicas' CPU time
+per rerun (page loads included), which says what the class would cost a quiet machine.
+The students run in this process and share the machine's cores with the replicas: the
+last column is their share of one core. Prints a markdown table,
 writes it to ``bench/out/scale.md`` and states the target (p95 ≤ 1 s, 0 errors with 200
 students on two replicas) as text; it asserts nothing. Takes about 2½ minutes.
 """
@@ -71,6 +73,7 @@ class Usage:
         self.pids = [r.pid for r in replicas]
         self.peaks = [rss(pid) for pid in self.pids]
         self.cpu: list[float] = []
+        self.cpu_s = 0.0  # CPU seconds of all replicas together
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -84,9 +87,8 @@ class Usage:
         self._thread.join()
         started, used = self._start
         wall = time.monotonic() - started
-        self.cpu = [
-            (cpu_seconds(pid) - u) / wall * 100 for pid, u in zip(self.pids, used, strict=True)
-        ]
+        spent = [cpu_seconds(pid) - u for pid, u in zip(self.pids, used, strict=True)]
+        self.cpu, self.cpu_s = [s / wall * 100 for s in spent], sum(spent)
 
     def _run(self) -> None:
         while not self._stop.wait(SAMPLE_S):
@@ -101,6 +103,7 @@ class Level:
     report: LoadReport
     peaks: list[int]  # bytes, per replica
     cpu: list[float]  # % of one core, per replica
+    cpu_s: float  # CPU seconds of the replicas together
     sessions: dict[str, int]  # websockets per replica (from nginx's log), if through nginx
     client_cpu: float  # % of one core used by this process (the students)
 
@@ -115,15 +118,16 @@ def run_level(
     client_cpu = (time.process_time() - cpu_start) / (time.monotonic() - wall_start) * 100
     streams = [e for e in deployment.access_log()[log_start:] if e.path == STREAM]
     sessions = collections.Counter(e.upstream.split(", ")[-1] for e in streams)
-    return Level(name, report, usage.peaks, usage.cpu, dict(sessions), client_cpu)
+    return Level(name, report, usage.peaks, usage.cpu, usage.cpu_s, dict(sessions), client_cpu)
 
 
 def table(levels: list[Level], deployment: Deployment) -> str:
     ports = [r.port for r in deployment.replicas]
     rows = [
         "| setup | students | reruns | p50 (s) | p95 (s) | max (s) | errors | sessions per "
-        "replica | peak RSS per replica (MiB) | CPU per replica | students' CPU |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---|---|---:|",
+        "replica | peak RSS per replica (MiB) | CPU per replica | server CPU per rerun | "
+        "students' CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|---|---:|---:|",
     ]
     for level in levels:
         r = level.report
@@ -135,7 +139,7 @@ def table(levels: list[Level], deployment: Deployment) -> str:
         rows.append(
             f"| {level.name} | {len(r.students)} | {r.reruns} | {r.p50:.3f} | {r.p95:.3f} | "
             f"{worst:.3f} | {len(r.errors)} | {sessions} | {peaks} | {cpu} | "
-            f"{level.client_cpu:.0f} % |"
+            f"{level.cpu_s / max(r.reruns, 1) * 1000:.0f} ms | {level.client_cpu:.0f} % |"
         )
     return "\n".join(rows)
 
