@@ -151,8 +151,10 @@ def test_contour_picture_has_bands_isolines_and_the_minimum_at_the_right_place()
     xs, ys = np.linspace(-1, 1, 101), np.linspace(-1, 1, 101)
     z = np.add.outer((ys - 0.5) ** 2, xs**2)  # minimum at x = 0, y = 0.5
     uri = landscape.contour_png(z, levels=10)
-    picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
+    png = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+    picture = np.asarray(png.convert("RGB"))
     assert picture.shape == (101, 101, 3)
+    assert np.array_equal(picture, np.asarray(landscape.contour_picture(z, levels=10)))
     brightness = picture.sum(axis=2)
     rows, cols = np.nonzero(brightness == brightness.max())  # the lowest band is the lightest
     assert abs(cols.mean() - 50) < 1 and abs(rows.mean() - 25) < 1  # y = 0.5: a quarter down

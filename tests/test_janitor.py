@@ -203,7 +203,9 @@ def test_a_release_frees_the_sessions_a_class_left_and_the_data_caches():
             janitor.release_memory()  # within the TTL: the sessions wait for their students
             gc.collect()
             kept = [ref() is not None for ref in sessions]
-            cache.contour(("quadratic", (), ""), ((-5.0, 5.0), (-5.0, 5.0)))
+            window = ((-5.0, 5.0), (-5.0, 5.0))
+            cache.contour(("quadratic", (), ""), window)
+            cache.grid(("quadratic", (), ""), window, cache.SURFACE_RESOLUTION)
             assert {"ui.cache.contour", "ui.cache.grid"} <= cached_functions()
             clock.now += janitor.IDLE_S - 0.5 * ttl
             assert watcher.check()  # the janitor's first pass, past the TTL

@@ -65,8 +65,7 @@ def display_z(land: optim_core.Landscape, f: np.ndarray) -> tuple[np.ndarray, st
         return np.clip(np.minimum(z, hi), -_DISPLAY_LIMIT, _DISPLAY_LIMIT), title
 
 
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def grid(key: LandscapeKey, window: tuple[tuple[float, float], ...], resolution: int) -> Grid:
+def sample(key: LandscapeKey, window: tuple[tuple[float, float], ...], resolution: int) -> Grid:
     """The landscape sampled on a ``resolution``² grid over ``window``, for display."""
     land = landscape(key)
     (x0, x1), (y0, y1) = window
@@ -77,6 +76,14 @@ def grid(key: LandscapeKey, window: tuple[tuple[float, float], ...], resolution:
         f = land.f(xy)
     z, title = display_z(land, f)
     return Grid(xs, ys, z, title)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def grid(key: LandscapeKey, window: tuple[tuple[float, float], ...], resolution: int) -> Grid:
+    """:func:`sample`, cached for the surface and the downloads. The map's contour samples
+    its own: st.cache_data would pickle and copy a 400² grid on every landscape move that
+    only needs the grid's picture."""
+    return sample(key, window, resolution)
 
 
 def schedule_of(key: tuple[str, tuple[tuple[str, float], ...]]) -> optim_core.Schedule:
@@ -112,7 +119,7 @@ def trajectory(
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def contour(key: LandscapeKey, window: tuple[tuple[float, float], ...]) -> str:
     """The map's background picture of the landscape over ``window`` (a PNG data URI)."""
-    return contour_png(grid(key, window, CONTOUR_RESOLUTION).z)
+    return contour_png(sample(key, window, CONTOUR_RESOLUTION).z)
 
 
 @st.cache_data(max_entries=128, ttl=3600, show_spinner=False)

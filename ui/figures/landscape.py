@@ -45,38 +45,47 @@ CONTOUR_COLOURS = ((255, 255, 255), (221, 232, 243), (169, 193, 218))
 CONTOUR_LEVELS = 24
 
 
-def contour_picture(z: np.ndarray, levels: int = CONTOUR_LEVELS) -> Image.Image:
-    """The landscape as a banded contour picture, row 0 at the top (``z[-1]``).
+def contour_bands(z: np.ndarray, levels: int = CONTOUR_LEVELS) -> tuple[np.ndarray, np.ndarray]:
+    """The landscape as a banded contour, row 0 at the top (``z[-1]``): each pixel's index
+    into the palette, and the palette (``2 · levels`` RGB colours).
 
-    ``levels`` bands of a light colour ramp, with a darker pixel wherever the band changes
-    (the isolines).
+    ``levels`` bands of a light colour ramp (indices ``0 … levels − 1``), drawn darker
+    (the same index ``+ levels``) wherever the band changes: the isolines.
     """
     z = np.asarray(z, dtype=float)
     finite = np.isfinite(z)
     lo = float(z[finite].min()) if finite.any() else 0.0
     hi = float(z[finite].max()) if finite.any() else 1.0
     scaled = np.where(finite, (z - lo) / max(hi - lo, 1e-300), 1.0)
-    band = np.minimum((scaled * levels).astype(int), levels - 1)
+    band = np.minimum((scaled * levels).astype(np.uint8), levels - 1)
     ramp = np.asarray(CONTOUR_COLOURS, dtype=float)
     at = np.linspace(0.0, 1.0, len(ramp))
     centres = (np.arange(levels) + 0.5) / levels
-    palette = np.stack([np.interp(centres, at, ramp[:, c]) for c in range(3)], axis=1)
-    rgb = palette[band]
+    colours = np.stack([np.interp(centres, at, ramp[:, c]) for c in range(3)], axis=1)
+    palette = np.concatenate([colours, 0.8 * colours]).round().astype(np.uint8)
     isoline = np.zeros(band.shape, dtype=bool)
     isoline[1:, :] |= band[1:, :] != band[:-1, :]
     isoline[:, 1:] |= band[:, 1:] != band[:, :-1]
-    rgb[isoline] *= 0.8
-    return Image.fromarray(rgb[::-1].round().astype(np.uint8), mode="RGB")
+    return (band + levels * isoline.astype(np.uint8))[::-1], palette
+
+
+def contour_picture(z: np.ndarray, levels: int = CONTOUR_LEVELS) -> Image.Image:
+    """The :func:`contour_bands` of ``z`` as an RGB picture."""
+    index, palette = contour_bands(z, levels)
+    return Image.fromarray(palette[index], mode="RGB")
 
 
 def contour_png(z: np.ndarray, levels: int = CONTOUR_LEVELS) -> str:
-    """The :func:`contour_picture` of ``z`` as a PNG data URI.
+    """The :func:`contour_bands` of ``z`` as a PNG data URI (one byte a pixel, its palette).
 
     Plotly's animation drops contour and heatmap traces from the plot while frames play
     (plotly.js #4491), so the map's contour is a background image.
     """
+    index, palette = contour_bands(z, levels)
+    picture = Image.fromarray(index, mode="L").convert("P")
+    picture.putpalette(palette.ravel().tolist())
     buffer = io.BytesIO()
-    contour_picture(z, levels).save(buffer, format="PNG", compress_level=6)
+    picture.save(buffer, format="PNG", compress_level=6)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
