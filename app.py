@@ -8,7 +8,9 @@ st.set_page_config(
     page_title="Optimizer Playground",
     page_icon=":material/landscape:",
     layout="wide",
-    initial_sidebar_state="auto",  # collapsed on phones and tablets: the page first
+    # The sidebar's state is each page's own (Streamlit's "auto": collapsed on phones and
+    # tablets, the page first). Set here too, a rerun would apply "auto" before the page's
+    # own and open the playground's sidebar, which starts closed, at every full rerun.
 )
 
 page = st.navigation(

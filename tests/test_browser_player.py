@@ -276,12 +276,6 @@ def test_the_embed_options_stay_in_the_address_bar_after_moves(page, server) -> 
     assert float(query["x0"][0]) < 0 and float(query["y0"][0]) < 0  # where it was clicked
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a click on the map reruns the whole page (ui.state.on_map_click: st.rerun), "
-    "after which the sidebar is open: at 1400 x 1000 the map shrinks from 516 to 309 px wide "
-    "under the pointer (a slider move, a fragment's rerun, leaves it as it is)",
-)
 def test_a_click_on_the_map_leaves_the_sidebar_closed_and_the_map_its_size(page, server):
     open_app(page, server.url)
     before = page.locator(PLOT_AREA).bounding_box()
