@@ -176,3 +176,37 @@ def app_in_chromium(viewport: dict, timeout_ms: float = 60_000) -> Iterator[tupl
             yield server, page
         finally:
             browser.close()
+
+
+# Keeps, base64, every WebSocket message from the server from now on: the page's socket is
+# already open, so each message is caught when Streamlit's handler reads its data.
+RECORD_MESSAGES = """() => {
+  window.received = [];
+  if (window.recording) return;
+  window.recording = true;
+  const get = Object.getOwnPropertyDescriptor(MessageEvent.prototype, "data").get;
+  Object.defineProperty(MessageEvent.prototype, "data", { configurable: true, get() {
+    const value = get.call(this);
+    if (this.target instanceof WebSocket && value instanceof ArrayBuffer && !this.kept) {
+      this.kept = true;
+      let text = "";
+      for (const byte of new Uint8Array(value)) text += String.fromCharCode(byte);
+      window.received.push(btoa(text));
+    }
+    return value;
+  } });
+}"""
+
+
+def received_messages(page) -> list:
+    """The server's messages (``ForwardMsg``) since ``RECORD_MESSAGES`` ran in ``page``."""
+    import base64
+
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    return [ForwardMsg.FromString(base64.b64decode(m)) for m in page.evaluate("received")]
+
+
+def runs_started(messages: list) -> list[list[str]]:
+    """The fragments each run among ``messages`` named; an empty list is a full run."""
+    return [list(m.metadata.run.fragment_ids) for m in messages if m.HasField("new_session")]

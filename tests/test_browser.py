@@ -16,8 +16,11 @@ from e2e_support import (
     DESKTOP,
     MAP_SELECTOR,
     OUT_DIR,
+    RECORD_MESSAGES,
     chromium_page,
     launch_chromium,
+    received_messages,
+    runs_started,
     slider_thumb,
     wait_until_idle,
 )
@@ -395,43 +398,17 @@ def test_in_a_frame_the_link_still_follows_the_moves(page, server) -> None:
     assert_no_exception(frame, server)
 
 
-# Keeps, base64, every WebSocket message from the server from now on: the page's socket is
-# already open, so each message is caught when Streamlit's handler reads its data.
-RECORD_MESSAGES = """() => {
-  window.received = [];
-  if (!window.recording) {
-    window.recording = true;
-    const proto = MessageEvent.prototype;
-    const get = Object.getOwnPropertyDescriptor(proto, "data").get;
-    Object.defineProperty(proto, "data", { configurable: true, get() {
-      const value = get.call(this);
-      if (this.target instanceof WebSocket && value instanceof ArrayBuffer && !this.kept) {
-        this.kept = true;
-        let text = "";
-        for (const byte of new Uint8Array(value)) text += String.fromCharCode(byte);
-        window.received.push(btoa(text));
-      }
-      return value;
-    } });
-  }
-}"""
-
-
 def test_a_slider_move_starts_no_full_run(page, server) -> None:
     """An η move starts the run of its slider's own fragment, which hands it to the race's:
     Streamlit's page marks everything it holds as running for a full run, not for these."""
-    import base64
-
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
     page.wait_for_selector(MAP_SELECTOR)
     wait_until_idle(page)
     thumb = slider_thumb(page, LR_SLIDER_KEY)
     wait_until_idle(page)
     page.evaluate(RECORD_MESSAGES)
     move_and_wait(page, thumb, "ArrowRight")
-    messages = [ForwardMsg.FromString(base64.b64decode(m)) for m in page.evaluate("received")]
-    runs = [list(m.metadata.run.fragment_ids) for m in messages if m.HasField("new_session")]
+    messages = received_messages(page)
+    runs = runs_started(messages)
     assert runs and all(runs), f"a run with no fragment (a full run) started: {runs}"
     assert any(m.delta.new_element.HasField("bidi_component") for m in messages)  # the map
     assert_no_exception(page, server)

@@ -8,10 +8,17 @@ starts a run and names the fragments it runs; a full run names none.
 
 from __future__ import annotations
 
-import base64
-
 import pytest
-from e2e_support import DESKTOP, MAP_SELECTOR, chromium_page, slider_thumb, wait_until_idle
+from e2e_support import (
+    DESKTOP,
+    MAP_SELECTOR,
+    RECORD_MESSAGES,
+    chromium_page,
+    received_messages,
+    runs_started,
+    slider_thumb,
+    wait_until_idle,
+)
 
 import optim_core
 from ui import state
@@ -20,24 +27,6 @@ pytestmark = pytest.mark.browser
 
 SIDEBAR = '[data-testid="stSidebar"]'
 CONTOUR = f"{MAP_SELECTOR} .imagelayer image"
-# Keeps, base64, every WebSocket message from the server from now on (the page's socket is
-# already open: each message is caught when Streamlit's handler reads its data).
-RECORD = """() => {
-  window.received = [];
-  if (window.recording) return;
-  window.recording = true;
-  const get = Object.getOwnPropertyDescriptor(MessageEvent.prototype, "data").get;
-  Object.defineProperty(MessageEvent.prototype, "data", { configurable: true, get() {
-    const value = get.call(this);
-    if (this.target instanceof WebSocket && value instanceof ArrayBuffer && !this.kept) {
-      this.kept = true;
-      let text = "";
-      for (const byte of new Uint8Array(value)) text += String.fromCharCode(byte);
-      window.received.push(btoa(text));
-    }
-    return value;
-  } });
-}"""
 
 
 @pytest.fixture()
@@ -52,11 +41,8 @@ def page(chromium_path: str, server):
 
 
 def runs_since_recording(page) -> list[list[str]]:
-    """The fragments each run named since ``RECORD``; an empty list is a full run."""
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    messages = [ForwardMsg.FromString(base64.b64decode(m)) for m in page.evaluate("received")]
-    return [list(m.metadata.run.fragment_ids) for m in messages if m.HasField("new_session")]
+    """The fragments each run named since ``RECORD_MESSAGES``; an empty list is a full run."""
+    return runs_started(received_messages(page))
 
 
 def contour(page) -> str:
@@ -75,7 +61,7 @@ def moved(page, before: str) -> None:
 @pytest.mark.parametrize("key", ["land_kappa", "land_angle"])
 def test_a_landscape_slider_reruns_the_race_alone(page, key):
     before = contour(page)
-    page.evaluate(RECORD)
+    page.evaluate(RECORD_MESSAGES)
     slider_thumb(page, key).press("ArrowRight")
     moved(page, before)
     runs = runs_since_recording(page)
@@ -86,7 +72,7 @@ def test_a_landscape_slider_reruns_the_race_alone(page, key):
 def test_the_picker_redraws_its_controls_the_start_and_the_race_without_a_full_run(page):
     land = optim_core.LANDSCAPES["rosenbrock"]
     before = contour(page)
-    page.evaluate(RECORD)
+    page.evaluate(RECORD_MESSAGES)
     page.locator(f"{SIDEBAR} .st-key-landscape button[aria-label='Open']").click()
     page.get_by_role("option", name=land.label, exact=True).click()
     moved(page, before)
@@ -108,7 +94,7 @@ def test_a_bad_formula_shows_its_error_and_keeps_the_map(page):
     page.wait_for_selector(f"{SIDEBAR} .st-key-formula input")
     wait_until_idle(page)
     before = contour(page)
-    page.evaluate(RECORD)
+    page.evaluate(RECORD_MESSAGES)
     page.locator(f"{SIDEBAR} .st-key-formula input").fill("x^2 + 2x")
     page.keyboard.press("Enter")
     error = page.locator(f"{SIDEBAR} [data-testid='stAlertContentError']")
