@@ -89,10 +89,11 @@ def test_the_picker_redraws_its_controls_the_start_and_the_race_without_a_full_r
 
 
 def test_a_bad_formula_shows_its_error_and_keeps_the_map(page):
+    quadratic = contour(page)
     page.locator(f"{SIDEBAR} .st-key-landscape button[aria-label='Open']").click()
     page.get_by_role("option", name="Custom f(x, y)…").click()
     page.wait_for_selector(f"{SIDEBAR} .st-key-formula input")
-    wait_until_idle(page)
+    moved(page, quadratic)  # the custom landscape's map is drawn
     before = contour(page)
     page.evaluate(RECORD_MESSAGES)
     page.locator(f"{SIDEBAR} .st-key-formula input").fill("x^2 + 2x")
