@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import urllib.parse
 
 import numpy as np
 import plotly.io as pio
@@ -230,6 +231,25 @@ def on_map_action() -> None:
         restore_preset()
 
 
+def on_map_restore() -> None:
+    """The page came back on a new server session (a restarted server, a lost replica) with
+    the learner's scene in its address bar, which the map's element kept: show that scene.
+    The query is the browser's, read as any link is (``state.scene_from_query``)."""
+    query = getattr(st.session_state.get("map"), "restore", None)
+    try:
+        values = dict(urllib.parse.parse_qsl(str(query), max_num_fields=RESTORE_FIELDS))
+    except ValueError:  # more fields than a scene has: not a link of this app
+        return
+    scene, _ = state.scene_from_query(values, presets.SCENES)
+    state.apply_scene(scene)
+    st.session_state["preset"] = scene.preset
+    st.session_state[PRESENT] = state.classroom_from_query(values)[0].present
+    st.rerun()
+
+
+RESTORE_FIELDS = 200  # a scene's link has fewer than 60
+
+
 def preset_changed(scene: state.Scene) -> bool:
     """Whether the race of ``scene`` is no longer that of the preset the page describes."""
     preset = presets.PRESETS.get(scene.preset)
@@ -319,8 +339,10 @@ def race_element(
         f"{this.loss_title} by step",
         # Who leads, in words, once the race is on show (a challenge's is not, until the guess).
         leader={"names": this.labels, "quantity": this.loss_title} if this.revealed else None,
+        session=state.session_token(),
         on_click=state.on_map_click,
         on_action=on_map_action,
+        on_restore=on_map_restore,
     )
     for note in notes:
         st.error(note, icon=":material/error:")

@@ -636,6 +636,30 @@ function writeQuery(query) {
   }
 }
 
+// A query without Streamlit's embed options, in one spelling: two that name the same
+// scene compare equal.
+function appQuery(query) {
+  const params = new URLSearchParams(query);
+  for (const name of EMBED_PARAMS) params.delete(name);
+  return params.toString();
+}
+
+// The page came back on a new server session (the server restarted, a replica died) and
+// the scene it is given is not the one it showed: Streamlit's frontend sends the link the
+// page was opened with again (and puts it in the address bar), not the query this element
+// kept since. The learner's scene is the one shown last: hand its query to the app (trigger
+// "restore"), which reads it as a link. Returns whether it did: the address bar waits.
+function restoreScene(root, data, setTriggerValue) {
+  const returned = root.session != null && data.session != null && data.session !== root.session;
+  root.session = data.session;
+  const shown = root.shownQuery;
+  if (data.urlQuery != null) root.shownQuery = appQuery(data.urlQuery);
+  if (!returned || !shown || data.urlQuery == null || shown === root.shownQuery) return false;
+  root.shownQuery = shown;  // until the app shows it again
+  setTriggerValue("restore", shown);
+  return true;
+}
+
 function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -651,6 +675,7 @@ export default function (component) {
     parentElement.appendChild(root);
   }
   const gd = root.querySelector(".pg-plot");
+  const restoring = restoreScene(root, data, setTriggerValue);
   root.present = Boolean(data.present);
   root.classList.toggle("pg-present", root.present);
   if (data.fit) injectPageCss();
@@ -728,7 +753,9 @@ export default function (component) {
         drawBelow(root, folded(data.belowHtml ?? "", data.fit) + end);
         showEnd(root);
         drawAbove(root, data.aboveHtml, setTriggerValue);
-        if (keepUrl(data.urlQuery) && !data.urlKept) setStateValue("url_kept", true);
+        if (!restoring && keepUrl(data.urlQuery) && !data.urlKept) {
+          setStateValue("url_kept", true);
+        }
         root.clickAnywhere = data.clickAnywhere;
         if (gd.dataset.clicks) return;
         gd.dataset.clicks = "on";

@@ -212,8 +212,10 @@ def plotly_element(
     present: bool = False,
     label: str | None = None,
     leader: dict | None = None,
+    session: str | None = None,
     on_click: Callable[[], None] | None = None,
     on_action: Callable[[], None] | None = None,
+    on_restore: Callable[[], None] | None = None,
 ) -> bool:
     """Draw ``figure`` in a chart that updates in place across reruns.
 
@@ -274,6 +276,13 @@ def plotly_element(
     "f − f*"}``, one name per run of the figure's ``motion``) puts a sentence under the
     player that names who leads at the step on screen, the runs by their loss, and follows
     the player: the chart's text alternative, which a screen reader reads when it stops.
+
+    ``session`` names the server session (any text that differs between sessions). When the
+    element, kept in the page, is drawn by a new session whose ``url_query`` is not the
+    address bar the element has kept (the server restarted, or a replica died, and
+    Streamlit's frontend sent the page's first link again), it sets the trigger value
+    ``restore`` to the address bar's query and calls ``on_restore``: read it from
+    ``st.session_state[key].restore`` (untrusted text, a link) inside the callback.
     """
     if isinstance(figure, dict):
         height = height or figure.get("layout", {}).get("height")
@@ -296,6 +305,7 @@ def plotly_element(
         "present": present,
         "label": label,
         "leader": leader,
+        "session": session,
     }
     if player_frame_ms is not None and height:
         height += PLAYER_HEIGHT
@@ -311,6 +321,7 @@ def plotly_element(
         height=height,
         on_click_change=on_click or (lambda: None),
         on_action_change=on_action or (lambda: None),
+        on_restore_change=on_restore or (lambda: None),
         on_url_kept_change=lambda: None,
     )
     return url_query is not None and data["urlKept"]

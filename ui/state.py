@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import math
 import numbers
+import secrets
 import urllib.parse
 from collections.abc import Mapping, Sequence
 
@@ -841,6 +842,19 @@ def start_session(query: Mapping[str, str], presets: Mapping[str, Scene]) -> lis
     st.session_state.update(repairs)
     wire.show_refusals([*wire.take_refusals(), *repaired])
     return problems
+
+
+SESSION_TOKEN = "session_token"
+
+
+def session_token() -> str:
+    """A name for this server session, new with each: the map's element tells by it that
+    its page came back on another session (``plotly_element``'s ``session``)."""
+    import streamlit as st
+
+    if SESSION_TOKEN not in st.session_state:
+        st.session_state[SESSION_TOKEN] = secrets.token_hex(8)
+    return st.session_state[SESSION_TOKEN]
 
 
 def apply_scene(scene: Scene) -> None:
