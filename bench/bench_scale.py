@@ -1,21 +1,30 @@
 """A large class: 200 students through nginx to two replicas, beside one replica alone with 100.
 
-Usage: python bench/bench_scale.py [--students 200] [--alone 100] [--duration 45] [--ramp 20]
+Usage: python bench/bench_scale.py [--students 200] [--alone 100] [--duration 45] [--ramp 30]
+       python bench/bench_scale.py --app /tmp/snapshot/app.py   # a frozen copy of the app
 
-Starts two app replicas behind Debian's nginx (``deploy/serve_replicas.py``), warms each
-up with one student, then runs ``--students`` simulated students (``bench/loadgen.py``:
-each loads the playground and moves a hyperparameter slider every 2–4 s) through nginx
-for ``--duration`` seconds. Then, in the same run, ``--alone`` students go straight to the
-first replica, bypassing nginx, while the second idles: what one process holds by itself.
-Every rerun is timed from the message that asks for it to its ``script_finished``.
+Starts two app replicas behind Debian's nginx (``deploy/serve_replicas.py``), warms them
+up (20 busy students for 15 s), then runs ``--students`` simulated students
+(``bench/loadgen.py``: each loads the playground and moves a hyperparameter slider every
+2–4 s) through nginx, each for ``--duration`` seconds. Then, in the same run, ``--alone``
+students go straight to the first replica, bypassing nginx, while the second idles: what
+one process holds by itself. Every rerun is timed from the message that asks for it to its
+``script_finished``.
+
+The ``--students`` start over ``--ramp`` seconds, the ``--alone`` ones at the same rate per
+replica: a page load is a full run of the page, dearer than a slider's rerun. A fresh
+replica is slower still: it imports and builds what each control needs on first use
+(measured cold, the first level's p95 was 2.4 s where warm it is 0.14 s), hence the
+warm-up. A server reads page files afresh on every run: to measure while the app is being
+edited, point ``--app`` at a copy (``git archive HEAD | tar -x -C /tmp/snapshot``).
 
 A thread reads each replica's resident size (``VmRSS``) every second; the table gives its
 peak during the level, and each replica's CPU (% of one core) and the replicas' CPU time
 per rerun (page loads included), which says what the class would cost a quiet machine.
 The students run in this process and share the machine's cores with the replicas: the
-last column is their share of one core. Prints a markdown table,
-writes it to ``bench/out/scale.md`` and states the target (p95 ≤ 1 s, 0 errors with 200
-students on two replicas) as text; it asserts nothing. Takes about 2½ minutes.
+last column is their share of one core. Prints a markdown table, writes it to
+``bench/out/scale.md`` and states the target (p95 ≤ 1 s, 0 errors with 200 students on two
+replicas) as text; it asserts nothing. Takes about 3 minutes.
 """
 
 from __future__ import annotations
@@ -43,6 +52,7 @@ SAMPLE_S = 1.0
 MIB = 1024 * 1024
 STREAM = "/_stcore/stream"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+WARMUP_STUDENTS, WARMUP_S = 20, 15  # busy students before the levels, through nginx
 
 
 def rss(pid: int) -> int:
@@ -109,12 +119,13 @@ class Level:
 
 
 def run_level(
-    name: str, url: str, students: int, deployment: Deployment, args: argparse.Namespace
+    name: str, url: str, students: int, ramp: float, deployment: Deployment, duration: float
 ) -> Level:
+    """``students`` at ``url``, starting over ``ramp`` seconds, each for ``duration``."""
     log_start = len(deployment.access_log())
     cpu_start, wall_start = time.process_time(), time.monotonic()
     with Usage(deployment.replicas) as usage:
-        report = run_load_sync(url, students, args.duration, ramp_s=args.ramp, seed=students)
+        report = run_load_sync(url, students, duration, ramp_s=ramp, seed=students)
     client_cpu = (time.process_time() - cpu_start) / (time.monotonic() - wall_start) * 100
     streams = [e for e in deployment.access_log()[log_start:] if e.path == STREAM]
     sessions = collections.Counter(e.upstream.split(", ")[-1] for e in streams)
@@ -149,16 +160,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=200, help="through nginx (200)")
     parser.add_argument("--alone", type=int, default=100, help="on one replica alone (100)")
     parser.add_argument("--duration", type=float, default=45.0, help="seconds per level (45)")
-    parser.add_argument("--ramp", type=float, default=20.0, help="seconds to start them (20)")
+    parser.add_argument(
+        "--ramp", type=float, default=30.0, help="seconds to start --students in (30)"
+    )
+    parser.add_argument("--app", type=Path, default=ROOT / "app.py", help="the app to serve")
     args = parser.parse_args(argv)
+    # The same arrivals per replica and second alone as through nginx to two replicas.
+    alone_ramp = args.ramp * args.alone / args.students * 2
 
     load_before = os.getloadavg()[0]
-    with serve_replicas.serve(2) as deployment:
-        for replica in deployment.replicas:  # the first page load imports and caches
-            run_load_sync(replica.url, 1, 5, ramp_s=0)
+    with serve_replicas.serve(2, app=args.app.resolve()) as deployment:
+        # A fresh replica is slow at first (the module docstring): warm both up.
+        run_load_sync(deployment.url, WARMUP_STUDENTS, WARMUP_S, ramp_s=3, interval=(0.5, 1.0))
         levels = [
-            run_level("2 replicas behind nginx", deployment.url, args.students, deployment, args),
-            run_level("1 replica alone", deployment.replicas[0].url, args.alone, deployment, args),
+            run_level(
+                "2 replicas behind nginx",
+                deployment.url,
+                args.students,
+                args.ramp,
+                deployment,
+                args.duration,
+            ),
+            run_level(
+                "1 replica alone",
+                deployment.replicas[0].url,
+                args.alone,
+                alone_ramp,
+                deployment,
+                args.duration,
+            ),
         ]
         text = table(levels, deployment)
     through = levels[0].report
@@ -166,8 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     text += (
         f"\n\nTarget: p95 ≤ {P95_TARGET_S:g} s and 0 errors with {args.students} students on two "
         f"replicas: {verdict} (p95 {through.p95:.3f} s, {len(through.errors)} errors). "
-        f"{args.duration:g} s per level, students started over {args.ramp:g} s, each moving a "
-        "slider every 2–4 s. The machine's load average (1 min) was "
+        f"Each student stays {args.duration:g} s; the {args.students} start over {args.ramp:g} s, "
+        f"the {args.alone} alone over {alone_ramp:g} s (as many per replica and second); each "
+        "moves a slider every 2–4 s. The machine's load average (1 min) was "
         f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores"
         + (": other work shared them." if load_before >= (os.cpu_count() or 1) else ".")
     )

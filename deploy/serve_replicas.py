@@ -340,11 +340,13 @@ def serve(
     port: int | None = None,
     workdir: Path | None = None,
     timeout: float = 90.0,
+    app: Path = ROOT / "app.py",
 ) -> Iterator[Deployment]:
     """``replicas`` app servers and nginx on ``host:port`` (a free port if ``None``).
 
     Logs and nginx's files go to ``workdir`` (a new temporary directory if ``None``), which is
-    left in place. Everything is stopped on exit, also when the body fails.
+    left in place. Each replica runs ``app`` from its folder (where its ``.streamlit/`` is).
+    Everything is stopped on exit, also when the body fails.
     """
     nginx_path = find_nginx()
     if nginx_path is None:
@@ -352,7 +354,7 @@ def serve(
             f"nginx not found at {NGINX_PATH} (nor on PATH): apt-get install -y {NGINX_PACKAGE}"
         )
     workdir = workdir or Path(tempfile.mkdtemp(prefix="playground-deploy-"))
-    servers = [Replica(workdir) for _ in range(replicas)]
+    servers = [Replica(workdir, script=app, cwd=app.parent) for _ in range(replicas)]
     nginx = Nginx(workdir, [s.port for s in servers], host=host, port=port)
     try:
         for server in servers:  # all start at once; each takes a few seconds
