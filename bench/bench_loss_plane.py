@@ -2,12 +2,12 @@
 
     .venv/bin/python bench/bench_loss_plane.py
 
-A 101 × 101 plane for the 2-16-16-1 MLP on the 300 training points of two moons, four ways in
+A 101 × 101 plane for the 2-16-16-1 MLP on the 300 training points of two moons, five ways in
 the same run, each timed in every one of :data:`ROUNDS` interleaved rounds (the best round
 counts, so that a neighbour's burst of work on the shared machine hurts them all alike):
 
-- the loop: one forward pass per grid point with the model's own code (``Model.forward`` on
-  one weight vector, then the cross-entropy), the loss alone; the speed-ups are against it;
+- the loop: for each grid point its weight vector, one forward pass with the model's own code
+  (``Model.forward``) and the cross-entropy, the loss alone; the speed-ups are against it;
 - ``training.evaluate`` per grid point, which also counts the accuracy (``train`` records
   its numbers), a slower loop shown for comparison;
 - the model's batched forward on the grid's weight vectors (``training.batch_loss``);
@@ -128,23 +128,28 @@ def main() -> None:
     axis = np.linspace(-1.0, 1.0, RESOLUTION)
     grid = np.stack(np.meshgrid(axis, axis), axis=-1)
     net, x, y = training.MODELS["mlp"], data.x_train, data.y_train
-    weights = center + grid.reshape(-1, 2) @ directions
+    points = grid.reshape(-1, 2)
 
     def loop() -> np.ndarray:
         losses = []
-        for w in weights:  # softplus(z) − y z, the binary cross-entropy as training writes it
-            z = net.forward(w, x)
+        for a, b in points:  # softplus(z) − y z, the binary cross-entropy as training writes it
+            z = net.forward(center + a * directions[0] + b * directions[1], x)
             losses.append(np.mean(np.logaddexp(0.0, z) - y * z))
         return np.array(losses)
 
     def evaluate_loop() -> np.ndarray:
-        return np.array([training.evaluate(net, w, x, y)[0] for w in weights])
+        return np.array(
+            [
+                training.evaluate(net, center + a * directions[0] + b * directions[1], x, y)[0]
+                for a, b in points
+            ]
+        )
 
     def model_batch() -> np.ndarray:
         return np.concatenate(
             [
-                training.batch_loss(net, weights[i : i + 256], x, y)
-                for i in range(0, len(weights), 256)
+                training.batch_loss(net, center + points[i : i + 256] @ directions, x, y)
+                for i in range(0, len(points), 256)
             ]
         )
 

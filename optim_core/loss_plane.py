@@ -45,13 +45,14 @@ GRID_DTYPE = np.float32
 grid's main cost, is four times cheaper than float64's. Paths' losses stay float64."""
 
 CHUNK = 32
-"""Grid points per batched pass. Their hidden activations (32 × n × 17 floats, 0.65 MB in
-float32 for 300 points) stay in the L2 cache, and the matmuls stay small enough that OpenBLAS
-runs them on one thread: split over both cores, a loaded server makes them slower, not faster."""
+"""Grid points per batched pass: their hidden activations (32 × n × 17 floats, 0.65 MB in
+float32 for 300 points) stay in the L2 cache. Chunks of 64 ran 1.7× slower on the loaded
+machine; at 128 OpenBLAS also splits the first matmul over both cores, which a busy server
+makes slower, not faster."""
 
 ALWAYS_ON = 20.0
-"""The pre-activation of each hidden layer's extra unit: tanh(20) rounds to exactly 1 in float32
-and float64, so that unit's output is the constant input that carries the next layer's bias."""
+"""The pre-activation of the always-on unit (:func:`plane_layers`): tanh(20) rounds to exactly 1
+in float32 and float64, so that unit's output is the constant input that carries a bias."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,7 +146,7 @@ def plane_layers(model: Model, center: np.ndarray, directions: np.ndarray) -> li
     weights 0, bias :data:`ALWAYS_ON` at :math:`c` and 0 along the directions, so its tanh is
     1 wherever the plane goes and the next layer's bias rides in its matmul. The last layer's
     bias is added instead: its output is only K logits a point, and a 17th output column
-    before it would make the largest matmul (n × 16 by 16 × 16 per point) twice as slow.
+    before it made the largest matmul (n × 17 by 17 × 16 a point) 1.7× slower.
     """
     parts = unflatten(np.vstack([center, directions]), model.shapes(center))
     matrices, biases = parts[::2], parts[1::2]
@@ -180,7 +181,7 @@ def _mean_cross_entropy(logits: np.ndarray, y: np.ndarray, binary: bool) -> np.n
     """The mean cross-entropy ``(B,)`` of ``logits`` ``(B, n, K)`` against labels ``y``."""
     if binary:  # softplus(z) − y z = softplus(±z): + for class 0, − for class 1
         u = logits[..., 0] * (1 - 2 * y).astype(logits.dtype)
-        # softplus u = max(u, 0) + log(1 + e^−|u|), stable and ten times faster than logaddexp
+        # softplus u = max(u, 0) + log(1 + e^−|u|), stable and 7× faster than logaddexp
         soft = np.log1p(np.exp(-np.abs(u)))
         soft += np.maximum(u, 0, out=u)
         return soft.mean(axis=-1, dtype=np.float64)  # summed in float64: no rounding of its own
