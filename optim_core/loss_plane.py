@@ -62,7 +62,8 @@ class LossPlane:
     Attributes:
       alpha, beta: ``(R,)`` the plane's coordinates along the two directions; 0 is the centre.
       loss: ``(R, R)`` training loss, ``loss[i, j]`` at ``(alpha[j], beta[i])`` (rows are β,
-        as a contour's z).
+        as a contour's z), computed in :data:`GRID_DTYPE`; at (0, 0) the float64 loss of
+        the centre, the number ``train`` recorded.
       paths: optimizer -> ``(k, 2)`` the coordinates of its recorded weights.
       explained: optimizer -> the share (0–1) of its path's variance that the plane holds.
       path_loss: optimizer -> ``(k,)`` the loss on the plane at its projected points.
