@@ -331,7 +331,7 @@ def test_a_restarted_server_brings_every_page_back_on_its_scene(chromium_path, s
         pages, errors = loop.run(join_all(server.url, 5))
         assert errors == [], errors
         with chromium_page(chromium_path, DESKTOP) as browser:
-            linked = open_browser_scene(browser, server.url)
+            open_browser_scene(browser, server.url)
             moved = move_browser_slider(browser)
             before = [snapshot(p) for p in pages]
 
@@ -346,17 +346,20 @@ def test_a_restarted_server_brings_every_page_back_on_its_scene(chromium_path, s
             returned = [f.result(HANG_GUARD_S) for f in back]
             assert errors == [], errors
             assert [snapshot(new) for new, _ in returned] == before
-            # Read before the address bar settles: with the move lost, it may never agree.
-            sliders = browser_scene(browser, settled=False)[1]
-            after = browser_scene(browser) if sliders == moved[1] else (None, sliders)
+            # The new session first draws the page's link; the map's element then hands it
+            # the scene it showed (a second run): wait for the moved value, or time out.
+            browser.wait_for_function(
+                f"([key, param, value]) => ({SETTLED})([key, param])"
+                " && new URLSearchParams(location.search).get(param) === value",
+                arg=[BROWSER_SLIDER, BROWSER_PARAM, moved[0][BROWSER_PARAM]],
+                timeout=RECONNECT_S * 1000,
+            )
+            after = browser_scene(browser)
         loop.run(close_all([new for new, _ in returned]))
     print(
         f"restart: 5 students back in {max(s for _, s in returned):.1f} s at most, "
         f"the browser in {times['browser']:.1f} s"
     )
-    if after[1] == linked[1] != moved[1]:
-        # Streamlit's frontend sends the query it last set (the link the page was opened
-        # with), not the address bar the map's element keeps; a new session reads the scene
-        # from that query, and it wins over the widget states sent along.
-        pytest.xfail("the browser came back on its link's sliders: the move since is lost")
+    # Streamlit's frontend sends the link the page was opened with again; the map's element
+    # hands the app the scene it showed last (ui/plotly_element.js, restoreScene).
     assert after == moved, "the browser came back on another scene"
