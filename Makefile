@@ -38,3 +38,4 @@ bench: $(VENV)/.dev
 	$(PY) bench/bench_loss_plane.py
 	$(PY) bench/bench_latency.py
 	$(PY) bench/bench_load.py
+	$(PY) bench/bench_scale.py
