@@ -50,3 +50,18 @@ def server(chromium_path: str):
 
     with streamlit_server(ROOT / "app.py", timeout=90) as server:
         yield server
+
+
+# The deployment tests' shared fixture: two replicas behind nginx, one set per test module.
+@pytest.fixture(scope="module")
+def deployment():
+    import shutil
+
+    from test_deploy import require_nginx
+
+    from deploy import serve_replicas
+
+    require_nginx()
+    with serve_replicas.serve(2) as running:
+        yield running
+    shutil.rmtree(running.workdir, ignore_errors=True)

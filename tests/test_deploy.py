@@ -14,11 +14,9 @@ import fnmatch
 import json
 import re
 import shlex
-import shutil
 import socket
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,14 +47,6 @@ def require_nginx() -> None:
             f"PATH): install Debian's nginx (apt-get install -y {serve_replicas.NGINX_PACKAGE})"
             " — the replicas-behind-nginx tests did not run"
         )
-
-
-@pytest.fixture(scope="module")
-def deployment() -> Iterator[Deployment]:
-    require_nginx()
-    with serve_replicas.serve(2) as running:
-        yield running
-    shutil.rmtree(running.workdir, ignore_errors=True)
 
 
 def log_after(

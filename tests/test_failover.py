@@ -20,7 +20,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import random
-import shutil
 import threading
 import time
 import urllib.parse
@@ -38,10 +37,8 @@ from e2e_support import (
     wait_until_idle,
 )
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from test_deploy import require_nginx
 
 from bench import loadgen
-from deploy import serve_replicas
 from deploy.serve_replicas import STICKY_COOKIE, Deployment, Replica
 
 pytestmark = [pytest.mark.deploy, pytest.mark.browser]
@@ -104,14 +101,6 @@ def students_loop() -> Iterator[LoopThread]:
     running = LoopThread()
     yield running
     running.close()
-
-
-@pytest.fixture(scope="module")
-def deployment() -> Iterator[Deployment]:
-    require_nginx()
-    with serve_replicas.serve(2) as running:
-        yield running
-    shutil.rmtree(running.workdir, ignore_errors=True)
 
 
 # --- the students ----------------------------------------------------------------------------
