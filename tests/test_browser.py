@@ -297,6 +297,8 @@ def download(page, button: str):
     """Open the downloads popover if need be, click ``button``; the download."""
     if not page.get_by_role("button", name=button).count():
         page.get_by_role("button", name=DOWNLOADS).click()
+    # An open popover stays by its button: bring that on screen (a slider move scrolls away).
+    page.get_by_role("button", name=DOWNLOADS).scroll_into_view_if_needed()
     page.get_by_role("button", name=button).wait_for()
     wait_until_idle(page)
     with page.expect_download() as download:
