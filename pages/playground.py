@@ -40,8 +40,8 @@ PRESENT = "present"  # presentation mode's switch, kept in the link (ui.state.Cl
 DOWNLOADS_OPEN = "open_downloads"  # the state of the downloads' popover
 
 
-def rerun_race() -> None:
-    """The callback of a slider that changes only the race: rerun the race, not the page.
+def rerun_only(*fragments: str) -> None:
+    """A control's callback that changes only ``fragments``: rerun them, not the page.
 
     The learner's everyday move, η or β, then costs the server the race alone and the
     browser the map, not the thirty controls of the sidebar. While the downloads or the
@@ -50,7 +50,12 @@ def rerun_race() -> None:
     """
     if any(st.session_state.get(k) for k in (DOWNLOADS_OPEN, controls.EXERCISE_OPEN)):
         st.rerun()
-    st.rerun(RACE)
+    st.rerun(list(fragments))
+
+
+def rerun_race() -> None:
+    """The callback of a control that changes only the race (η, β, κ, the steps …)."""
+    rerun_only(RACE)
 
 
 LANDSCAPE = "landscape_panel"  # the fragment of the landscape's controls (see landscape_panel())
@@ -60,16 +65,12 @@ def rerun_landscape() -> None:
     """The landscape picker's callback: the new landscape's controls, its start and the race
     rerun, not the page (whose other controls a landscape does not change)."""
     state.on_landscape_change()
-    if any(st.session_state.get(k) for k in (DOWNLOADS_OPEN, controls.EXERCISE_OPEN)):
-        st.rerun()
-    st.rerun([LANDSCAPE, controls.START, RACE] if shows("start") else [LANDSCAPE, RACE])
+    rerun_only(LANDSCAPE, *([controls.START] if shows("start") else []), RACE)
 
 
 def rerun_formula() -> None:
     """The formula box's callback: its error (under it) and the race rerun, not the page."""
-    if any(st.session_state.get(k) for k in (DOWNLOADS_OPEN, controls.EXERCISE_OPEN)):
-        st.rerun()
-    st.rerun([LANDSCAPE, RACE])
+    rerun_only(LANDSCAPE, RACE)
 
 
 @st.fragment(key=LANDSCAPE)
@@ -153,10 +154,13 @@ class Race:
         return np.asarray(self.land.minima, dtype=float).reshape(-1, 2)
 
     @property
+    def log_loss(self) -> bool:
+        """Whether the loss panel plots the gap to a known minimum (on a log scale)."""
+        return self.land.f_min is not None and bool(np.isfinite(self.land.f_min))
+
+    @property
     def loss_title(self) -> str:
-        """What the loss panel plots: the gap to the minimum where it is known, else f."""
-        known = self.land.f_min is not None and np.isfinite(self.land.f_min)
-        return "f − f*" if known else "f"
+        return "f − f*" if self.log_loss else "f"
 
     @property
     def shown(self) -> list[landscape.Path]:
@@ -172,7 +176,6 @@ class Race:
         for the app's ``element``, which draws its own player and builds the frames from
         the figure's ``motion`` (see ``ui.plotly_element``), neither.
         """
-        log_loss = self.loss_title == "f − f*"
         return cache.figure_json(
             ("race", self.key, self.land_key, self.revealed, element, click_targets, present),
             lambda: race_figures.race_figure(
@@ -182,7 +185,7 @@ class Race:
                 self.minima,
                 steps=self.scene.steps,
                 loss_title=self.loss_title,
-                log_loss=log_loss,
+                log_loss=self.log_loss,
                 player=not element,
                 motion=element,
                 click_targets=click_targets,
