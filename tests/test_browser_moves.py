@@ -19,6 +19,7 @@ from e2e_support import (
     slider_thumb,
     wait_until_idle,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import optim_core
 from ui import state
@@ -38,6 +39,21 @@ def page(chromium_path: str, server):
         page.wait_for_selector(f"{SIDEBAR} .st-key-land_kappa")
         wait_until_idle(page)
         yield page
+
+
+def pick_landscape(page, label: str) -> None:
+    """Choose ``label`` in the sidebar's landscape picker. The list is opened again if a
+    run redrew the picker meanwhile (which closes an open list)."""
+    option = page.get_by_role("option", name=label, exact=True)
+    for _ in range(3):
+        wait_until_idle(page)
+        page.locator(f"{SIDEBAR} .st-key-landscape button[aria-label='Open']").click()
+        try:
+            option.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    option.click()
 
 
 def runs_since_recording(page) -> list[list[str]]:
@@ -73,8 +89,7 @@ def test_the_picker_redraws_its_controls_the_start_and_the_race_without_a_full_r
     land = optim_core.LANDSCAPES["rosenbrock"]
     before = contour(page)
     page.evaluate(RECORD_MESSAGES)
-    page.locator(f"{SIDEBAR} .st-key-landscape button[aria-label='Open']").click()
-    page.get_by_role("option", name=land.label, exact=True).click()
+    pick_landscape(page, land.label)
     moved(page, before)
     runs = runs_since_recording(page)
     assert runs and all(runs), f"a full run started: {runs}"
@@ -90,8 +105,7 @@ def test_the_picker_redraws_its_controls_the_start_and_the_race_without_a_full_r
 
 def test_a_bad_formula_shows_its_error_and_keeps_the_map(page):
     quadratic = contour(page)
-    page.locator(f"{SIDEBAR} .st-key-landscape button[aria-label='Open']").click()
-    page.get_by_role("option", name="Custom f(x, y)…").click()
+    pick_landscape(page, "Custom f(x, y)…")
     page.wait_for_selector(f"{SIDEBAR} .st-key-formula input")
     moved(page, quadratic)  # the custom landscape's map is drawn
     before = contour(page)
