@@ -4,6 +4,10 @@ Arguments are plain hashable values (names, tuples of numbers), so two students 
 the same scene share one computation, and a slider moved for Adam recomputes only Adam's
 run. Every cache is bounded in entries and time, so a busy classroom cannot fill memory.
 
+The calls a slider move makes (``landscape``, ``trajectory``, ``contour``, ``figure_json``)
+are ``ui.memo``'s, which cost the move less than ``st.cache_data`` (see there); the rest are
+``st.cache_data``'s.
+
 The heavy ones (``sweep``, ``robustness``, ``tuned_lr``) are marked ``heavy.pooled``: a page
 asks for them through ``ui.waiting.computed``, so a miss is computed in the server's bounded
 pool (``ui/heavy.py``) and a hit comes back at once.
@@ -19,6 +23,7 @@ import streamlit as st
 import optim_core
 from ui import heavy, plotly_element
 from ui.figures.landscape import Grid, contour_png
+from ui.memo import Memo, frozen, memoized
 from ui.state import log_grid
 
 CONTOUR_RESOLUTION = 400
@@ -29,7 +34,7 @@ _DISPLAY_LIMIT = 1e38
 LandscapeKey = tuple[str, tuple[tuple[str, float], ...], str]
 
 
-@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+@memoized(max_entries=64, ttl=3600)
 def landscape(key: LandscapeKey) -> optim_core.Landscape:
     """The landscape named by ``key = (name, parameter items, formula)``.
 
@@ -92,7 +97,7 @@ def schedule_of(key: tuple[str, tuple[tuple[str, float], ...]]) -> optim_core.Sc
     return optim_core.SCHEDULES[name].with_params(**dict(values))
 
 
-@st.cache_data(max_entries=512, ttl=3600, show_spinner=False)
+@memoized(max_entries=512, ttl=3600)
 def trajectory(
     optimizer: str,
     key: LandscapeKey,
@@ -103,34 +108,41 @@ def trajectory(
     schedule: tuple[str, tuple[tuple[str, float], ...]],
     hyper: tuple[tuple[str, object], ...],
 ) -> optim_core.Trajectory:
-    """One optimizer's run; the unit of caching, so only what changed is recomputed."""
-    return optim_core.run(
-        optimizer,
-        landscape(key),
-        np.asarray(start, dtype=float),
-        steps,
-        noise=noise,
-        seed=seed,
-        schedule=schedule_of(schedule),
-        **dict(hyper),
+    """One optimizer's run; the unit of caching, so only what changed is recomputed.
+
+    Shared by every session that asks: its arrays are read-only.
+    """
+    return frozen(
+        optim_core.run(
+            optimizer,
+            landscape(key),
+            np.asarray(start, dtype=float),
+            steps,
+            noise=noise,
+            seed=seed,
+            schedule=schedule_of(schedule),
+            **dict(hyper),
+        )
     )
 
 
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+@memoized(max_entries=64, ttl=3600)
 def contour(key: LandscapeKey, window: tuple[tuple[float, float], ...]) -> str:
     """The map's background picture of the landscape over ``window`` (a PNG data URI)."""
     return contour_png(sample(key, window, CONTOUR_RESOLUTION).z)
 
 
-@st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
-def figure_json(key: tuple, _build: Callable[[], dict]) -> str:
+_FIGURES = Memo("ui.cache.figure_json", max_entries=128, ttl=3600)
+
+
+def figure_json(key: tuple, build: Callable[[], dict]) -> str:
     """The JSON text of the figure named by ``key``, built once for every session that asks.
 
     A class on the teacher's scene asks for the same figure thirty times: only the first
     builds and encodes it, and a cached string is cheap to hand out. ``key`` must name
-    everything the figure depends on; ``_build`` is not hashed.
+    everything the figure depends on.
     """
-    return plotly_element.figure_json(_build())
+    return _FIGURES.get(key, lambda: plotly_element.figure_json(build()))
 
 
 def scene_trajectory(

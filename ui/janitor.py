@@ -21,6 +21,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.logger import get_logger
 
+from ui import memo
+
 _LOG = get_logger(__name__)
 MIB = 1024 * 1024
 
@@ -100,6 +102,7 @@ def heap_report() -> str:
 def release_memory() -> None:
     """Drop every cached computation, hand free memory back to the system, log what is left."""
     st.cache_data.clear()
+    memo.clear_all()
     _forget_expired_sessions()
     gc.collect()
     libc = _libc()
