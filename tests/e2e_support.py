@@ -198,6 +198,30 @@ RECORD_MESSAGES = """() => {
 }"""
 
 
+# Records the map's Plotly.react, Plotly.animate and Plotly.relayout calls from now on: for
+# a react, whether it was handed a config; for an animate of an update (not of the player's
+# frames), the traces it updates, by meta; for a relayout, the attributes it sets.
+RECORD_DRAWS = """(sel) => {
+  const gd = document.querySelector(sel);
+  const { react, animate, relayout } = window.Plotly;
+  window.draws = [];
+  window.Plotly.react = function (div, figure, ...rest) {
+    window.draws.push(["react", figure?.config !== undefined]);
+    return react.call(this, div, figure, ...rest);
+  };
+  window.Plotly.animate = function (div, update, ...rest) {
+    if (update?.traces && !Array.isArray(update)) {
+      window.draws.push(["animate", update.traces.map((i) => gd.data[i].meta)]);
+    }
+    return animate.call(this, div, update, ...rest);
+  };
+  window.Plotly.relayout = function (div, update, ...rest) {
+    window.draws.push(["relayout", Object.keys(update)]);
+    return relayout.call(this, div, update, ...rest);
+  };
+}"""
+
+
 def received_messages(page) -> list:
     """The server's messages (``ForwardMsg``) since ``RECORD_MESSAGES`` ran in ``page``."""
     import base64

@@ -16,6 +16,7 @@ from e2e_support import (
     DESKTOP,
     MAP_SELECTOR,
     OUT_DIR,
+    RECORD_DRAWS,
     RECORD_MESSAGES,
     chromium_page,
     launch_chromium,
@@ -557,24 +558,6 @@ def test_the_map_remembers_where_traces_hold_arrays_as_plotly_finds_them(page, s
     assert_no_exception(page, server)
 
 
-# Records the map's Plotly.react and Plotly.animate calls from now on: for a react, whether
-# it was handed a config; for an animate of an update (not of the player's frames), the
-# traces it updates, by meta.
-RECORD_DRAWS = """(sel) => {
-  const gd = document.querySelector(sel);
-  const { react, animate } = window.Plotly;
-  window.draws = [];
-  window.Plotly.react = function (div, figure, ...rest) {
-    window.draws.push(["react", figure?.config !== undefined]);
-    return react.call(this, div, figure, ...rest);
-  };
-  window.Plotly.animate = function (div, update, ...rest) {
-    if (update?.traces && !Array.isArray(update)) {
-      window.draws.push(["animate", update.traces.map((i) => gd.data[i].meta)]);
-    }
-    return animate.call(this, div, update, ...rest);
-  };
-}"""
 ZOOM = "(sel) => ['xaxis', 'yaxis'].map((a) => document.querySelector(sel)._fullLayout[a].range)"
 CHART_CONFIG = """(sel) => {
   const context = document.querySelector(sel)._context;

@@ -12,6 +12,7 @@ import pytest
 from e2e_support import (
     DESKTOP,
     MAP_SELECTOR,
+    RECORD_DRAWS,
     RECORD_MESSAGES,
     chromium_page,
     received_messages,
@@ -83,6 +84,52 @@ def test_a_landscape_slider_reruns_the_race_alone(page, key):
     runs = runs_since_recording(page)
     assert runs and all(runs), f"a full run started: {runs}"
     assert f"{key.removeprefix('land_')}=" in page.url  # the link follows the move
+
+
+# What the learner sees of the map: the contour's picture, the lines, the loss axis' range.
+MAP_DRAWN = """(sel) => {
+  const gd = document.querySelector(sel);
+  return {
+    picture: gd.querySelector(".imagelayer image").getAttribute("href"),
+    lines: Array.from(gd.querySelectorAll(".scatterlayer path.js-line"), (p) =>
+      p.getAttribute("d")),
+    lossRange: gd._fullLayout.yaxis2.range,
+  };
+}"""
+
+
+# Whether the map is drawn at its element's width, as it was at the last poll.
+FITTED = """(sel) => {
+  const gd = document.querySelector(sel);
+  const width = gd.closest(".pg-root").clientWidth;
+  const fitted = gd._fullLayout.width === width && window.lastWidth === width;
+  window.lastWidth = width;
+  return fitted;
+}"""
+
+
+def test_a_turn_of_the_valley_redraws_its_picture_and_paths_in_place(page):
+    """θ turns the valley and its start together, so the losses and the loss axis stay: a
+    move changes the contour's picture and the paths alone. The element hands the picture
+    to Plotly.relayout (which redraws only pictures) and the moved traces to Plotly.animate,
+    not the figure to Plotly.react (which replots all 21 traces); the map drawn so is the one
+    a fresh page draws for the new angle."""
+    # The sidebar opened by the fixture slides in: the map is fitted to the page's new width.
+    page.wait_for_function(FITTED, arg=MAP_SELECTOR, polling=300)
+    before = contour(page)
+    page.evaluate(RECORD_DRAWS, MAP_SELECTOR)
+    slider_thumb(page, "land_angle").press("ArrowRight")
+    moved(page, before)
+    draws = page.evaluate("window.draws")
+    assert [kind for kind, _ in draws] == ["relayout", "animate"], draws
+    assert draws[0][1] == ["images[0].source"]
+    assert {f"path-{name}" for name in state.Scene().optimizers} <= set(draws[1][1])
+    drawn = page.evaluate(MAP_DRAWN, MAP_SELECTOR)
+    assert "angle=" in page.url
+    page.reload()
+    page.wait_for_selector(CONTOUR, state="attached")
+    wait_until_idle(page)
+    assert page.evaluate(MAP_DRAWN, MAP_SELECTOR) == drawn
 
 
 def test_the_picker_redraws_its_controls_the_start_and_the_race_without_a_full_run(page):

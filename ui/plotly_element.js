@@ -106,17 +106,28 @@ function buildFrames(figure) {
 // What a slider move changes in a trace of the race: its points and the η in its labels.
 const MOVED = ["x", "y", "name", "hovertemplate"];
 
-// A figure as text, in the parts a move is compared by: its layout and each trace.
+// A figure as text, in the parts a move is compared by: its layout but for its pictures'
+// sources (a landscape's κ or θ changes only the contour's), the sources, and each trace.
 function fingerprint(figure) {
   return {
-    layout: JSON.stringify(figure.layout),
+    ...layoutPrint(figure.layout),
     traces: figure.data.map((trace) => JSON.stringify(trace)),
   };
 }
 
-// The update from the figure drawn (its fingerprint) to ``figure`` (fingerprint ``now``),
-// as Plotly.animate takes it, when only some traces' points and labels changed; else null.
-// (A change of the layout, e.g. an axis' range, would make animate wait a frame to draw.)
+function layoutPrint(layout) {
+  const images = layout.images ?? [];
+  return {
+    layout: JSON.stringify({ ...layout, images: images.map(({ source, ...rest }) => rest) }),
+    sources: images.map((image) => image.source),
+  };
+}
+
+// The update from the figure drawn (its fingerprint) to ``figure`` (fingerprint ``now``)
+// when only some traces' points and labels and the pictures' sources changed: the traces'
+// as Plotly.animate takes them, the sources' as Plotly.relayout does (which redraws only
+// the pictures); else null. (A change of the rest of the layout, e.g. an axis' range, would
+// make animate wait a frame to draw.)
 function movedOnly(drawn, now, figure) {
   if (!drawn || drawn.layout !== now.layout || drawn.traces.length !== now.traces.length) {
     return null;
@@ -132,7 +143,9 @@ function movedOnly(drawn, now, figure) {
       k, k === "x" || k === "y" ? untyped(trace[k]) : trace[k],
     ])));
   }
-  return { data, traces };
+  const sources = Object.fromEntries(now.sources.flatMap((source, i) =>
+    source === drawn.sources[i] ? [] : [[`images[${i}].source`, source]]));
+  return { data, traces, sources };
 }
 
 // Plotly.animate draws the traces it updates after the others (it appends their groups to
@@ -289,7 +302,8 @@ function watchSize(root, gd) {
     root.fitHeight = window.innerHeight;
     const layout = fitted(root, root.serverLayout, root.present);
     if (root.fitText === before) return;
-    root.drawn = null;  // the next figure is drawn whole (Plotly.react), at this size
+    // The figure on screen, at this size: a move from it is still drawn in place.
+    if (root.drawn) root.drawn = { ...root.drawn, ...layoutPrint(layout) };
     window.Plotly.react(gd, gd.data, layout);
   };
   new ResizeObserver(refit).observe(root);
@@ -717,15 +731,20 @@ export default function (component) {
     const react = () =>
       Plotly.react(gd, data.player ? shown : { ...shown, frames: buildFrames(figure) });
     // Plotly.react replots every trace when one changed (~12 ms for the race's 21); a move
-    // of one optimizer's sliders changes its few traces, which Plotly.animate replots alone.
-    // (An animation that a newer one interrupts is dropped: then react draws the figure.)
+    // of one optimizer's sliders changes its few traces, and one of a landscape's κ or θ the
+    // paths and the contour's picture: Plotly.animate replots those traces alone and
+    // Plotly.relayout the picture. (An animation that a newer one interrupts is dropped: then
+    // react draws the figure.)
     const now = data.player ? fingerprint(figure) : null;
     const moved = !config && now && movedOnly(root.drawn, now, figure);
     root.drawn = null;  // until this figure is drawn
+    const animate = () => Plotly.animate(gd, { data: moved.data, traces: moved.traces }, {
+      transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate",
+    });
+    const pictures = () =>
+      Object.keys(moved.sources).length ? Plotly.relayout(gd, moved.sources) : undefined;
     const drawing = moved
-      ? Plotly.animate(gd, moved, {
-        transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate",
-      }).then(() => keepTraceOrder(gd), react)
+      ? Promise.resolve(pictures()).then(animate).then(() => keepTraceOrder(gd), react)
       : react();
     return drawing
       .then(() => {
