@@ -1,0 +1,42 @@
+"""ui.cache: what the map shows of a landscape."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import optim_core
+from ui import cache
+
+
+def shown_by_np_percentile(land: optim_core.Landscape, f: np.ndarray) -> np.ndarray:
+    """display_z's rule, each percentile numpy's own np.percentile: the reference."""
+    f = np.where(np.isfinite(f), f, np.nanmax(np.where(np.isfinite(f), f, np.nan)))
+    z = f
+    if land.log_scale and land.f_min is not None and np.isfinite(land.f_min):
+        delta = max(1e-3 * float(np.percentile(f - land.f_min, 98)), 1e-12)
+        z = np.log10(np.maximum(f - land.f_min, 0.0) + delta)
+    return np.clip(np.minimum(z, float(np.percentile(z, 98))), -1e38, 1e38)
+
+
+@pytest.mark.parametrize("name", list(optim_core.LANDSCAPES))
+def test_the_map_is_clipped_at_numpys_98th_percentile(name):
+    """display_z finds the percentiles of f − f* and of its log with one partition: what
+    it shows is, to the last bit, what np.percentile's thresholds give."""
+    land = optim_core.LANDSCAPES[name]
+    (x0, x1), (y0, y1) = land.window
+    xy = np.stack(np.meshgrid(np.linspace(x0, x1, 61), np.linspace(y0, y1, 53)), axis=-1)
+    with np.errstate(all="ignore"):
+        f = land.f(xy)
+        expected = shown_by_np_percentile(land, f)
+    z, _ = cache.display_z(land, f)
+    assert np.array_equal(z, expected)
+
+
+def test_the_map_samples_the_landscape_row_by_y_column_by_x():
+    land = optim_core.LANDSCAPES["rosenbrock"]
+    grid = cache.sample(("rosenbrock", (), ""), land.window, 9)
+    xs, ys = grid.xs, grid.ys
+    with np.errstate(all="ignore"):
+        f = land.f(np.stack(np.meshgrid(xs, ys), axis=-1))
+    assert np.array_equal(grid.z, cache.display_z(land, f)[0])
