@@ -125,8 +125,8 @@ function layoutPrint(layout) {
 
 // The update from the figure drawn (its fingerprint) to ``figure`` (fingerprint ``now``)
 // when only some traces' points and labels and the pictures' sources changed: the traces'
-// as Plotly.animate takes them, the sources' as Plotly.relayout does (which redraws only
-// the pictures); else null. (A change of the rest of the layout, e.g. an axis' range, would
+// as Plotly.animate takes them, and the pictures' new sources (``[index, source]``); else
+// null. (A change of the rest of the layout, e.g. an axis' range, would
 // make animate wait a frame to draw.)
 function movedOnly(drawn, now, figure) {
   if (!drawn || drawn.layout !== now.layout || drawn.traces.length !== now.traces.length) {
@@ -143,9 +143,29 @@ function movedOnly(drawn, now, figure) {
       k, k === "x" || k === "y" ? untyped(trace[k]) : trace[k],
     ])));
   }
-  const sources = Object.fromEntries(now.sources.flatMap((source, i) =>
-    source === drawn.sources[i] ? [] : [[`images[${i}].source`, source]]));
-  return { data, traces, sources };
+  const pictures = now.sources.flatMap((source, i) =>
+    (source === drawn.sources[i] ? [] : [[i, source]]));
+  return { data, traces, pictures };
+}
+
+const XLINK = "http://www.w3.org/1999/xlink";
+
+// The layout's pictures (``[index, source]`` pairs) given their new sources in place, as
+// Plotly's own drawing of a picture does it: Plotly.relayout would first recompute every
+// trace's defaults (~10 ms). False if a picture's node is not found: relayout then.
+function swapPictures(gd, pictures) {
+  const images = Array.from(gd.querySelectorAll(".imagelayer image"));
+  const swaps = pictures.map(([index, source]) => {
+    const full = gd._fullLayout.images?.[index];
+    return { index, full, source, node: images.find((image) => image.__data__ === full) };
+  });
+  if (swaps.some(({ full, node }) => !full || !node)) return false;
+  for (const { index, full, node, source } of swaps) {
+    gd.layout.images[index].source = full.source = source;
+    node.setAttributeNS(XLINK, "href", source);  // as d3 sets "xlink:href" for Plotly
+    node._imgSrc = source;  // Plotly's record of what the node shows
+  }
+  return true;
 }
 
 // Plotly.animate draws the traces it updates after the others (it appends their groups to
@@ -284,9 +304,12 @@ function phoneTitles(layout, patch) {
 
 // The figure's layout fitted to the screen now; remembers the fit on ``root``.
 function fitted(root, layout, present) {
-  // Where the element starts on the page, measured once: a move never shifts the map.
+  // Where the element starts on the page, measured once: a move never shifts the map. Its
+  // width is measured when it changes (watchSize): a measure on every move would make the
+  // browser lay the page out anew, in the middle of a redraw (~7 ms).
   root.fitTop ??= root.getBoundingClientRect().top + window.scrollY;
-  const patch = phoneTitles(layout, fitLayout(root.clientWidth, root.fitTop, present));
+  root.fitWidth ??= root.clientWidth;
+  const patch = phoneTitles(layout, fitLayout(root.fitWidth, root.fitTop, present));
   if (window.matchMedia("(pointer: coarse)").matches) patch.dragmode = false;  // a finger scrolls
   root.style.setProperty("--pg-left", `${patch.margin.l}px`);
   root.fitText = JSON.stringify(patch);
@@ -300,6 +323,7 @@ function watchSize(root, gd) {
     const before = root.fitText;
     if (window.innerHeight !== root.fitHeight) root.fitTop = undefined;
     root.fitHeight = window.innerHeight;
+    root.fitWidth = root.clientWidth;
     const layout = fitted(root, root.serverLayout, root.present);
     if (root.fitText === before) return;
     // The figure on screen, at this size: a move from it is still drawn in place.
@@ -732,8 +756,8 @@ export default function (component) {
       Plotly.react(gd, data.player ? shown : { ...shown, frames: buildFrames(figure) });
     // Plotly.react replots every trace when one changed (~12 ms for the race's 21); a move
     // of one optimizer's sliders changes its few traces, and one of a landscape's κ or θ the
-    // paths and the contour's picture: Plotly.animate replots those traces alone and
-    // Plotly.relayout the picture. (An animation that a newer one interrupts is dropped: then
+    // paths and the contour's picture: Plotly.animate replots those traces alone, and the
+    // picture is swapped in place. (An animation that a newer one interrupts is dropped: then
     // react draws the figure.)
     const now = data.player ? fingerprint(figure) : null;
     const moved = !config && now && movedOnly(root.drawn, now, figure);
@@ -741,10 +765,12 @@ export default function (component) {
     const animate = () => Plotly.animate(gd, { data: moved.data, traces: moved.traces }, {
       transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate",
     });
-    const pictures = () =>
-      Object.keys(moved.sources).length ? Plotly.relayout(gd, moved.sources) : undefined;
+    const pictures = () => swapPictures(gd, moved.pictures) ? undefined : Plotly.relayout(
+      gd, Object.fromEntries(moved.pictures.map(([i, source]) => [`images[${i}].source`, source])));
     const drawing = moved
-      ? Promise.resolve(pictures()).then(animate).then(() => keepTraceOrder(gd), react)
+      ? Promise.resolve(moved.pictures.length && pictures())
+        .then(animate)
+        .then(() => keepTraceOrder(gd), react)
       : react();
     return drawing
       .then(() => {
