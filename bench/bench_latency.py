@@ -1,6 +1,6 @@
 """Latency from a learner's gesture to the redrawn map: the playground against a bare app.
 
-Usage: python bench/bench_latency.py [--moves 15] [--loads 8] [--kinds eta,beta,...]
+Usage: python bench/bench_latency.py [--moves 15] [--loads 8] [--kinds eta,beta,...] [--split]
 
 Both apps (bench/bare_app.py, and app.py in its default scene) get a Streamlit server and
 pages in headless Chromium. Each kind of control (``KINDS``) is then moved ``--moves`` times
@@ -28,10 +28,16 @@ A move is timed in the page, with ``performance.now()``:
   mounts a new div, or the div gets a new figure or new points for some of its traces)
   *and* its SVG lines differ from before the move, i.e. the frame that paints the updated
   chart.
-* last message: the arrival of the last WebSocket message before that frame, so roughly
-  the part spent on the server and the wire; the rest is the browser (parse, Plotly, paint).
+* last message: when the page handled the last WebSocket message before that frame: the
+  server's and the wire's share, and the time the page's main thread took to get to it
+  (each message Streamlit handles is a React pass over the page); the rest is the browser
+  (parse, Plotly, paint).
 
 Between moves the benchmark waits until no element is stale any more, then a short pause.
+With ``--split`` Chromium runs on half the machine's cores and the two servers on the other
+half, as a learner's device and the server are two machines; by default all share every core,
+and the server's NumPy work then competes with the browser's.
+
 It prints one markdown table: per kind, both apps' medians and p90s, the ratio of the
 medians and the median of the per-turn ratios (the machine's load moves both apps; one
 run's ratio is only as good as its spread). It asserts nothing about time.
@@ -42,6 +48,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import os
 import statistics
 import sys
 import time
@@ -361,14 +368,46 @@ def measure_loads(browser, urls: dict, loads: int) -> dict:
     return samples
 
 
-def measure(browser, kinds: list[Kind], moves: int, loads: int, *, revisit: bool) -> dict:
+@contextlib.contextmanager
+def pinned(cores: set[int] | None):
+    """This process, and the processes it starts meanwhile, on ``cores`` (all if None)."""
+    if cores is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cores)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def split_cores() -> tuple[set[int], set[int]]:
+    """The machine's cores in two halves: the browser's, the servers'."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        raise SystemExit("--split needs at least two cores")
+    half = len(cores) // 2
+    return set(cores[:half]), set(cores[half:])
+
+
+def measure(
+    browser,
+    kinds: list[Kind],
+    moves: int,
+    loads: int,
+    *,
+    revisit: bool,
+    server_cores: set[int] | None = None,
+) -> dict:
     """Every kind's paired samples, the sessions' records (figure sizes, notes), and the
     kinds that failed: one that fails (a page that never draws its map) is reported, and the
-    others are still measured."""
+    others are still measured. The servers run on ``server_cores`` (all if None)."""
     scripts = {"bare": ROOT / "bench" / "bare_app.py", "playground": ROOT / "app.py"}
     results: dict = {"kinds": {}, "sessions": {}, "failed": {}}
     with contextlib.ExitStack() as stack:
-        urls = {app: stack.enter_context(streamlit_server(s)).url for app, s in scripts.items()}
+        with pinned(server_cores):
+            urls = {app: stack.enter_context(streamlit_server(s)).url for app, s in scripts.items()}
         for phone in (False, True):
             moved = [k for k in kinds if k.phone == phone and k.gesture != "load"]
             device = PHONE if phone else DESKTOP
@@ -492,6 +531,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--revisit", action="store_true", help="sliders alternate between two values (cached)"
     )
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="Chromium on half the cores, the servers on the other half, as a learner's "
+        "device and the server are two machines (default: all share every core)",
+    )
     args = parser.parse_args(argv)
     kinds = [k for k in KINDS if k.name in args.kinds.split(",")]
 
@@ -502,14 +547,24 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     started = time.monotonic()
-    with sync_playwright() as playwright:
+    browser_cores, server_cores = split_cores() if args.split else (None, None)
+    with pinned(browser_cores), sync_playwright() as playwright:
         browser = launch_chromium(playwright, chromium)
         try:
-            results = measure(browser, kinds, args.moves, args.loads, revisit=args.revisit)
+            results = measure(
+                browser,
+                kinds,
+                args.moves,
+                args.loads,
+                revisit=args.revisit,
+                server_cores=server_cores,
+            )
         finally:
             browser.close()
     print(report(results, kinds))
     walk = "two values, revisited" if args.revisit else "a new value every move"
+    if args.split:
+        walk += f"; Chromium on cores {sorted(browser_cores)}, servers on {sorted(server_cores)}"
     loaded = f" {args.loads} loads per app;" if any(k.gesture == "load" for k in kinds) else ""
     print(
         f"\n({args.moves} moves per kind and app, sliders: {walk};{loaded}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,7 +12,16 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from bench_latency import KINDS, Kind, ratio_spread, table_row, tap_fraction, turns  # noqa: E402
+from bench_latency import (  # noqa: E402
+    KINDS,
+    Kind,
+    pinned,
+    ratio_spread,
+    split_cores,
+    table_row,
+    tap_fraction,
+    turns,
+)
 
 
 def samples(values: list[float], skip: frozenset[int] = frozenset()) -> list[dict]:
@@ -87,3 +98,21 @@ def test_every_kind_pairs_a_playground_control_with_a_bare_one_of_the_same_gestu
         assert kind.gesture in gestures
         assert (kind.control == "") == (kind.gesture == "load")
         assert kind.phone == (kind.gesture == "tap")
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="--split needs two cores")
+def test_split_puts_the_browser_and_the_servers_on_cores_of_their_own():
+    """A process started while pinned runs on those cores; afterwards this one has all again."""
+    browser, servers = split_cores()
+    assert browser and servers and not browser & servers
+    assert browser | servers == os.sched_getaffinity(0)
+    before = os.sched_getaffinity(0)
+    with pinned(servers):
+        child = subprocess.run(
+            [sys.executable, "-c", "import os; print(sorted(os.sched_getaffinity(0)))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    assert child.stdout.strip() == str(sorted(servers))
+    assert os.sched_getaffinity(0) == before
