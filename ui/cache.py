@@ -58,18 +58,19 @@ def display_z(land: optim_core.Landscape, f: np.ndarray) -> tuple[np.ndarray, st
             return np.zeros_like(f), "f"
         f = np.where(finite, f, np.nanmax(np.where(finite, f, np.nan)))
         f_min = land.f_min if land.f_min is not None and np.isfinite(land.f_min) else None
-        if land.log_scale and f_min is not None:
-            # The log is increasing: z's 98th percentile lies between the logs of the two
-            # values f − f*'s lies between, at the same place; one partition finds both.
-            a, b, t = _around_98th(f - f_min)
-            spread = a + (b - a) * t
-            delta = max(1e-3 * spread, 1e-12)
-            z = np.log10(np.maximum(f - f_min, 0.0) + delta)
+        # The 98th percentile of what is shown lies between the shown values of the two
+        # values of f (or f − f*) its own lies between, at the same place: the log is
+        # increasing. One partition finds both.
+        log = land.log_scale and f_min is not None
+        g = f - f_min if log else f
+        a, b, t = _around_98th(g)
+        z, title = g, "f"
+        if log:
+            delta = max(1e-3 * (a + (b - a) * t), 1e-12)
+            z = np.log10(np.maximum(g, 0.0) + delta)
             a, b = np.log10(np.maximum([a, b], 0.0) + delta)
-            hi, title = float(a + (b - a) * t), "log₁₀(f − f*)"
-        else:
-            z, title = f, "f"
-            hi = float(np.percentile(z, 98))
+            title = "log₁₀(f − f*)"
+        hi = float(a + (b - a) * t)
         # beyond float32's range (f = 1e300 * x^2) a figure would show inf
         return np.clip(np.minimum(z, hi), -_DISPLAY_LIMIT, _DISPLAY_LIMIT), title
 

@@ -120,7 +120,6 @@ def memoized(max_entries: int, ttl: float) -> Callable[[Callable[..., T]], Calla
         def cached(*args: Hashable) -> T:
             return memo.get(args, lambda: fn(*args))
 
-        cached.memo = memo  # type: ignore[attr-defined]
         return cached
 
     return wrap

@@ -106,8 +106,8 @@ function buildFrames(figure) {
 // What a slider move changes in a trace of the race: its points and the η in its labels.
 const MOVED = ["x", "y", "name", "hovertemplate"];
 
-// A figure as text, in the parts a move is compared by: its layout but for its pictures'
-// sources (a landscape's κ or θ changes only the contour's), the sources, and each trace.
+// A figure as text, in the parts a move is compared by: its layout (layoutPrint) and each
+// trace.
 function fingerprint(figure) {
   return {
     ...layoutPrint(figure.layout),
@@ -115,6 +115,8 @@ function fingerprint(figure) {
   };
 }
 
+// A layout as text but for its pictures' sources, and the sources apart: a landscape's κ or
+// θ changes only the contour's source, which is swapped in place (swapPictures).
 function layoutPrint(layout) {
   const images = layout.images ?? [];
   return {
@@ -126,8 +128,8 @@ function layoutPrint(layout) {
 // The update from the figure drawn (its fingerprint) to ``figure`` (fingerprint ``now``)
 // when only some traces' points and labels and the pictures' sources changed: the traces'
 // as Plotly.animate takes them, and the pictures' new sources (``[index, source]``); else
-// null. (A change of the rest of the layout, e.g. an axis' range, would
-// make animate wait a frame to draw.)
+// null. (A change of the rest of the layout, e.g. an axis' range, would make animate wait
+// a frame to draw.)
 function movedOnly(drawn, now, figure) {
   if (!drawn || drawn.layout !== now.layout || drawn.traces.length !== now.traces.length) {
     return null;
