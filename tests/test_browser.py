@@ -227,7 +227,13 @@ def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> Non
     assert page.evaluate(COORDINATES, [MAP_SELECTOR, markers]) != start
     move_and_wait(page, thumb, "ArrowLeft")
     assert page.locator(READOUT).inner_text().startswith(f"step {tenth} of")
-    assert page.evaluate(COORDINATES, [MAP_SELECTOR, markers]) != start
+    # The new figure is drawn at step 0; the player puts the markers back at the step once
+    # its frames are built, a frame or two later.
+    page.wait_for_function(
+        f"([sel, indices, start]) => ({COORDINATES})([sel, indices]) !== start",
+        arg=[MAP_SELECTOR, markers, start],
+        timeout=5_000,
+    )
 
 
 # Per legend group of the map's traces: whether Plotly draws it ("legendonly" hides it).
