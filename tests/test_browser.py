@@ -107,6 +107,23 @@ FRAME_MARKERS = """([sel, indices]) => {
 }"""
 
 
+# From the next animation frame until ``window.__watching`` is false: the markers'
+# coordinates in every frame, in ``window.__seen``.
+WATCH_MARKERS = (
+    """([sel, indices]) => {
+  window.__seen = [];
+  window.__watching = true;
+  const look = () => {
+    window.__seen.push(("""
+    + COORDINATES
+    + """)([sel, indices]));
+    if (window.__watching) requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+}"""
+)
+
+
 @pytest.fixture
 def page(chromium_path: str, server):
     with chromium_page(chromium_path, DESKTOP, TIMEOUT_MS) as page:
@@ -225,15 +242,17 @@ def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> Non
     tenth = page.locator(READOUT).inner_text().split()[1]
     assert 0 < int(tenth) < 200
     assert page.evaluate(COORDINATES, [MAP_SELECTOR, markers]) != start
+    # The new figure is drawn at that step, not at step 0 until the player's frames are
+    # built: in no animation frame are the markers back at the start.
+    page.evaluate(WATCH_MARKERS, [MAP_SELECTOR, markers])
     move_and_wait(page, thumb, "ArrowLeft")
-    assert page.locator(READOUT).inner_text().startswith(f"step {tenth} of")
-    # The new figure is drawn at step 0; the player puts the markers back at the step once
-    # its frames are built, a frame or two later.
     page.wait_for_function(
-        f"([sel, indices, start]) => ({COORDINATES})([sel, indices]) !== start",
-        arg=[MAP_SELECTOR, markers, start],
-        timeout=5_000,
+        f"() => document.querySelector('{MAP_SELECTOR}').closest('.pg-root').player.ready"
     )
+    page.evaluate("window.__watching = false")
+    assert page.locator(READOUT).inner_text().startswith(f"step {tenth} of")
+    seen = page.evaluate("window.__seen")
+    assert len(seen) >= 2 and start not in seen, "the markers went back to the start"
 
 
 # Per legend group of the map's traces: whether Plotly draws it ("legendonly" hides it).

@@ -81,14 +81,20 @@ function thinIndices(lo, hi, most) {
 // The animation frames of a figure's `motion`, the arrays they are cut from: a seventh of
 // the bytes of the frames themselves (ui.figures.player.motion_frames builds the same in Python).
 function buildFrames(figure) {
+  if (!figure.motion) return figure.frames ?? [];
+  const frame = motionFrame(figure);
+  return figure.motion.steps.map((step, k) => frame(k));
+}
+
+// The maker of the frame at a motion's k-th step, from a figure with a `motion`.
+function motionFrame(figure) {
   const motion = figure.motion;
-  if (!motion) return figure.frames ?? [];
   const runs = motion.runs.map(({ symbol, ...arrays }, r) => {
     const path = figure.data[motion.paths[r]];
     const run = Object.fromEntries(Object.entries(arrays).map(([k, v]) => [k, untyped(v)]));
     return { ...run, symbol, px: untyped(path.x), py: untyped(path.y) };
   });
-  return motion.steps.map((step, k) => {
+  return (k) => {
     const trails = [], markers = [], losses = [];
     for (const run of runs) {
       const stop = run.stop[k];
@@ -99,7 +105,25 @@ function buildFrames(figure) {
       });
       losses.push({ x: [stop], y: [run.loss[k]] });
     }
-    return { name: String(step), data: [...trails, ...markers, ...losses], traces: motion.traces };
+    const name = String(motion.steps[k]);
+    return { name, data: [...trails, ...markers, ...losses], traces: motion.traces };
+  };
+}
+
+// ``figure`` (with a `motion`) as at its last frame not after ``step``: its trails, markers
+// and loss markers moved there, so that a new figure shows at the step the learner is at
+// instead of at step 0 until the player's frames are built.
+function atStep(figure, step) {
+  const steps = figure.motion?.steps ?? [];
+  let k = 0;
+  while (k + 1 < steps.length && steps[k + 1] <= step) k += 1;
+  if (k === 0) return;
+  const frame = motionFrame(figure)(k);
+  frame.traces.forEach((index, j) => {
+    const trace = figure.data[index];
+    const { marker, ...points } = frame.data[j];
+    Object.assign(trace, points);
+    if (marker) trace.marker = { ...trace.marker, ...marker };
   });
 }
 
@@ -363,6 +387,7 @@ function makePlayer(root, gd, frameMs) {
   const readout = bar.querySelector(".pg-readout");
   const player = { frames: [], index: 0, playing: false, hint: "" };
   const stepOf = (index) => player.frames[index]?.name ?? "0";  // frames are named by step
+  player.step = () => Number(stepOf(player.index));
   // Plotly rejects an animation that a newer one interrupts: that is how pausing works.
   const animate = (frames, options) => window.Plotly.animate(gd, frames, options).catch(() => {});
 
@@ -414,7 +439,7 @@ function makePlayer(root, gd, frameMs) {
   // The frames stay here, not in the chart: Plotly.react would check and store 150 of them
   // on every redraw, and Plotly.animate plays frame objects as well as names.
   player.load = (frames) => {
-    const step = Number(stepOf(player.index));
+    const step = player.step();
     player.frames = frames;
     let index = 0;
     while (index + 1 < frames.length && Number(frames[index + 1].name) <= step) index += 1;
@@ -753,6 +778,7 @@ export default function (component) {
     }
     const wasPlaying = root.player?.playing;
     root.player?.pause();
+    if (data.player && root.player && !playFromStart) atStep(figure, root.player.step());
     const shown = { data: figure.data, layout: figure.layout, config };
     const react = () =>
       Plotly.react(gd, data.player ? shown : { ...shown, frames: buildFrames(figure) });
