@@ -37,5 +37,6 @@ bench: $(VENV)/.dev
 	$(PY) bench/bench_train.py
 	$(PY) bench/bench_loss_plane.py
 	$(PY) bench/bench_latency.py
+	$(PY) bench/bench_arrival.py
 	$(PY) bench/bench_load.py
 	$(PY) bench/bench_scale.py

@@ -26,6 +26,7 @@ from e2e_support import (
     wait_until_idle,
 )
 
+from ui import plotly_element
 from ui.figures.player import FRAME_MS, TRAIL_POINTS
 
 pytestmark = pytest.mark.browser
@@ -655,10 +656,40 @@ def test_moves_drawn_in_place_show_what_a_fresh_page_shows(page, server) -> None
     assert_no_exception(page, server)
 
 
-@pytest.mark.parametrize("blocked", ["plotly_element.*.js", "plotly.min.js"])
+def test_plotly_js_comes_gzipped_and_else_plain(chromium_path, server) -> None:
+    """The page fetches plotly.js gzipped and unpacks it (Streamlit would compress the plain
+    file again at every visit: ui/plotly_element.py); when the .gz fails, the plain file."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, chromium_path)
+        try:
+            for blocked in (None, "plotly-*.min.js.gz"):
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.set_default_timeout(TIMEOUT_MS)
+                fetched = []
+                page.on("request", lambda request, fetched=fetched: fetched.append(request.url))
+                if blocked:
+                    page.route(f"**/app/static/{blocked}", lambda route: route.abort())
+                page.goto(server.url)
+                page.wait_for_selector(CONTOUR_IMAGE, state="attached")
+                plotly = [url.rsplit("/", 1)[1] for url in fetched if "/plotly" in url]
+                plotly = [name for name in plotly if not name.startswith("plotly_element")]
+                if blocked:
+                    assert plotly == [plotly_element.PLOTLY_GZ, plotly_element.PLOTLY_JS]
+                else:
+                    assert plotly == [plotly_element.PLOTLY_GZ]
+                assert_no_exception(page, server)
+                page.close()
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("blocked", ["plotly_element.*.js", "{plotly.min.js,plotly-*.min.js.gz}"])
 def test_a_map_whose_code_cannot_load_says_so(chromium_path, server, blocked) -> None:
     """The element's module and plotly.js come from static/ (ui/plotly_element.py); when
-    either fails to load, the learner reads why where the map would be, not a blank."""
+    either fails to load (plotly.js: gzipped and plain), the learner reads why where the map
+    would be, not a blank."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

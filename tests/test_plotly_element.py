@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from pathlib import Path
@@ -24,6 +25,15 @@ def test_plotly_js_is_served_from_the_installed_package():
     assert served.read_bytes() == shipped.read_bytes()
 
 
+def test_plotly_js_is_also_served_gzipped_once():
+    """What the page fetches (Streamlit sends a .gz as it is, not compressed again)."""
+    assert plotly_element.available()
+    served = plotly_element.STATIC_DIR / plotly_element.PLOTLY_GZ
+    shipped = Path(plotly.__file__).parent / "package_data" / plotly_element.PLOTLY_JS
+    assert gzip.decompress(served.read_bytes()) == shipped.read_bytes()
+    assert plotly.__version__ in plotly_element.PLOTLY_GZ_URL
+
+
 def test_the_element_code_is_served_under_a_name_that_changes_with_it():
     assert plotly_element.available()
     served = plotly_element.STATIC_DIR / plotly_element.ELEMENT_JS
@@ -38,9 +48,10 @@ def test_the_map_is_drawn_by_the_element_with_its_player_and_clicks_anywhere():
     (element,) = at.get("bidi_component")
     data = json.loads(element.proto.json)
     assert data["src"] == plotly_element.PLOTLY_URL
+    assert data["srcGz"] == plotly_element.PLOTLY_GZ_URL
     # the component's own code only imports the element's module: it travels with every move
     assert plotly_element.ELEMENT_URL in element.proto.js_content
-    assert len(element.proto.js_content) < 1500  # a loader, not the 14 kB module
+    assert len(element.proto.js_content) < 2000  # a loader, not the 40 kB module
     assert data["clickAnywhere"] is True and data["clickable"] is None
     assert data["player"] is True and data["frameMs"] == player.FRAME_MS
     assert data["htmlLegend"] is True  # the element draws the legend; the figure keeps it

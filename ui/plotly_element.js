@@ -2,20 +2,38 @@
 
 let plotlyLoading = null;
 
+// plotly.js, from the URL the loader unpacked it to (window.pgPlotly, ui/plotly_element.py),
+// or else from ``src``; a failed unpacked copy falls back to ``src``.
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(cacheArrayAttributes(window.Plotly));
-  plotlyLoading ??= new Promise((resolve, reject) => {
+  plotlyLoading ??= Promise.resolve(window.pgPlotly ?? src)
+    .then((url) => addScript(url).catch((error) => {
+      if (url === src) throw error;
+      return addScript(src);
+    }))
+    .then(() => cacheArrayAttributes(window.Plotly))
+    .catch((error) => {
+      plotlyLoading = null;  // the next render tries again, from the plain file
+      window.pgPlotly = src;
+      throw error;
+    });
+  return plotlyLoading;
+}
+
+function addScript(url) {
+  return new Promise((resolve, reject) => {
     const script = document.createElement("script");
-    script.src = src;
-    script.onload = () => resolve(cacheArrayAttributes(window.Plotly));
+    script.src = url;
+    script.onload = () => {
+      if (url.startsWith("blob:")) URL.revokeObjectURL(url);
+      resolve();
+    };
     script.onerror = () => {
-      plotlyLoading = null;  // the next render tries again
       script.remove();
-      reject(new Error("could not load " + src));
+      reject(new Error("could not load " + url));
     };
     document.head.appendChild(script);
   });
-  return plotlyLoading;
 }
 
 const isPlain = (v) =>
