@@ -162,11 +162,12 @@ class Level:
     report: LoadReport
     samples: list[Sample]
     client_cpu: float  # % of one core used by this process (the students) during the level
-    cache: float | None  # bytes held by st.cache_data / st.cache_resource at the level's end
+    cache: float | None  # bytes held by st.cache_data, st.cache_resource and ui.memo at the end
 
 
 def cache_memory(url: str) -> float | None:
-    """Bytes the server's st.cache_data and st.cache_resource hold (``/_stcore/metrics``).
+    """Bytes the server's st.cache_data, st.cache_resource and memos (ui.memo) hold
+    (``/_stcore/metrics``).
 
     ``None`` where the endpoint does not answer (a proxy may not pass it on).
     """
@@ -228,7 +229,7 @@ def table(levels: list[Level], sampled: bool) -> list[str]:
     """The levels as markdown table rows, header first."""
     lines = [
         "| students | reruns | p50 (ms) | p95 (ms) | max (ms) | page load p50 (ms) | errors"
-        " | peak RSS (MiB) | st.cache (MiB) | server CPU (% of a core)"
+        " | peak RSS (MiB) | caches (MiB) | server CPU (% of a core)"
         " | students' CPU (% of a core) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]

@@ -153,6 +153,22 @@ class _Client:
         pass
 
 
+def test_a_clients_clear_caches_empties_the_memos_too():
+    """A client may ask the server to clear its caches (``BackMsg.clear_cache``): it empties
+    st.cache_data and st.cache_resource, and the memos then go at the next run."""
+    from ui import cache, memo
+
+    janitor.note_activity()
+    memo.clear_all()
+    cache.contour(("quadratic", (), ""), ((-5.0, 5.0), (-5.0, 5.0)))
+    janitor.note_activity()
+    assert memo.sizes()["ui.cache.contour"] == 1
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    janitor.note_activity()
+    assert memo.sizes()["ui.cache.contour"] == 0
+
+
 def test_a_release_frees_the_sessions_a_class_left_and_the_data_caches():
     """A real Streamlit runtime in this process, its session store on the hand clock: three
     students connect and leave; the janitor's pass lets go of their sessions once
@@ -208,6 +224,12 @@ def test_a_release_frees_the_sessions_a_class_left_and_the_data_caches():
             cache.grid(("quadratic", (), ""), window, cache.SURFACE_RESOLUTION)
             assert "ui.cache.grid" in cached_functions()
             assert memo.sizes()["ui.cache.contour"] == 1
+            memo.report_to_streamlit()  # the memos' bytes beside st.cache_data's
+            memo.report_to_streamlit()  # (once)
+            reported = runtime.stats_mgr.get_stats(["cache_memory_bytes"])["cache_memory_bytes"]
+            contour = [s for s in reported if s.cache_name == "ui.cache.contour"]
+            assert [s.category_name for s in contour] == ["ui.memo"]
+            assert contour[0].byte_length > 1000  # the contour's picture, a PNG
             clock.now += janitor.IDLE_S - 0.5 * ttl
             assert watcher.check()  # the janitor's first pass, past the TTL
             gc.collect()

@@ -164,6 +164,10 @@ class Janitor:
 
 @st.cache_resource(show_spinner=False)
 def _janitor() -> Janitor:
+    # Made again after st.cache_resource is emptied, as a client's "Clear caches" empties it
+    # and st.cache_data: the memos go with them.
+    memo.clear_all()
+    memo.report_to_streamlit()  # the memos' bytes in /_stcore/metrics, once per server
     return Janitor(IDLE_S, CHECK_S)
 
 

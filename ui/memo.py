@@ -12,7 +12,9 @@ return values nobody changes: a run's arrays are made read-only before they are 
 Like ``st.cache_data`` a memo is bounded in entries (the least recently used goes first) and
 in time (an entry older than ``ttl`` seconds is computed again), computes a value once when
 several sessions ask for it at the same time, and is emptied by :func:`clear_all` (the
-janitor's, ``ui.janitor.release_memory``).
+janitor's, ``ui.janitor.release_memory``). Its bytes are in Streamlit's metrics beside
+``st.cache_data``'s (``/_stcore/metrics``, family ``cache_memory_bytes``, cache type
+``ui.memo``): :func:`report_to_streamlit`.
 """
 
 from __future__ import annotations
@@ -82,6 +84,15 @@ class Memo:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def nbytes(self) -> int:
+        """The bytes its values hold (NumPy arrays' data included), as Streamlit counts
+        ``st.cache_data``'s."""
+        from streamlit.runtime.stats import safe_sizeof
+
+        with self._lock:
+            values = [value for _, value in self._entries.values()]
+        return safe_sizeof(values)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -134,6 +145,35 @@ def clear_all() -> None:
 def sizes() -> dict[str, int]:
     """How many entries each memo holds, by name."""
     return {memo.name: len(memo) for memo in _ALL}
+
+
+class _Stats:
+    """Every memo's bytes as Streamlit's metrics report its caches' (a ``StatsProvider``)."""
+
+    stats_families = ("cache_memory_bytes",)
+
+    def get_stats(self, family_names=None) -> dict[str, list]:
+        from streamlit.runtime.stats import CacheStat
+
+        return {
+            "cache_memory_bytes": [CacheStat("ui.memo", memo.name, memo.nbytes()) for memo in _ALL]
+        }
+
+
+_REPORTED: list[object] = []  # the runtime the memos report to, once
+
+
+def report_to_streamlit() -> None:
+    """List the memos' bytes in the running server's metrics (once; none outside a server)."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return
+    runtime = Runtime.instance()
+    if runtime in _REPORTED:
+        return
+    _REPORTED.append(runtime)
+    runtime.stats_mgr.register_provider(_Stats())
 
 
 def frozen(value: T) -> T:
