@@ -265,6 +265,25 @@ VISIBILITY = """(sel) => {
 }"""
 
 
+def test_a_collapsed_sidebar_holds_no_control_in_the_page(page, server) -> None:
+    """Collapsed, the sidebar's controls are out of the layout and the tab order (ui/theme.py),
+    not only moved off screen; opened, they are there."""
+    page.wait_for_selector(CONTOUR_IMAGE, state="attached")
+    wait_until_idle(page)
+    picker = page.locator(".st-key-landscape")
+    picker.wait_for(state="attached")
+    assert not picker.is_visible()
+    assert page.evaluate("(el) => el.getClientRects().length", picker.element_handle()) == 0
+    for _ in range(40):  # Tab through the page: focus never lands in the sidebar
+        page.keyboard.press("Tab")
+        assert not page.evaluate(
+            "() => !!document.activeElement?.closest('[data-testid=stSidebarContent]')"
+        )
+    page.locator('[data-testid="stExpandSidebarButton"]').click()
+    picker.wait_for(state="visible")
+    assert_no_exception(page, server)
+
+
 def test_the_legend_hides_an_optimizer_until_clicked_again(page, server) -> None:
     page.wait_for_selector(f"{CONTOUR_IMAGE}, {EXCEPTION}", state="attached")
     wait_until_idle(page)
