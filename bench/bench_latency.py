@@ -20,6 +20,9 @@ load on the machine and every ratio is measured within the run:
   from navigation to the first frame that draws the chart's lines, against the bare app's
   first chart.
 
+The sidebar is open for the controls it holds (κ, θ, the picker) and collapsed, as the page
+starts, for the others (the playground then draws none of its controls).
+
 A move is timed in the page, with ``performance.now()``:
 
 * start: the ``keydown`` or ``pointerup`` of the gesture. Streamlit's widgets commit on
@@ -94,14 +97,15 @@ class Kind:
     gesture: str
     target: float | None = None
     phone: bool = False
+    sidebar: bool = False  # the control lives in the sidebar: moved with it open
 
 
 KINDS = (
     Kind("eta", "η slider (gradient descent)", "hp_gd_lr", "hp_gd_lr", "key", 1.25),
     Kind("beta", "β slider (momentum)", "hp_momentum_beta", "hp_gd_lr", "key"),
-    Kind("kappa", "κ slider (landscape)", "land_kappa", "hp_gd_lr", "key", 1.25),
-    Kind("theta", "θ slider (landscape)", "land_angle", "hp_gd_lr", "key", 1.25),
-    Kind("picker", "landscape picker", "landscape", "landscape", "pick"),
+    Kind("kappa", "κ slider (landscape)", "land_kappa", "hp_gd_lr", "key", 1.25, sidebar=True),
+    Kind("theta", "θ slider (landscape)", "land_angle", "hp_gd_lr", "key", 1.25, sidebar=True),
+    Kind("picker", "landscape picker", "landscape", "landscape", "pick", sidebar=True),
     Kind("phone", "η slider, phone, touch", "hp_gd_lr", "hp_gd_lr", "tap", 1.25, phone=True),
     Kind("load", "first map (page load)", "", "", "load", 1.1),
 )
@@ -254,14 +258,23 @@ class Session:
         self.figure_bytes = self.page.evaluate("(sel) => window.__bench.figureBytes(sel)", CHART)
         self.largest_message = self.page.evaluate("() => window.__bench.largestMessage()")
         self.notes: list[str] = []
-        if not device.get("is_mobile"):
-            self.open_sidebar()  # the landscape's controls live there
 
-    def open_sidebar(self) -> None:
-        button = self.page.locator('[data-testid="stExpandSidebarButton"]')
-        if self.page.locator('[data-testid="stSidebar"][data-collapsed="true"]').count():
-            button.click()
-            self.settle()
+    def show_sidebar(self, shown: bool) -> None:
+        """Open the sidebar (``shown``) or collapse it, if the page has one and it is not."""
+        sidebar = self.page.locator('[data-testid="stSidebar"]')
+        if not sidebar.count() or (sidebar.get_attribute("data-collapsed") == "false") == shown:
+            return
+        if shown:
+            self.page.locator('[data-testid="stExpandSidebarButton"]').click()
+        else:
+            sidebar.hover()  # its collapse button shows on hover
+            self.page.locator('[data-testid="stSidebarCollapseButton"] button').click()
+        self.page.wait_for_function(
+            "(shown) => document.querySelector('[data-testid=stSidebar]')"
+            ".getAttribute('data-collapsed') === String(!shown)",
+            arg=shown,
+        )
+        self.settle()
 
     def settle(self) -> None:
         wait_until_idle(self.page, LOAD_TIMEOUT_MS)
@@ -347,6 +360,8 @@ def measure_moves(sessions: dict, kind: Kind, moves: int, *, revisit: bool) -> d
     """``moves`` paired moves of ``kind``'s controls: {"bare": samples, "playground": samples}."""
     controls = {"bare": kind.baseline, "playground": kind.control}
     for app, session in sessions.items():
+        # Where a learner has it: open for the controls it holds, else as the page starts.
+        session.show_sidebar(kind.sidebar)
         session.prepare(controls[app], kind.gesture, revisit=revisit)
     samples: dict[str, list[dict]] = {app: [] for app in sessions}
     for i, app in turns(moves, list(sessions)):

@@ -69,8 +69,9 @@ from websockets.typing import Origin, Subprotocol
 
 # Sliders a student moves: the playground's hyperparameters (ui.state.hp_key).
 SLIDER_KEY_PREFIX = "hp_"
-# Elements that show the page loaded as the playground: its map and the optimizer picker.
-LOADED_KEYS = ("map", "optimizers")
+# What shows the page loaded as the playground: its map and the racing optimizers' sliders
+# (the sidebar's controls, the optimizer picker among them, come only once it is opened).
+LOADED_KEYS = ("map", SLIDER_KEY_PREFIX)
 USER_AGENT = "optimizer-playground-loadgen (Streamlit websocket protocol)"
 # The frontend's token when the server sets no XSRF cookie (XSRF protection off).
 NO_XSRF_TOKEN = "PLACEHOLDER_AUTH_TOKEN"
@@ -399,7 +400,7 @@ class Page:
         started = time.monotonic()
         await self.rerun(timeout_s, first=True)
         elapsed = time.monotonic() - started
-        missing = [k for k in LOADED_KEYS if k not in self.keys]
+        missing = self.missing_keys()
         if missing:
             raise StudentError(f"the page loaded without {', '.join(missing)}")
         return elapsed
@@ -437,11 +438,19 @@ class Page:
         except StudentError:
             await page.close()
             raise
-        missing = [k for k in LOADED_KEYS if k not in page.keys]
+        missing = page.missing_keys()
         if missing:
             await page.close()
             raise StudentError(f"the page came back without {', '.join(missing)}")
         return page
+
+    def missing_keys(self) -> list[str]:
+        """``LOADED_KEYS`` the last run drew no element for (a key ending in "_": a prefix)."""
+        return [
+            k
+            for k in LOADED_KEYS
+            if not any(key == k or (k.endswith("_") and key.startswith(k)) for key in self.keys)
+        ]
 
     def closed_expanders(self) -> list[str]:
         """User keys of the stateful expanders that the last run drew closed."""

@@ -86,10 +86,43 @@ def landscape_panel() -> None:
 
 
 # --- Controls (sidebar) ----------------------------------------------------------------------
+SIDEBAR_OPEN = "sidebar_open"  # session state: what the map's element last said of the sidebar
+
+
+def sidebar_drawn() -> bool:
+    """Whether the page draws the sidebar's controls: while the sidebar is open.
+
+    A collapsed sidebar's controls still cost every Streamlit message a move makes a React
+    pass over them (an η move ran 1.34-1.41x the bare app's with them, 1.17-1.25x without:
+    bench/bench_latency.py). The map's element says when the sidebar opens or closes
+    (``on_sidebar``), and the page is drawn again. A view without the element (the 3D
+    surface, or a static folder Streamlit cannot serve) draws them always, as does a session
+    with no browser behind it (no request headers: AppTest), where nothing would say so.
+    """
+    if st.session_state.get("view", "race") != "race" or not plotly_element.available():
+        return True
+    told = st.session_state.get(SIDEBAR_OPEN)
+    if told is not None:
+        return told
+    return not st.context.headers  # a browser's page starts with it collapsed (page config)
+
+
+def on_sidebar() -> None:
+    """The map's element: the sidebar opened or closed. Draw the page again for it."""
+    told = getattr(st.session_state.get("map"), "sidebar", None)
+    if isinstance(told, bool):  # from the page, where anyone may send anything
+        st.session_state[SIDEBAR_OPEN] = told
+        st.rerun()  # the whole page: the sidebar's controls come or go
+
+
 # Drawn after the race (see the end of the page): every widget's value is in session state
 # before the script starts, so the race is computed and sent first.
 def sidebar_controls() -> None:
     with st.sidebar:
+        if not sidebar_drawn():
+            # Something to open: Streamlit offers no sidebar without content.
+            st.caption("The landscape, the optimizers and the run.")
+            return
         if shows("preset"):
             st.selectbox(
                 "Preset scene",
@@ -349,6 +382,8 @@ def race_element(
         on_click=state.on_map_click,
         on_action=on_map_action,
         on_restore=on_map_restore,
+        sidebar_drawn=sidebar_drawn(),
+        on_sidebar=on_sidebar,
     )
     for note in notes:
         st.error(note, icon=":material/error:")

@@ -97,6 +97,18 @@ def streamlit_server(script: Path, *, timeout: float = 60.0) -> Iterator[Streaml
         server.stop()
 
 
+def link_start(page) -> tuple[float, float]:
+    """The start point the address bar holds (x0, y0)."""
+    from urllib.parse import parse_qs, urlparse
+
+    query = parse_qs(urlparse(page.url).query)
+    return float(query["x0"][0]), float(query["y0"][0])
+
+
+# Whether the address bar's x0 is no longer ``before``: the start point moved.
+LINK_START_MOVED = "(before) => Number(new URLSearchParams(location.search).get('x0')) !== before"
+
+
 def wait_until_idle(page, timeout_ms: float = 60_000) -> None:
     """Wait until the script run is over: no "Running…" status and no stale elements."""
     page.wait_for_function(
@@ -104,6 +116,21 @@ def wait_until_idle(page, timeout_ms: float = 60_000) -> None:
               && !document.querySelector('[data-stale="true"]')""",
         timeout=timeout_ms,
     )
+
+
+def wait_for_sidebar(page, timeout_ms: float = 60_000) -> None:
+    """Until the playground's sidebar holds its controls if it is open and none if it is
+    collapsed (they are drawn a run after it opens: pages/playground.py), the page idle."""
+    page.wait_for_function(
+        """() => {
+          const bar = document.querySelector('[data-testid=stSidebar]');
+          if (!bar) return true;
+          const open = bar.getAttribute('data-collapsed') === 'false';
+          return open === bar.querySelectorAll('[data-testid=stElementContainer]').length > 1;
+        }""",
+        timeout=timeout_ms,
+    )
+    wait_until_idle(page, timeout_ms)
 
 
 def slider_thumb(page, key: str):

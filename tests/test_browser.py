@@ -14,12 +14,14 @@ import numpy as np
 import pytest
 from e2e_support import (
     DESKTOP,
+    LINK_START_MOVED,
     MAP_SELECTOR,
     OUT_DIR,
     RECORD_DRAWS,
     RECORD_MESSAGES,
     chromium_page,
     launch_chromium,
+    link_start,
     received_messages,
     runs_started,
     slider_thumb,
@@ -196,9 +198,9 @@ def test_slider_then_play_moves_the_marker_over_the_contour(page, server) -> Non
     lr_after = thumb.get_attribute("aria-valuetext")
     assert lr_after != lr_before
     page.wait_for_selector(CONTOUR_IMAGE, state="attached")
-    # Only the race reran (a fragment), yet the link and the sidebar follow.
+    # Only the race reran (a fragment), yet the link follows; the sidebar keeps its caption.
     wait_for_link(page, lr_after)
-    assert page.locator(".st-key-landscape").count() == 1
+    assert page.locator(SIDEBAR_CONTROLS).count() == 1
 
     # Press Play: the markers take several positions, over a contour drawn all along.
     markers = page.evaluate(MARKER_TRACES, MAP_SELECTOR)
@@ -265,22 +267,67 @@ VISIBILITY = """(sel) => {
 }"""
 
 
-def test_a_collapsed_sidebar_holds_no_control_in_the_page(page, server) -> None:
-    """Collapsed, the sidebar's controls are out of the layout and the tab order (ui/theme.py),
-    not only moved off screen; opened, they are there."""
+SIDEBAR_CONTROLS = "[data-testid=stSidebarContent] [data-testid=stElementContainer]"
+
+
+def toggle_sidebar(page, shown: bool) -> None:
+    """Open the sidebar (``shown``) or collapse it, as a learner's click does."""
+    if shown:
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+    else:
+        page.locator('[data-testid="stSidebar"]').hover()  # its button shows on hover
+        page.locator('[data-testid="stSidebarCollapseButton"] button').click()
+    page.wait_for_function(
+        "(shown) => document.querySelector('[data-testid=stSidebar]')"
+        ".getAttribute('data-collapsed') === String(!shown)",
+        arg=shown,
+    )
+
+
+def test_the_sidebar_holds_its_controls_only_while_open(page, server) -> None:
+    """Collapsed, as the page starts, the playground's sidebar holds none of its controls
+    (pages/playground.py, sidebar_drawn): each would cost every message of every move a React
+    pass. Opened, they come; collapsed, they go; what they set stays."""
     page.wait_for_selector(CONTOUR_IMAGE, state="attached")
     wait_until_idle(page)
     picker = page.locator(".st-key-landscape")
-    picker.wait_for(state="attached")
-    assert not picker.is_visible()
-    assert page.evaluate("(el) => el.getClientRects().length", picker.element_handle()) == 0
+    assert picker.count() == 0
+    assert page.locator(SIDEBAR_CONTROLS).count() == 1  # a caption: something to open
+    toggle_sidebar(page, True)
+    picker.wait_for(state="visible")
+    wait_until_idle(page)
+    kappa = slider_thumb(page, "land_kappa")
+    move_and_wait(page, kappa, "ArrowRight")
+    value = kappa.get_attribute("aria-valuetext")
+    toggle_sidebar(page, False)
+    page.wait_for_function(
+        "(sel) => document.querySelectorAll(sel).length === 1", arg=SIDEBAR_CONTROLS
+    )
+    wait_until_idle(page)
+    assert picker.count() == 0
+    toggle_sidebar(page, True)
+    assert slider_thumb(page, "land_kappa").get_attribute("aria-valuetext") == value
+    assert f"land.kappa={value}" in page.url
+    assert_no_exception(page, server)
+
+
+def test_a_collapsed_sidebar_holds_no_control_in_the_page(page, server) -> None:
+    """On a page that draws its sidebar's controls always (the sweep maps), a collapsed
+    sidebar's are out of the layout and the tab order (ui/theme.py), not only off screen."""
+    page.goto(server.url + "sweep")
+    controls = page.locator(f"{SIDEBAR_CONTROLS} input")
+    controls.first.wait_for(state="visible")
+    wait_until_idle(page)
+    toggle_sidebar(page, False)
+    assert controls.count() and not controls.first.is_visible()
+    assert page.evaluate("(el) => el.getClientRects().length", controls.first.element_handle()) == 0
     for _ in range(40):  # Tab through the page: focus never lands in the sidebar
         page.keyboard.press("Tab")
         assert not page.evaluate(
             "() => !!document.activeElement?.closest('[data-testid=stSidebarContent]')"
         )
-    page.locator('[data-testid="stExpandSidebarButton"]').click()
-    picker.wait_for(state="visible")
+    toggle_sidebar(page, True)
+    controls.first.wait_for(state="visible")
     assert_no_exception(page, server)
 
 
@@ -307,23 +354,20 @@ def test_the_legend_hides_an_optimizer_until_clicked_again(page, server) -> None
 def test_a_click_on_the_map_moves_the_start_point(page, server) -> None:
     page.wait_for_selector(f"{CONTOUR_IMAGE}, {EXCEPTION}", state="attached")
     wait_until_idle(page)
-    start = (
-        page.locator(".st-key-x0 input").input_value(),
-        page.locator(".st-key-y0 input").input_value(),
-    )
+    start = link_start(page)
     plot_area = page.locator(f"{MAP_SELECTOR} .nsewdrag").first.bounding_box()
     # three quarters across and a quarter down the map: x > 0, y > 0 on every landscape window
     page.mouse.click(
         plot_area["x"] + 0.75 * plot_area["width"], plot_area["y"] + 0.25 * plot_area["height"]
     )
-    page.wait_for_function(
-        "(before) => document.querySelector('.st-key-x0 input').value !== before", arg=start[0]
-    )
+    page.wait_for_function(LINK_START_MOVED, arg=start[0])
     wait_until_idle(page)
     assert_no_exception(page, server)
-    x0 = float(page.locator(".st-key-x0 input").input_value())
-    y0 = float(page.locator(".st-key-y0 input").input_value())
-    assert (x0, y0) != tuple(map(float, start))
+    x0, y0 = link_start(page)
+    assert (x0, y0) != start
+    toggle_sidebar(page, True)  # the start point's boxes say the same
+    assert float(page.locator(".st-key-x0 input").input_value()) == x0
+    assert float(page.locator(".st-key-y0 input").input_value()) == y0
     # the point under the pointer: three quarters along x's range, a quarter down y's
     (xlo, xhi), (ylo, yhi) = page.evaluate(
         "(sel) => { const l = document.querySelector(sel)._fullLayout;"

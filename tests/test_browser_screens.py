@@ -9,7 +9,7 @@ go to bench/out/ (ignored by git); copy them to docs/ to refresh the ones the RE
 from __future__ import annotations
 
 import pytest
-from e2e_support import OUT_DIR, launch_chromium, wait_until_idle
+from e2e_support import LINK_START_MOVED, OUT_DIR, launch_chromium, link_start, wait_until_idle
 
 import optim_core
 from ui import state
@@ -176,12 +176,10 @@ def test_the_map_follows_a_resize_and_the_opened_sidebar(browser, server):
 def test_a_tap_on_the_phone_map_sets_the_start_and_a_finger_scrubs(browser, server):
     page = open_page(browser, server.url, "phone")
     try:
-        before = page.locator(".st-key-x0 input").input_value()
+        before = link_start(page)
         mx, my, mw, mh = page.evaluate(BOXES, [])["map"]
         page.touchscreen.tap(mx + 0.8 * mw, my + 0.25 * mh)
-        page.wait_for_function(
-            "(b) => document.querySelector('.st-key-x0 input').value !== b", arg=before
-        )
+        page.wait_for_function(LINK_START_MOVED, arg=before[0])
         wait_until_idle(page)
         page.wait_for_selector(PLAYER)
         x, y, w, h = page.locator(".st-key-map .pg-step").bounding_box().values()

@@ -78,6 +78,8 @@ WRONG = [
     {"json_value": "[" * 5_000 + "]" * 5_000},
     {"json_value": '{"click": {"x": NaN, "y": Infinity}}'},
     {"json_value": "[1, 2, 3]"},
+    {"json_value": '{"sidebar": "yes"}'},  # the map's element says true or false
+    {"json_value": '{"sidebar": {"open": [1e308]}}'},
     {},  # an id without a value
 ]
 
@@ -186,6 +188,11 @@ async def open_page(url: str, name: str, errors: list[str]) -> loadgen.Page:
     await page.rerun(first=True, timeout_s=120)
     for panel in page.closed_expanders():  # draw the sliders that closed panels hide
         await page.open_expander(panel, timeout_s=60)
+    if "map" in page.keys and "landscape" not in page.keys:
+        # The playground draws its sidebar's controls once the map's element says the
+        # sidebar is open, as a browser's does when a learner opens it.
+        await page.rerun(extra=[_state(page.keys["map"], json_value='{"sidebar": true}')])
+        assert "steps" in page.keys, "the sidebar's controls were not drawn"
     return page
 
 

@@ -199,9 +199,12 @@ const XLINK = "http://www.w3.org/1999/xlink";
 // trace's defaults (~10 ms). False if a picture's node is not found: relayout then.
 function swapPictures(gd, pictures) {
   const images = Array.from(gd.querySelectorAll(".imagelayer image"));
+  // A node is bound to the layout's picture it drew; a later redraw that left the pictures
+  // alone (a refit's) made new layout objects: then it is the node showing that source.
+  const shows = (image, full) => image.__data__ === full || image._imgSrc === full.source;
   const swaps = pictures.map(([index, source]) => {
     const full = gd._fullLayout.images?.[index];
-    return { index, full, source, node: images.find((image) => image.__data__ === full) };
+    return { index, full, source, node: full && images.find((image) => shows(image, full)) };
   });
   if (swaps.some(({ full, node }) => !full || !node)) return false;
   for (const { index, full, node, source } of swaps) {
@@ -743,6 +746,30 @@ function restoreScene(root, data, setTriggerValue) {
   return true;
 }
 
+// The app draws the sidebar's controls only while the sidebar is open (``drawn``: whether
+// this render's run drew them; null: the app does not ask). Tell it (the state value
+// "sidebar") whenever the sidebar is open where they were not drawn, or collapsed where they
+// were: on a learner's click, or at load if the page's sidebar is not as the app thought.
+function watchSidebar(root, drawn, setStateValue) {
+  root.sidebarDrawn = drawn;
+  const check = () => {
+    const sidebar = document.querySelector('[data-testid="stSidebar"]');
+    if (!sidebar || root.sidebarDrawn == null) return;
+    const open = sidebar.getAttribute("data-collapsed") === "false";
+    if (open === root.sidebarDrawn || open === root.sidebarTold) return;
+    root.sidebarTold = open;  // once: the app's next run draws accordingly
+    setStateValue("sidebar", open);
+  };
+  if (drawn === root.sidebarTold) root.sidebarTold = undefined;  // the app has heard it
+  if (!root.sidebarWatch && drawn != null) {
+    root.sidebarWatch = new MutationObserver(check);
+    root.sidebarWatch.observe(document.body, {
+      subtree: true, attributes: true, attributeFilter: ["data-collapsed"],
+    });
+  }
+  check();
+}
+
 function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -847,6 +874,7 @@ export default function (component) {
         if (!restoring && keepUrl(data.urlQuery) && !data.urlKept) {
           setStateValue("url_kept", true);
         }
+        watchSidebar(root, data.sidebarDrawn, setStateValue);
         root.clickAnywhere = data.clickAnywhere;
         if (gd.dataset.clicks) return;
         gd.dataset.clicks = "on";

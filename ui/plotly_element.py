@@ -247,6 +247,8 @@ def plotly_element(
     on_click: Callable[[], None] | None = None,
     on_action: Callable[[], None] | None = None,
     on_restore: Callable[[], None] | None = None,
+    sidebar_drawn: bool | None = None,
+    on_sidebar: Callable[[], None] | None = None,
 ) -> bool:
     """Draw ``figure`` in a chart that updates in place across reruns.
 
@@ -314,6 +316,11 @@ def plotly_element(
     Streamlit's frontend sent the page's first link again), it sets the trigger value
     ``restore`` to the address bar's query and calls ``on_restore``: read it from
     ``st.session_state[key].restore`` (untrusted text, a link) inside the callback.
+
+    ``sidebar_drawn`` says whether this run drew the sidebar's controls. Whenever the page's
+    sidebar is open where they were not drawn, or collapsed where they were, the element sets
+    its state value ``sidebar`` to whether the sidebar is open and calls ``on_sidebar``
+    (``st.session_state[key].sidebar``: check it is a bool). ``None``: it watches nothing.
     """
     if isinstance(figure, dict):
         height = height or figure.get("layout", {}).get("height")
@@ -338,6 +345,7 @@ def plotly_element(
         "label": label,
         "leader": leader,
         "session": session,
+        "sidebarDrawn": sidebar_drawn,
     }
     if player_frame_ms is not None and height:
         height += PLAYER_HEIGHT
@@ -355,5 +363,6 @@ def plotly_element(
         on_action_change=on_action or (lambda: None),
         on_restore_change=on_restore or (lambda: None),
         on_url_kept_change=lambda: None,
+        on_sidebar_change=on_sidebar or (lambda: None),
     )
     return url_query is not None and data["urlKept"]

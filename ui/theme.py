@@ -15,9 +15,9 @@ import streamlit as st
 # equations are set a little smaller so the inspector's and the learn page's fit.
 #
 # A collapsed sidebar is only moved off screen: its controls stay in the page's layout and
-# style, and in the keyboard's tab order, though nobody sees them. Taken out of both while it
-# is collapsed, every Streamlit message redraws the page a little faster: an η move of the
-# playground went from 1.47-1.59x to 1.34-1.41x the bare app's (bench/bench_latency.py).
+# style, and in the keyboard's tab order, though nobody sees them (a keyboard user tabbed
+# through them to no visible focus). Taken out of both while it is collapsed. (The
+# playground does not draw its sidebar's controls at all while it is collapsed.)
 CSS = """
 [data-testid="stSidebar"][data-collapsed="true"] [data-testid="stSidebarContent"] {
   display: none;
