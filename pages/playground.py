@@ -93,11 +93,12 @@ def sidebar_drawn() -> bool:
     """Whether the page draws the sidebar's controls: while the sidebar is open.
 
     A collapsed sidebar's controls still cost every Streamlit message a move makes a React
-    pass over them (an η move ran 1.34-1.41x the bare app's with them, 1.17-1.25x without:
-    bench/bench_latency.py). The map's element says when the sidebar opens or closes
-    (``on_sidebar``), and the page is drawn again. A view without the element (the 3D
-    surface, or a static folder Streamlit cannot serve) draws them always, as does a session
-    with no browser behind it (no request headers: AppTest), where nothing would say so.
+    pass over them (an η move ran 1.26-1.27x the bare app's with them, 1.14-1.18x without:
+    bench/bench_latency.py, sidebar collapsed). The map's element says when the sidebar
+    opens or closes (``on_sidebar``), and the page is drawn again. A view without the
+    element (the 3D surface, or a static folder Streamlit cannot serve) draws them always,
+    as does a session with no browser behind it (no request headers: AppTest), where
+    nothing would say so.
     """
     if st.session_state.get("view", "race") != "race" or not plotly_element.available():
         return True

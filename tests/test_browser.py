@@ -366,8 +366,13 @@ def test_a_click_on_the_map_moves_the_start_point(page, server) -> None:
     x0, y0 = link_start(page)
     assert (x0, y0) != start
     toggle_sidebar(page, True)  # the start point's boxes say the same
-    assert float(page.locator(".st-key-x0 input").input_value()) == x0
-    assert float(page.locator(".st-key-y0 input").input_value()) == y0
+    # (Streamlit's number box shows 0 for a frame before its value: wait, up to 5 s.)
+    page.wait_for_function(
+        "([x0, y0]) => ['x0', 'y0'].map((k) => Number(document.querySelector("
+        "`.st-key-${k} input`)?.value)).join() === [x0, y0].join()",
+        arg=[x0, y0],
+        timeout=5_000,
+    )
     # the point under the pointer: three quarters along x's range, a quarter down y's
     (xlo, xhi), (ylo, yhi) = page.evaluate(
         "(sel) => { const l = document.querySelector(sel)._fullLayout;"

@@ -98,9 +98,9 @@ function thinIndices(lo, hi, most) {
 
 // The animation frames of a figure's `motion`, the arrays they are cut from: a seventh of
 // the bytes of the frames themselves (ui.figures.player.motion_frames builds the same in Python).
-function buildFrames(figure) {
+// ``frame``: the figure's motionFrame (made once: it decodes every run's arrays).
+function buildFrames(figure, frame) {
   if (!figure.motion) return figure.frames ?? [];
-  const frame = motionFrame(figure);
   return figure.motion.steps.map((step, k) => frame(k));
 }
 
@@ -130,13 +130,13 @@ function motionFrame(figure) {
 
 // ``figure`` (with a `motion`) as at its last frame not after ``step``: its trails, markers
 // and loss markers moved there, so that a new figure shows at the step the learner is at
-// instead of at step 0 until the player's frames are built.
-function atStep(figure, step) {
+// instead of at step 0 until the player's frames are built. ``frameAt``: its motionFrame.
+function atStep(figure, step, frameAt) {
   const steps = figure.motion?.steps ?? [];
   let k = 0;
   while (k + 1 < steps.length && steps[k + 1] <= step) k += 1;
   if (k === 0) return;
-  const frame = motionFrame(figure)(k);
+  const frame = frameAt(k);
   frame.traces.forEach((index, j) => {
     const trace = figure.data[index];
     const { marker, ...points } = frame.data[j];
@@ -823,10 +823,16 @@ export default function (component) {
     }
     const wasPlaying = root.player?.playing;
     root.player?.pause();
-    if (data.player && root.player && !playFromStart) atStep(figure, root.player.step());
+    // The frames' maker, made once for the step shown now and the player's frames later (the
+    // paths it reads from are not among the traces atStep moves).
+    let frameAt;
+    const frames = () => buildFrames(figure, figure.motion && (frameAt ??= motionFrame(figure)));
+    if (data.player && root.player && !playFromStart && figure.motion) {
+      atStep(figure, root.player.step(), (frameAt ??= motionFrame(figure)));
+    }
     const shown = { data: figure.data, layout: figure.layout, config };
     const react = () =>
-      Plotly.react(gd, data.player ? shown : { ...shown, frames: buildFrames(figure) });
+      Plotly.react(gd, data.player ? shown : { ...shown, frames: frames() });
     // Plotly.react replots every trace when one changed (~12 ms for the race's 21); a move
     // of one optimizer's sliders changes its few traces, and one of a landscape's κ or θ the
     // paths and the contour's picture: Plotly.animate replots those traces alone, and the
@@ -862,7 +868,7 @@ export default function (component) {
             if (player.figureNo !== figureNo) return;  // a newer figure came meanwhile
             root.standings = standingsOf(figure, data.leader);
             player.ready = true;
-            player.load(buildFrames(figure));
+            player.load(frames());
             if (wasPlaying || playFromStart) player.play();
             else if (player.index > 0) player.goTo(player.index);
           }));
