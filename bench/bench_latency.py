@@ -103,9 +103,9 @@ class Kind:
 KINDS = (
     Kind("eta", "η slider (gradient descent)", "hp_gd_lr", "hp_gd_lr", "key", 1.25),
     Kind("beta", "β slider (momentum)", "hp_momentum_beta", "hp_gd_lr", "key"),
-    Kind("kappa", "κ slider (landscape)", "land_kappa", "hp_gd_lr", "key", 1.25, sidebar=True),
-    Kind("theta", "θ slider (landscape)", "land_angle", "hp_gd_lr", "key", 1.25, sidebar=True),
-    Kind("picker", "landscape picker", "landscape", "landscape", "pick", sidebar=True),
+    Kind("kappa", "κ slider (landscape)", "land_kappa", "hp_gd_lr", "key", 1.25),
+    Kind("theta", "θ slider (landscape)", "land_angle", "hp_gd_lr", "key", 1.25),
+    Kind("picker", "landscape picker", "landscape", "landscape", "pick"),
     Kind("phone", "η slider, phone, touch", "hp_gd_lr", "hp_gd_lr", "tap", 1.25, phone=True),
     Kind("load", "first map (page load)", "", "", "load", 1.1),
 )
@@ -295,13 +295,15 @@ class Session:
         not change."""
         value = self.value(gesture)
         if gesture == "pick":  # open the list before arming: only the choice is timed
-            self.page.locator(f".st-key-{self.key} button[aria-label='Open']").click()
-            self.page.get_by_role("option").first.wait_for()
+            opener = self.page.locator(f".st-key-{self.key} button[aria-label='Open']")
+            opener.scroll_into_view_if_needed()  # a scroll closes an open list
+            opener.click()
+            self.options.first.wait_for()
         self.page.evaluate("([sel, ms]) => window.__bench.arm(sel, ms)", [CHART, MOVE_TIMEOUT_MS])
         if gesture == "key":
             self.thumb.press("ArrowLeft" if revisit and i % 2 else "ArrowRight")
         elif gesture == "pick":
-            self.page.get_by_role("option").nth((i + 3) % PICKER_CHOICES).click()
+            self.options.nth((i + 3) % PICKER_CHOICES).click()
         else:
             track = self.page.locator(
                 f".st-key-{self.key} [role='group'] > [data-orientation='horizontal']"
@@ -317,6 +319,11 @@ class Session:
             self.notes.append(f"{self.key} move {i}: no chart update within {MOVE_TIMEOUT_MS} ms")
             return None
         return {**result, "move": i}
+
+    @property
+    def options(self):
+        """The open list's choices (the player's speed box has options too)."""
+        return self.page.locator("[role=listbox] [role=option]")
 
     def value(self, gesture: str) -> str | None:
         if gesture == "pick":

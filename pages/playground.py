@@ -26,8 +26,8 @@ from ui.figures import encoding, landscape, player
 from ui.figures import race as race_figures
 
 routing.require_app_navigation()
-# The racing optimizers' sliders are on the page itself, beside the map: the sidebar (the
-# landscape, the optimizers, the run) opens on a click, and the map gets the whole width.
+# The racing optimizers' sliders and the landscape's are on the page itself, beside the map:
+# the sidebar (the preset, the optimizers, the run) opens on a click.
 st.set_page_config(initial_sidebar_state="collapsed")
 problems = state.start_session(st.query_params.to_dict(), presets.SCENES)
 
@@ -65,7 +65,8 @@ def rerun_landscape() -> None:
     """The landscape picker's callback: the new landscape's controls, its start and the race
     rerun, not the page (whose other controls a landscape does not change)."""
     state.on_landscape_change()
-    rerun_only(LANDSCAPE, *([controls.START] if shows("start") else []), RACE)
+    start_drawn = shows("start") and sidebar_drawn()  # its fragment is in the sidebar
+    rerun_only(LANDSCAPE, *([controls.START] if start_drawn else []), RACE)
 
 
 def rerun_formula() -> None:
@@ -122,7 +123,7 @@ def sidebar_controls() -> None:
     with st.sidebar:
         if not sidebar_drawn():
             # Something to open: Streamlit offers no sidebar without content.
-            st.caption("The landscape, the optimizers and the run.")
+            st.caption("The preset, the optimizers and the run.")
             return
         if shows("preset"):
             st.selectbox(
@@ -133,10 +134,6 @@ def sidebar_controls() -> None:
                 on_change=presets.on_preset_change,
                 help="Each preset sets every control to show one idea.",
             )
-
-        if shows("landscape"):
-            st.subheader("Landscape")
-            landscape_panel()
 
         st.subheader("Optimizers")
         controls.optimizer_controls("Race", "optimizers", shows)  # their sliders: the stage
@@ -470,9 +467,9 @@ def page_texts() -> None:
         st.caption(
             "Press ▶ Play to race; drag the step slider to scrub."
             + (" Click anywhere on the map to start the race there." if shows("start") else "")
-            + " Faint lines are each optimizer's whole path. The sidebar (») sets the landscape,"
-            " the optimizers and the run. The address bar holds every setting: copy it to share"
-            " this exact scene."
+            + " Faint lines are each optimizer's whole path. The landscape's card sets f and its"
+            " parameters; the sidebar (») the preset, the optimizers and the run. The address"
+            " bar holds every setting: copy it to share this exact scene."
         )
 
 
@@ -557,6 +554,13 @@ with st.container(key="stage"):
         controls.design_controls(
             list(st.session_state["optimizers"]), shows, on_change=rerun_race, own_runs=True
         )
+        if shows("landscape"):
+            with st.container(key="landscape_card", border=True):
+                st.markdown(
+                    "**Landscape**",
+                    help="The function f(x, y) the optimizers descend, and what reshapes it.",
+                )
+                landscape_panel()
         if st.session_state.get(PRESENT):
             st.button("Leave presentation mode", on_click=leave_presentation)
 # A full run also tells Streamlit the query, which it keeps for the host of a framed page.

@@ -287,27 +287,29 @@ def toggle_sidebar(page, shown: bool) -> None:
 def test_the_sidebar_holds_its_controls_only_while_open(page, server) -> None:
     """Collapsed, as the page starts, the playground's sidebar holds none of its controls
     (pages/playground.py, sidebar_drawn): each would cost every message of every move a React
-    pass. Opened, they come; collapsed, they go; what they set stays."""
+    pass. Opened, they come; collapsed, they go; what they set stays. The landscape's
+    controls are on the stage, sidebar or not."""
     page.wait_for_selector(CONTOUR_IMAGE, state="attached")
     wait_until_idle(page)
-    picker = page.locator(".st-key-landscape")
-    assert picker.count() == 0
+    preset = page.locator(".st-key-preset")
+    assert preset.count() == 0
     assert page.locator(SIDEBAR_CONTROLS).count() == 1  # a caption: something to open
+    assert page.locator(".st-key-landscape_card .st-key-land_kappa").count() == 1
     toggle_sidebar(page, True)
-    picker.wait_for(state="visible")
+    preset.wait_for(state="visible")
     wait_until_idle(page)
-    kappa = slider_thumb(page, "land_kappa")
-    move_and_wait(page, kappa, "ArrowRight")
-    value = kappa.get_attribute("aria-valuetext")
+    steps = slider_thumb(page, "steps")
+    move_and_wait(page, steps, "ArrowRight")
+    value = steps.get_attribute("aria-valuetext")
     toggle_sidebar(page, False)
     page.wait_for_function(
         "(sel) => document.querySelectorAll(sel).length === 1", arg=SIDEBAR_CONTROLS
     )
     wait_until_idle(page)
-    assert picker.count() == 0
+    assert preset.count() == 0
     toggle_sidebar(page, True)
-    assert slider_thumb(page, "land_kappa").get_attribute("aria-valuetext") == value
-    assert f"land.kappa={value}" in page.url
+    assert slider_thumb(page, "steps").get_attribute("aria-valuetext") == value
+    assert f"steps={value}" in page.url
     assert_no_exception(page, server)
 
 

@@ -29,6 +29,7 @@ from ui import state
 pytestmark = pytest.mark.browser
 
 SIDEBAR = '[data-testid="stSidebar"]'
+CARD = ".st-key-landscape_card"  # the landscape's controls, on the stage
 CONTOUR = f"{MAP_SELECTOR} .imagelayer image"
 
 
@@ -38,18 +39,21 @@ def page(chromium_path: str, server):
         page.goto(server.url + "?land=quadratic")
         page.wait_for_selector(MAP_SELECTOR)
         page.locator('[data-testid="stExpandSidebarButton"]').click()
-        page.wait_for_selector(f"{SIDEBAR} .st-key-land_kappa")
+        page.wait_for_selector(f"{SIDEBAR} .st-key-x0")  # the start point's boxes
+        page.wait_for_selector(f"{CARD} .st-key-land_kappa")
         wait_until_idle(page)
         yield page
 
 
 def pick_landscape(page, label: str) -> None:
-    """Choose ``label`` in the sidebar's landscape picker. The list is opened again if a
-    run redrew the picker meanwhile (which closes an open list)."""
+    """Choose ``label`` in the landscape's picker. The list is opened again if a run redrew
+    the picker meanwhile, or the page scrolled (either closes an open list)."""
     option = page.get_by_role("option", name=label, exact=True)
+    opener = page.locator(f"{CARD} .st-key-landscape button[aria-label='Open']")
     for _ in range(3):
         wait_until_idle(page)
-        page.locator(f"{SIDEBAR} .st-key-landscape button[aria-label='Open']").click()
+        opener.scroll_into_view_if_needed()
+        opener.click()
         try:
             option.wait_for(timeout=5_000)
             break
@@ -85,6 +89,15 @@ def test_a_landscape_slider_reruns_the_race_alone(page, key):
     runs = runs_since_recording(page)
     assert runs and all(runs), f"a full run started: {runs}"
     assert f"{key.removeprefix('land_')}=" in page.url  # the link follows the move
+
+
+def link_holds(page, name: str, value: str) -> None:
+    """Until the address bar holds ``name=value``: the map's element writes it after the
+    redraw, and a reload before then would draw the previous scene."""
+    page.wait_for_function(
+        "([name, value]) => new URLSearchParams(location.search).get(name) === value",
+        arg=[name, value],
+    )
 
 
 # What the learner sees of the map: the contour's picture, the lines, the loss axis' range.
@@ -125,8 +138,40 @@ def test_a_turn_of_the_valley_redraws_its_picture_and_paths_in_place(page):
     assert [kind for kind, _ in draws] == ["animate"], draws
     assert {f"path-{name}" for name in state.Scene().optimizers} <= set(draws[0][1])
     drawn = page.evaluate(MAP_DRAWN, MAP_SELECTOR)
-    assert "angle=" in page.url
+    link_holds(page, "land.angle", slider_thumb(page, "land_angle").get_attribute("aria-valuetext"))
     page.reload()  # the sidebar stays open (Streamlit keeps it so): its controls come a run later
+    page.wait_for_selector(CONTOUR, state="attached")
+    wait_for_sidebar(page)
+    page.wait_for_function(FITTED, arg=MAP_SELECTOR, polling=300)
+    assert page.evaluate(MAP_DRAWN, MAP_SELECTOR) == drawn
+
+
+def test_a_move_that_takes_the_loss_a_decade_further_redraws_in_place(page):
+    """κ flattens the valley floor: walking it up from 1, some moves take the losses past a
+    decade of the loss panel's axis. Such a move changes the traces, the picture and that
+    axis' range alone: the range goes to Plotly.relayout, which redraws its axis and the
+    traces over it, not Plotly.react. The map drawn so is the one a fresh page draws."""
+    page.wait_for_function(FITTED, arg=MAP_SELECTOR, polling=300)
+    kappa = slider_thumb(page, "land_kappa")
+    before = contour(page)
+    kappa.press("Home")
+    moved(page, before)
+    link_holds(page, "land.kappa", kappa.get_attribute("aria-valuetext"))  # drawn: recorded no more
+    page.evaluate(RECORD_DRAWS, MAP_SELECTOR)
+    for _ in range(20):
+        ranged = [d for d in page.evaluate("window.draws") if d[0] == "relayout"]
+        if ranged:
+            break
+        before = contour(page)
+        kappa.press("ArrowRight")
+        moved(page, before)
+    wait_until_idle(page)
+    draws = page.evaluate("window.draws")
+    assert ranged and all(keys == ["yaxis2.range"] for _, keys in ranged), draws
+    assert "react" not in [kind for kind, _ in draws], draws
+    drawn = page.evaluate(MAP_DRAWN, MAP_SELECTOR)
+    link_holds(page, "land.kappa", kappa.get_attribute("aria-valuetext"))
+    page.reload()
     page.wait_for_selector(CONTOUR, state="attached")
     wait_for_sidebar(page)
     page.wait_for_function(FITTED, arg=MAP_SELECTOR, polling=300)
@@ -141,10 +186,10 @@ def test_the_picker_redraws_its_controls_the_start_and_the_race_without_a_full_r
     moved(page, before)
     runs = runs_since_recording(page)
     assert runs and all(runs), f"a full run started: {runs}"
-    # The sidebar shows the new landscape's parameters and its own start point.
+    # The card shows the new landscape's parameters, the sidebar its own start point.
     for param in land.params:
-        page.wait_for_selector(f"{SIDEBAR} .st-key-land_{param.name}")
-    assert not page.locator(f"{SIDEBAR} .st-key-land_kappa").count()
+        page.wait_for_selector(f"{CARD} .st-key-land_{param.name}")
+    assert not page.locator(f"{CARD} .st-key-land_kappa").count()
     x0 = float(page.locator(f"{SIDEBAR} .st-key-x0 input").input_value())
     y0 = float(page.locator(f"{SIDEBAR} .st-key-y0 input").input_value())
     assert (x0, y0) == pytest.approx(tuple(land.start), abs=5e-4)
@@ -154,13 +199,13 @@ def test_the_picker_redraws_its_controls_the_start_and_the_race_without_a_full_r
 def test_a_bad_formula_shows_its_error_and_keeps_the_map(page):
     quadratic = contour(page)
     pick_landscape(page, "Custom f(x, y)…")
-    page.wait_for_selector(f"{SIDEBAR} .st-key-formula input")
+    page.wait_for_selector(f"{CARD} .st-key-formula input")
     moved(page, quadratic)  # the custom landscape's map is drawn
     before = contour(page)
     page.evaluate(RECORD_MESSAGES)
-    page.locator(f"{SIDEBAR} .st-key-formula input").fill("x^2 + 2x")
+    page.locator(f"{CARD} .st-key-formula input").fill("x^2 + 2x")
     page.keyboard.press("Enter")
-    error = page.locator(f"{SIDEBAR} [data-testid='stAlertContentError']")
+    error = page.locator(f"{CARD} [data-testid='stAlertContentError']")
     error.wait_for()
     assert "2*x" in error.inner_text()
     wait_until_idle(page)

@@ -188,7 +188,7 @@ async def open_page(url: str, name: str, errors: list[str]) -> loadgen.Page:
     await page.rerun(first=True, timeout_s=120)
     for panel in page.closed_expanders():  # draw the sliders that closed panels hide
         await page.open_expander(panel, timeout_s=60)
-    if "map" in page.keys and "landscape" not in page.keys:
+    if "map" in page.keys and "steps" not in page.keys:
         # The playground draws its sidebar's controls once the map's element says the
         # sidebar is open, as a browser's does when a learner opens it.
         await page.rerun(extra=[_state(page.keys["map"], json_value='{"sidebar": true}')])

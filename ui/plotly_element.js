@@ -157,21 +157,27 @@ function fingerprint(figure) {
   };
 }
 
-// A layout as text but for its pictures' sources, and the sources apart: a landscape's κ or
-// θ changes only the contour's source, which is swapped in place (swapPictures).
+// A layout as text but for its pictures' sources and its axes' ranges, and those apart: a
+// landscape's κ or θ changes the contour's source, which is swapped in place (swapPictures),
+// and a move that takes the loss a decade further (β from 0, κ) the loss axis' range.
 function layoutPrint(layout) {
   const images = layout.images ?? [];
+  const axes = Object.keys(layout).filter((key) => /^[xy]axis\d*$/.test(key));
+  const ranges = Object.fromEntries(axes.map((axis) => [axis, JSON.stringify(layout[axis].range)]));
+  const bare = { ...layout, images: images.map(({ source, ...rest }) => rest) };
+  for (const axis of axes) bare[axis] = { ...layout[axis], range: null };
   return {
-    layout: JSON.stringify({ ...layout, images: images.map(({ source, ...rest }) => rest) }),
+    layout: JSON.stringify(bare),
     sources: images.map((image) => image.source),
+    ranges,
   };
 }
 
 // The update from the figure drawn (its fingerprint) to ``figure`` (fingerprint ``now``)
-// when only some traces' points and labels and the pictures' sources changed: the traces'
-// as Plotly.animate takes them, and the pictures' new sources (``[index, source]``); else
-// null. (A change of the rest of the layout, e.g. an axis' range, would make animate wait
-// a frame to draw.)
+// when only some traces' points and labels, the pictures' sources and the axes' ranges
+// changed: the traces' as Plotly.animate takes them, the pictures' new sources
+// (``[index, source]``) and the new ranges (``{"yaxis2.range": [lo, hi]}``); else null.
+// (A change of the rest of the layout takes a full redraw.)
 function movedOnly(drawn, now, figure) {
   if (!drawn || drawn.layout !== now.layout || drawn.traces.length !== now.traces.length) {
     return null;
@@ -189,7 +195,10 @@ function movedOnly(drawn, now, figure) {
   }
   const pictures = now.sources.flatMap((source, i) =>
     (source === drawn.sources[i] ? [] : [[i, source]]));
-  return { data, traces, pictures };
+  const ranges = Object.fromEntries(Object.entries(now.ranges)
+    .filter(([axis, range]) => range !== drawn.ranges[axis])
+    .map(([axis]) => [`${axis}.range`, figure.layout[axis].range]));
+  return { data, traces, pictures, ranges };
 }
 
 const XLINK = "http://www.w3.org/1999/xlink";
@@ -228,8 +237,8 @@ function keepTraceOrder(gd) {
 
 
 // --- Fitting the race to the screen ------------------------------------------------------------
-// The page around the map (the playground's keys: stage, stage_map, stage_design, design) and
-// the element's own narrow-screen and presentation looks. Injected once by the module, so a
+// The page around the map (the playground's keys: stage, stage_map, stage_design, design,
+// landscape_card) and the element's own narrow-screen and presentation looks. Injected once by the module, so a
 // slider move's rerun does not carry it.
 const PAGE_CSS = `
 .st-key-stage { flex-direction: row; flex-wrap: wrap; align-items: flex-start; gap: 1rem; }
@@ -238,7 +247,9 @@ const PAGE_CSS = `
 .st-key-design { flex-direction: row; flex-wrap: wrap; gap: 0.5rem; }
 .st-key-design > div { flex: 1 1 12.5rem; min-width: 0; }
 .st-key-design [data-testid="stMarkdownContainer"] p { margin: 0; }
-.st-key-design [class*="st-key-design_"] { gap: 0.2rem; padding: 0.6rem 0.9rem; }
+.st-key-design [class*="st-key-design_"], .st-key-landscape_card {
+  gap: 0.2rem; padding: 0.6rem 0.9rem;
+}
 @media (max-width: 1199.98px) {
   .st-key-stage > div { flex: 1 1 100% !important; }
 }
@@ -846,9 +857,12 @@ export default function (component) {
     });
     const pictures = () => swapPictures(gd, moved.pictures) ? undefined : Plotly.relayout(
       gd, Object.fromEntries(moved.pictures.map(([i, source]) => [`images[${i}].source`, source])));
+    // A new range alone redraws its axis and the traces over it, not the whole chart.
+    const ranges = () => Object.keys(moved.ranges).length && Plotly.relayout(gd, moved.ranges);
     const drawing = moved
       ? Promise.resolve(moved.pictures.length && pictures())
         .then(animate)
+        .then(ranges)
         .then(() => keepTraceOrder(gd), react)
       : react();
     return drawing
