@@ -18,10 +18,11 @@ load on the machine and every ratio is measured within the run:
   further right at every move.
 * the first map: a fresh browser context (a first visit: nothing cached) loads the page, timed
   from navigation to the first frame that draws the chart's lines, against the bare app's
-  first chart.
+  first chart. The same loads time the first slider on screen (the playground draws its
+  cards of sliders once the map is drawn), against the bare app's slider.
 
-The sidebar is open for the controls it holds (κ, θ, the picker) and collapsed, as the page
-starts, for the others (the playground then draws none of its controls).
+Every control it moves is on the page, not in the sidebar, which stays collapsed as the page
+starts (the playground then draws none of the sidebar's controls).
 
 A move is timed in the page, with ``performance.now()``:
 
@@ -97,7 +98,6 @@ class Kind:
     gesture: str
     target: float | None = None
     phone: bool = False
-    sidebar: bool = False  # the control lives in the sidebar: moved with it open
 
 
 KINDS = (
@@ -109,6 +109,8 @@ KINDS = (
     Kind("phone", "η slider, phone, touch", "hp_gd_lr", "hp_gd_lr", "tap", 1.25, phone=True),
     Kind("load", "first map (page load)", "", "", "load", 1.1),
 )
+# Measured with the first map: the playground draws its cards of sliders once the map is.
+FIRST_SLIDER = Kind("slider", "first slider (page load)", "", "", "load")
 PICKER_CHOICES = 10  # the playground's landscapes before "Custom f(x, y)…"; the bare app's curves
 
 # Installed before the page's own scripts: times every WebSocket message from the server
@@ -163,9 +165,29 @@ PAGE_HOOKS = """
       window.__firstChart = { ms: now, serverMs: before.length ? before.at(-1)[0] : null };
     } else {
       requestAnimationFrame(watchFirstChart);
+  // Page load: the first frame in which a slider of the page's own shows.
+  const watchFirstSlider = () => {
+    const thumb = document.querySelector('[data-testid="stSlider"] input[type="range"]');
+    if (thumb && thumb.getBoundingClientRect().width > 0) {
+      window.__firstSlider = { ms: performance.now(), serverMs: null };
+    } else {
+      requestAnimationFrame(watchFirstSlider);
+    }
+  };
+  requestAnimationFrame(watchFirstSlider);
     }
   };
   requestAnimationFrame(watchFirstChart);
+  // Page load: the first frame in which a slider of the page's own shows.
+  const watchFirstSlider = () => {
+    const thumb = document.querySelector('[data-testid="stSlider"] input[type="range"]');
+    if (thumb && thumb.getBoundingClientRect().width > 0) {
+      window.__firstSlider = { ms: performance.now(), serverMs: null };
+    } else {
+      requestAnimationFrame(watchFirstSlider);
+    }
+  };
+  requestAnimationFrame(watchFirstSlider);
 
   window.__bench = {
     arm(selector, timeoutMs) {
@@ -259,23 +281,6 @@ class Session:
         self.largest_message = self.page.evaluate("() => window.__bench.largestMessage()")
         self.notes: list[str] = []
 
-    def show_sidebar(self, shown: bool) -> None:
-        """Open the sidebar (``shown``) or collapse it, if the page has one and it is not."""
-        sidebar = self.page.locator('[data-testid="stSidebar"]')
-        if not sidebar.count() or (sidebar.get_attribute("data-collapsed") == "false") == shown:
-            return
-        if shown:
-            self.page.locator('[data-testid="stExpandSidebarButton"]').click()
-        else:
-            sidebar.hover()  # its collapse button shows on hover
-            self.page.locator('[data-testid="stSidebarCollapseButton"] button').click()
-        self.page.wait_for_function(
-            "(shown) => document.querySelector('[data-testid=stSidebar]')"
-            ".getAttribute('data-collapsed') === String(!shown)",
-            arg=shown,
-        )
-        self.settle()
-
     def settle(self) -> None:
         wait_until_idle(self.page, LOAD_TIMEOUT_MS)
         time.sleep(SETTLE_S)
@@ -342,15 +347,18 @@ class Session:
         }
 
 
-def first_chart(browser, url: str) -> dict:
-    """A first visit: a fresh context loads ``url``; when its first chart was drawn."""
+def first_chart(browser, url: str) -> tuple[dict, dict]:
+    """A first visit: a fresh context loads ``url``; when its first chart was drawn, and
+    when its first slider showed."""
     context = browser.new_context(**DESKTOP)
     context.add_init_script(PAGE_HOOKS)
     try:
         page = context.new_page()
         page.goto(url)
-        page.wait_for_function("() => window.__firstChart", timeout=LOAD_TIMEOUT_MS)
-        return page.evaluate("() => window.__firstChart")
+        page.wait_for_function(
+            "() => window.__firstChart && window.__firstSlider", timeout=LOAD_TIMEOUT_MS
+        )
+        return page.evaluate("() => [window.__firstChart, window.__firstSlider]")
     finally:
         context.close()
 
@@ -367,8 +375,6 @@ def measure_moves(sessions: dict, kind: Kind, moves: int, *, revisit: bool) -> d
     """``moves`` paired moves of ``kind``'s controls: {"bare": samples, "playground": samples}."""
     controls = {"bare": kind.baseline, "playground": kind.control}
     for app, session in sessions.items():
-        # Where a learner has it: open for the controls it holds, else as the page starts.
-        session.show_sidebar(kind.sidebar)
         session.prepare(controls[app], kind.gesture, revisit=revisit)
     samples: dict[str, list[dict]] = {app: [] for app in sessions}
     for i, app in turns(moves, list(sessions)):
@@ -378,16 +384,19 @@ def measure_moves(sessions: dict, kind: Kind, moves: int, *, revisit: bool) -> d
     return samples
 
 
-def measure_loads(browser, urls: dict, loads: int) -> dict:
-    """``loads`` first visits of each app, taking turns: {"bare": samples, ...}."""
-    samples: dict[str, list[dict]] = {app: [] for app in urls}
+def measure_loads(browser, urls: dict, loads: int) -> tuple[dict, dict]:
+    """``loads`` first visits of each app, taking turns: the first charts' samples
+    ({"bare": samples, ...}) and the first sliders'."""
+    charts: dict[str, list[dict]] = {app: [] for app in urls}
+    sliders: dict[str, list[dict]] = {app: [] for app in urls}
     for i, app in turns(loads, list(urls)):
         if i == -1:
             continue  # one unmeasured load each is enough to warm the server
-        sample = first_chart(browser, urls[app])
+        chart, slider = first_chart(browser, urls[app])
         if i >= 0:
-            samples[app].append({**sample, "move": i, "bytes": 0, "remounted": False})
-    return samples
+            charts[app].append({**chart, "move": i, "bytes": 0, "remounted": False})
+            sliders[app].append({**slider, "move": i, "bytes": 0, "remounted": False})
+    return charts, sliders
 
 
 @contextlib.contextmanager
@@ -448,7 +457,9 @@ def measure(
             for app, session in sessions.items():
                 results["sessions"][(app, "phone" if phone else "desktop")] = session.close()
         if any(k.gesture == "load" for k in kinds):
-            results["kinds"]["load"] = measure_loads(browser, urls, loads)
+            results["kinds"]["load"], results["kinds"]["slider"] = measure_loads(
+                browser, urls, loads
+            )
     return results
 
 
@@ -527,7 +538,8 @@ def table_row(kind: Kind, samples: dict) -> str:
 def report(results: dict, kinds: list[Kind]) -> str:
     """The run as one markdown table, then the figures' sizes and any notes."""
     lines = [*TABLE_HEAD]
-    lines += [table_row(k, results["kinds"][k.name]) for k in kinds if k.name in results["kinds"]]
+    shown = [*kinds, FIRST_SLIDER]
+    lines += [table_row(k, results["kinds"][k.name]) for k in shown if k.name in results["kinds"]]
     lines.append("")
     lines.extend(f"Not measured ({name}): {why}" for name, why in results["failed"].items())
     for (app, device), record in results["sessions"].items():

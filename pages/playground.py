@@ -86,6 +86,54 @@ def landscape_panel() -> None:
     )
 
 
+# --- The cards beside the map ------------------------------------------------------------------
+CARDS = "cards"  # the fragment of the optimizers' and the landscape's cards (see cards())
+MAP_SHOWN = "map_shown"  # session state: the map's element has drawn its first map
+
+
+def cards_drawn() -> bool:
+    """Whether the page draws the cards beside the map: once the map is on screen.
+
+    Mounting their fifteen sliders held the first map 250 ms (first map 1.16-1.19x the bare
+    app's first chart with them, 1.02x without: bench/bench_latency.py, page load), so a
+    page's first run draws the map alone, and the map's element says when it has drawn it
+    (``on_map_shown``). A view without the element draws them at once, as does a session
+    with no browser behind it (AppTest), where nothing would say so.
+    """
+    if st.session_state.get("view", "race") != "race" or not plotly_element.available():
+        return True
+    return bool(st.session_state.get(MAP_SHOWN)) or not st.context.headers
+
+
+def on_map_shown() -> None:
+    """The map's element has drawn its first map: draw the cards beside it.
+
+    The race reruns too: a widget of the race's (a challenge's guess) changed in the same
+    interaction would otherwise not be drawn (st.rerun's keyed form reruns only those named).
+    """
+    if getattr(st.session_state.get("map"), "shown", None) is True and not cards_drawn():
+        st.session_state[MAP_SHOWN] = True
+        st.rerun([CARDS, RACE])
+
+
+@st.fragment(key=CARDS)
+def cards() -> None:
+    """Each racing optimizer's card of sliders, then the landscape's: the race's design."""
+    if not cards_drawn():
+        return
+    # The sliders' own fragments start a move's run; rerun_race hands it to the race.
+    controls.design_controls(
+        list(st.session_state["optimizers"]), shows, on_change=rerun_race, own_runs=True
+    )
+    if shows("landscape"):
+        with st.container(key="landscape_card", border=True):
+            st.markdown(
+                "**Landscape**",
+                help="The function f(x, y) the optimizers descend, and what reshapes it.",
+            )
+            landscape_panel()
+
+
 # --- Controls (sidebar) ----------------------------------------------------------------------
 SIDEBAR_OPEN = "sidebar_open"  # session state: what the map's element last said of the sidebar
 
@@ -382,6 +430,7 @@ def race_element(
         on_restore=on_map_restore,
         sidebar_drawn=sidebar_drawn(),
         on_sidebar=on_sidebar,
+        on_shown=None if cards_drawn() else on_map_shown,
     )
     for note in notes:
         st.error(note, icon=":material/error:")
@@ -550,17 +599,7 @@ with st.container(key="stage"):
     with st.container(key="stage_map"):
         race()
     with st.container(key="stage_design"):
-        # The sliders' own fragments start a move's run; rerun_race hands it to the race.
-        controls.design_controls(
-            list(st.session_state["optimizers"]), shows, on_change=rerun_race, own_runs=True
-        )
-        if shows("landscape"):
-            with st.container(key="landscape_card", border=True):
-                st.markdown(
-                    "**Landscape**",
-                    help="The function f(x, y) the optimizers descend, and what reshapes it.",
-                )
-                landscape_panel()
+        cards()
         if st.session_state.get(PRESENT):
             st.button("Leave presentation mode", on_click=leave_presentation)
 # A full run also tells Streamlit the query, which it keeps for the host of a framed page.

@@ -313,6 +313,36 @@ def test_the_sidebar_holds_its_controls_only_while_open(page, server) -> None:
     assert_no_exception(page, server)
 
 
+# At the first frame that draws the map's lines: how many sliders the page's cards hold.
+SLIDERS_AT_FIRST_MAP = """(() => {
+  const look = () => {
+    const gd = document.querySelector(".st-key-map .js-plotly-plot");
+    if (gd?._fullLayout && gd.querySelector(".scatterlayer path.js-line")) {
+      window.slidersAtFirstMap = document.querySelectorAll(
+        '.st-key-stage_design [data-testid="stSlider"]').length;
+    } else {
+      requestAnimationFrame(look);
+    }
+  };
+  requestAnimationFrame(look);
+})();"""
+
+
+def test_the_cards_of_sliders_come_once_the_map_is_drawn(chromium_path, server) -> None:
+    """A page's first run draws the map alone; once its element has drawn the map, it says
+    so, and the optimizers' and the landscape's cards come, without a click
+    (pages/playground.py, cards_drawn): mounting their sliders held the first map."""
+    with chromium_page(chromium_path, DESKTOP, TIMEOUT_MS) as page:
+        page.add_init_script(SLIDERS_AT_FIRST_MAP)
+        page.goto(server.url)
+        page.wait_for_function("() => window.slidersAtFirstMap !== undefined")
+        assert page.evaluate("window.slidersAtFirstMap") == 0
+        for key in ("hp_gd_lr", "hp_adam_beta2", "land_kappa"):
+            slider_thumb(page, key)  # waits until it is visible
+        wait_until_idle(page)
+        assert_no_exception(page, server)
+
+
 def test_a_collapsed_sidebar_holds_no_control_in_the_page(page, server) -> None:
     """On a page that draws its sidebar's controls always (the sweep maps), a collapsed
     sidebar's are out of the layout and the tab order (ui/theme.py), not only off screen."""
