@@ -165,16 +165,6 @@ PAGE_HOOKS = """
       window.__firstChart = { ms: now, serverMs: before.length ? before.at(-1)[0] : null };
     } else {
       requestAnimationFrame(watchFirstChart);
-  // Page load: the first frame in which a slider of the page's own shows.
-  const watchFirstSlider = () => {
-    const thumb = document.querySelector('[data-testid="stSlider"] input[type="range"]');
-    if (thumb && thumb.getBoundingClientRect().width > 0) {
-      window.__firstSlider = { ms: performance.now(), serverMs: null };
-    } else {
-      requestAnimationFrame(watchFirstSlider);
-    }
-  };
-  requestAnimationFrame(watchFirstSlider);
     }
   };
   requestAnimationFrame(watchFirstChart);
