@@ -97,11 +97,18 @@ def streamlit_server(script: Path, *, timeout: float = 60.0) -> Iterator[Streaml
         server.stop()
 
 
+def address(page) -> str:
+    """The address bar, read in the page: Playwright's ``page.url`` follows
+    ``history.replaceState`` (the map's element keeps the link so) only once its event has
+    come back."""
+    return page.evaluate("location.href")
+
+
 def link_start(page) -> tuple[float, float]:
     """The start point the address bar holds (x0, y0)."""
     from urllib.parse import parse_qs, urlparse
 
-    query = parse_qs(urlparse(page.url).query)
+    query = parse_qs(urlparse(address(page)).query)
     return float(query["x0"][0]), float(query["y0"][0])
 
 

@@ -19,6 +19,7 @@ from e2e_support import (
     OUT_DIR,
     RECORD_DRAWS,
     RECORD_MESSAGES,
+    address,
     chromium_page,
     launch_chromium,
     link_start,
@@ -309,7 +310,7 @@ def test_the_sidebar_holds_its_controls_only_while_open(page, server) -> None:
     assert preset.count() == 0
     toggle_sidebar(page, True)
     assert slider_thumb(page, "steps").get_attribute("aria-valuetext") == value
-    assert f"steps={value}" in page.url
+    assert f"steps={value}" in address(page)
     assert_no_exception(page, server)
 
 
@@ -413,7 +414,7 @@ def test_a_click_on_the_map_moves_the_start_point(page, server) -> None:
     )
     assert x0 == pytest.approx(xlo + 0.75 * (xhi - xlo), abs=0.01 * (xhi - xlo))
     assert y0 == pytest.approx(yhi - 0.25 * (yhi - ylo), abs=0.01 * (yhi - ylo))
-    query = parse_qs(urlparse(page.url).query)
+    query = parse_qs(urlparse(address(page)).query)
     assert float(query["x0"][0]) == x0 and float(query["y0"][0]) == y0  # the link follows
 
 

@@ -14,6 +14,7 @@ from e2e_support import (
     MAP_SELECTOR,
     RECORD_DRAWS,
     RECORD_MESSAGES,
+    address,
     chromium_page,
     received_messages,
     runs_started,
@@ -88,7 +89,7 @@ def test_a_landscape_slider_reruns_the_race_alone(page, key):
     moved(page, before)
     runs = runs_since_recording(page)
     assert runs and all(runs), f"a full run started: {runs}"
-    assert f"{key.removeprefix('land_')}=" in page.url  # the link follows the move
+    assert f"{key.removeprefix('land_')}=" in address(page)  # the link follows the move
 
 
 def link_holds(page, name: str, value: str) -> None:
@@ -193,7 +194,7 @@ def test_the_picker_redraws_its_controls_the_start_and_the_race_without_a_full_r
     x0 = float(page.locator(f"{SIDEBAR} .st-key-x0 input").input_value())
     y0 = float(page.locator(f"{SIDEBAR} .st-key-y0 input").input_value())
     assert (x0, y0) == pytest.approx(tuple(land.start), abs=5e-4)
-    assert "land=rosenbrock" in page.url
+    assert "land=rosenbrock" in address(page)
 
 
 def test_a_bad_formula_shows_its_error_and_keeps_the_map(page):

@@ -14,7 +14,7 @@ import json
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from e2e_support import DESKTOP, MAP_SELECTOR, chromium_page, slider_thumb, wait_until_idle
+from e2e_support import DESKTOP, MAP_SELECTOR, address, chromium_page, slider_thumb, wait_until_idle
 
 from ui.figures import player
 
@@ -213,7 +213,7 @@ def wait_for_start(page, before: str) -> tuple[float, float]:
         "(before) => new URLSearchParams(location.search).get('x0') !== before", arg=before
     )
     wait_until_idle(page)
-    query = parse_qs(urlparse(page.url).query)
+    query = parse_qs(urlparse(address(page)).query)
     return float(query["x0"][0]), float(query["y0"][0])
 
 
@@ -230,7 +230,7 @@ def test_a_small_movement_is_a_click_and_a_drag_is_not(page, server) -> None:
     expected = data_point(page, *released)
     within = near(page, expected)
     mouse_drag(page, press, (5, 4))
-    start = wait_for_start(page, parse_qs(urlparse(page.url).query)["x0"][0])
+    start = wait_for_start(page, parse_qs(urlparse(address(page)).query)["x0"][0])
     assert start == within
     # (a press within Plotly's double-click time of the last would reset the zoom instead)
     box = page.locator(PLOT_AREA).bounding_box()  # the whole page reran: the map may move
@@ -238,7 +238,7 @@ def test_a_small_movement_is_a_click_and_a_drag_is_not(page, server) -> None:
     zoom = page.evaluate(ranges, MAP_SELECTOR)
     mouse_drag(page, corner, (30, 30))  # a drag: Plotly zooms to the box
     page.wait_for_function(f"(z) => ({ranges})('{MAP_SELECTOR}') !== z", arg=zoom)
-    x0 = parse_qs(urlparse(page.url).query)["x0"][0]
+    x0 = parse_qs(urlparse(address(page)).query)["x0"][0]
     pen = (box["x"] + 0.4 * box["width"], box["y"] + 0.7 * box["height"])
     page.evaluate(PEN, [PLOT_AREA, pen, (pen[0] + 9, pen[1] + 9)])  # 12.7 px: not a tap
     tap = (pen[0] + 4, pen[1] + 4)  # 5.7 px: a tap
@@ -264,14 +264,14 @@ def test_the_embed_options_stay_in_the_address_bar_after_moves(page, server) -> 
             "(lr) => new URLSearchParams(location.search).get('gd.lr') === lr", arg=lr
         )
         wait_until_idle(page)
-        query = parse_qs(urlparse(page.url).query)
+        query = parse_qs(urlparse(address(page)).query)
         assert {k: query.get(k) for k in EMBED} == EMBED and query["gd.lr"] == [lr]
     page.locator(PLAY).click()  # the player's own controls leave the query as it is
     page.locator(STEP).fill("30")
     box = page.locator(PLOT_AREA).bounding_box()
     page.mouse.click(box["x"] + 0.25 * box["width"], box["y"] + 0.75 * box["height"])
-    wait_for_start(page, parse_qs(urlparse(page.url).query)["x0"][0])
-    query = parse_qs(urlparse(page.url).query)
+    wait_for_start(page, parse_qs(urlparse(address(page)).query)["x0"][0])
+    query = parse_qs(urlparse(address(page)).query)
     assert {k: query.get(k) for k in EMBED} == EMBED and query["gd.lr"] == [lr]
     assert float(query["x0"][0]) < 0 and float(query["y0"][0]) < 0  # where it was clicked
 
@@ -280,6 +280,6 @@ def test_a_click_on_the_map_leaves_the_sidebar_closed_and_the_map_its_size(page,
     open_app(page, server.url)
     before = page.locator(PLOT_AREA).bounding_box()
     page.mouse.click(before["x"] + 0.7 * before["width"], before["y"] + 0.6 * before["height"])
-    wait_for_start(page, parse_qs(urlparse(page.url).query)["x0"][0])
+    wait_for_start(page, parse_qs(urlparse(address(page)).query)["x0"][0])
     after = page.locator(PLOT_AREA).bounding_box()
     assert after["width"] == pytest.approx(before["width"], abs=1)

@@ -9,7 +9,14 @@ go to bench/out/ (ignored by git); copy them to docs/ to refresh the ones the RE
 from __future__ import annotations
 
 import pytest
-from e2e_support import LINK_START_MOVED, OUT_DIR, launch_chromium, link_start, wait_until_idle
+from e2e_support import (
+    LINK_START_MOVED,
+    OUT_DIR,
+    address,
+    launch_chromium,
+    link_start,
+    wait_until_idle,
+)
 
 import optim_core
 from ui import state
@@ -231,6 +238,6 @@ def test_presentation_mode_fills_the_projector_in_large_type_and_takes_keys(brow
             arg=PLAY,
             timeout=5_000,
         )
-        assert "present=1" in page.url  # the link keeps the mode
+        assert "present=1" in address(page)  # the link keeps the mode
     finally:
         page.context.close()

@@ -11,7 +11,7 @@ import math
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from e2e_support import app_in_chromium, wait_until_idle
+from e2e_support import address, app_in_chromium, wait_until_idle
 
 import optim_core
 
@@ -61,7 +61,7 @@ def test_a_click_on_a_cell_opens_the_playground_at_that_cells_exact_values() -> 
             timeout=TIMEOUT_MS,
         )
         wait_until_idle(page, TIMEOUT_MS)
-        query = parse_qs(urlparse(page.url).query)
+        query = parse_qs(urlparse(address(page)).query)
         # exactly the run's values: neither the drawn six digits nor the slider's grid
         assert float(query["momentum.lr"][0]) == expected_lr, (query["momentum.lr"], cell)
         assert float(query["momentum.beta"][0]) == expected_beta, (query["momentum.beta"], cell)
