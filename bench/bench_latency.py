@@ -105,7 +105,7 @@ KINDS = (
     Kind("beta", "β slider (momentum)", "hp_momentum_beta", "hp_gd_lr", "key"),
     Kind("kappa", "κ slider (landscape)", "land_kappa", "hp_gd_lr", "key", 1.25),
     Kind("theta", "θ slider (landscape)", "land_angle", "hp_gd_lr", "key", 1.25),
-    Kind("picker", "landscape picker", "landscape", "landscape", "pick"),
+    Kind("picker", "landscape picker", "landscape", "landscape", "pick", 1.25),
     Kind("phone", "η slider, phone, touch", "hp_gd_lr", "hp_gd_lr", "tap", 1.25, phone=True),
     Kind("load", "first map (page load)", "", "", "load", 1.1),
 )
