@@ -295,7 +295,7 @@ def test_the_sidebar_holds_its_controls_only_while_open(page, server) -> None:
     preset = page.locator(".st-key-preset")
     assert preset.count() == 0
     assert page.locator(SIDEBAR_CONTROLS).count() == 1  # a caption: something to open
-    assert page.locator(".st-key-landscape_card .st-key-land_kappa").count() == 1
+    page.locator(".st-key-landscape_card .st-key-land_kappa").wait_for()  # once the map is
     toggle_sidebar(page, True)
     preset.wait_for(state="visible")
     wait_until_idle(page)
