@@ -813,6 +813,7 @@ def test_a_map_whose_code_cannot_load_says_so(chromium_path, server, blocked) ->
 def test_a_locked_challenge_link_reveals_the_race_after_a_guess(page, server) -> None:
     page.goto(server.url + "?preset=narrow-valley&challenge=1&lock=1")
     page.wait_for_selector(MAP_SELECTOR)
+    page.locator(".st-key-design [data-testid=stSlider]").first.wait_for()  # the cards came
     wait_until_idle(page)
     assert page.locator(".st-key-landscape").count() == 0  # locked: no landscape picker
     reveal = page.get_by_role("button", name="Reveal the race")
