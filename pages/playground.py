@@ -91,6 +91,17 @@ CARDS = "cards"  # the fragment of the optimizers' and the landscape's cards (se
 MAP_SHOWN = "map_shown"  # session state: the map's element has drawn its first map
 
 
+def as_the_map_says(key: str) -> bool:
+    """Whether to draw what waits for the map's element's word: what it last said (session
+    state ``key``). A view without the element (the 3D surface, or a static folder Streamlit
+    cannot serve) draws it at once, as does a session with no browser behind it (no request
+    headers: AppTest), where nothing would say so."""
+    if st.session_state.get("view", "race") != "race" or not plotly_element.available():
+        return True
+    told = st.session_state.get(key)
+    return told if told is not None else not st.context.headers
+
+
 def cards_drawn() -> bool:
     """Whether the page draws the cards beside the map: once the map is on screen.
 
@@ -98,12 +109,9 @@ def cards_drawn() -> bool:
     app's first chart with them, 1.02x without: bench/bench_latency.py, page load), so a
     page's first run draws the map alone, and the map's element says when it has drawn it
     (``on_map_shown``): the map comes ~230 ms sooner, the sliders ~270 ms after it, and the
-    page is whole at about the same time. A view without the element draws them at once, as
-    does a session with no browser behind it (AppTest), where nothing would say so.
+    page is whole at about the same time.
     """
-    if st.session_state.get("view", "race") != "race" or not plotly_element.available():
-        return True
-    return bool(st.session_state.get(MAP_SHOWN)) or not st.context.headers
+    return as_the_map_says(MAP_SHOWN)
 
 
 def on_map_shown() -> None:
@@ -145,17 +153,10 @@ def sidebar_drawn() -> bool:
     A collapsed sidebar's controls still cost every Streamlit message a move makes a React
     pass over them (an η move ran 1.26-1.27x the bare app's with them, 1.14-1.18x without:
     bench/bench_latency.py, sidebar collapsed). The map's element says when the sidebar
-    opens or closes (``on_sidebar``), and the page is drawn again. A view without the
-    element (the 3D surface, or a static folder Streamlit cannot serve) draws them always,
-    as does a session with no browser behind it (no request headers: AppTest), where
-    nothing would say so.
+    opens or closes (``on_sidebar``), and the page is drawn again. A browser's page starts
+    with it collapsed (page config).
     """
-    if st.session_state.get("view", "race") != "race" or not plotly_element.available():
-        return True
-    told = st.session_state.get(SIDEBAR_OPEN)
-    if told is not None:
-        return told
-    return not st.context.headers  # a browser's page starts with it collapsed (page config)
+    return as_the_map_says(SIDEBAR_OPEN)
 
 
 def on_sidebar() -> None:

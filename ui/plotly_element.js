@@ -238,8 +238,8 @@ function keepTraceOrder(gd) {
 
 // --- Fitting the race to the screen ------------------------------------------------------------
 // The page around the map (the playground's keys: stage, stage_map, stage_design, design,
-// landscape_card) and the element's own narrow-screen and presentation looks. Injected once by the module, so a
-// slider move's rerun does not carry it.
+// landscape_card) and the element's own narrow-screen and presentation looks. Injected once
+// by the module, so a slider move's rerun does not carry it.
 const PAGE_CSS = `
 .st-key-stage { flex-direction: row; flex-wrap: wrap; align-items: flex-start; gap: 1rem; }
 .st-key-stage > div:has(> .st-key-stage_map) { flex: 1 1 36rem; min-width: 0; }
