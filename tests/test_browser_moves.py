@@ -151,7 +151,11 @@ def test_a_move_that_takes_the_loss_a_decade_further_redraws_in_place(page):
     """κ flattens the valley floor: walking it up from 1, some moves take the losses past a
     decade of the loss panel's axis. Such a move changes the traces, the picture and that
     axis' range alone: the range goes to Plotly.relayout, which redraws its axis and the
-    traces over it, not Plotly.react. The map drawn so is the one a fresh page draws."""
+    traces over it, not Plotly.react. The map drawn so is the one a fresh page draws.
+
+    The range is drawn before the traces are animated: Plotly.relayout draws at once,
+    Plotly.animate at the next animation frame, and the other way round one frame was
+    painted with the new losses over the old range."""
     page.wait_for_function(FITTED, arg=MAP_SELECTOR, polling=300)
     kappa = slider_thumb(page, "land_kappa")
     before = contour(page)
@@ -170,6 +174,8 @@ def test_a_move_that_takes_the_loss_a_decade_further_redraws_in_place(page):
     draws = page.evaluate("window.draws")
     assert ranged and all(keys == ["yaxis2.range"] for _, keys in ranged), draws
     assert "react" not in [kind for kind, _ in draws], draws
+    # The loop stopped at the first move that changed the range: its draws come last.
+    assert [kind for kind, _ in draws[-2:]] == ["relayout", "animate"], draws
     drawn = page.evaluate(MAP_DRAWN, MAP_SELECTOR)
     link_holds(page, "land.kappa", kappa.get_attribute("aria-valuetext"))
     page.reload()

@@ -857,12 +857,15 @@ export default function (component) {
     });
     const pictures = () => swapPictures(gd, moved.pictures) ? undefined : Plotly.relayout(
       gd, Object.fromEntries(moved.pictures.map(([i, source]) => [`images[${i}].source`, source])));
-    // A new range alone redraws its axis and the traces over it, not the whole chart.
+    // A new range alone redraws its axis and the traces over it, not the whole chart. It goes
+    // first: Plotly.relayout draws at once, Plotly.animate at the next animation frame, so the
+    // frame painted shows the new traces over the new range (the other way round, one frame
+    // showed them over the old range).
     const ranges = () => Object.keys(moved.ranges).length && Plotly.relayout(gd, moved.ranges);
     const drawing = moved
       ? Promise.resolve(moved.pictures.length && pictures())
-        .then(animate)
         .then(ranges)
+        .then(animate)
         .then(() => keepTraceOrder(gd), react)
       : react();
     return drawing
