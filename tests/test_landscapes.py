@@ -131,6 +131,25 @@ def test_vectorised_over_leading_axes(landscape):
 
 
 @each_landscape
+def test_one_points_gradient_is_the_batchs_bit_for_bit(landscape):
+    """A single run's loop takes the gradient one point at a time, in NumPy scalars; a
+    batched run in arrays: both give the same bits, signed zeros and overflows included."""
+    points = np.vstack(
+        [
+            3.0 * random_points(landscape, 2000, seed=11),
+            [[0.0, 0.0], [-0.0, 0.0], [1e-300, 1e300], [1e200, -1e200], [1e154, -1e154]],
+            landscape.minima,
+        ]
+    )
+    batch = landscape.grad(points)
+    one_by_one = np.array([landscape.grad(point) for point in points])
+    same = (one_by_one.view(np.int64) == batch.view(np.int64)) | (
+        np.isnan(one_by_one) & np.isnan(batch)
+    )
+    assert same.all(), points[~same.all(axis=1)][:5]
+
+
+@each_landscape
 def test_huge_and_non_finite_inputs_are_quiet(landscape):
     points = np.array(
         [[1e200, -1e200], [-1e300, 1e300], [np.inf, 0.0], [np.nan, 1.0], [1e154, 1e154]]
@@ -138,6 +157,8 @@ def test_huge_and_non_finite_inputs_are_quiet(landscape):
     with warnings.catch_warnings(), np.errstate(all="raise"):
         warnings.simplefilter("error")
         values, grads = landscape.f(points), landscape.grad(points)
+        for point in points:  # one point at a time: the run loop's path
+            landscape.f(point), landscape.grad(point)
     assert values.shape == (5,) and grads.shape == (5, 2)
     assert np.isnan(values[3])  # nan in, nan out
 
