@@ -33,6 +33,17 @@ def test_the_map_is_clipped_at_numpys_98th_percentile(name):
     assert np.array_equal(z, expected)
 
 
+def test_a_non_finite_value_shows_as_the_highest_finite_one():
+    land = optim_core.LANDSCAPES["rosenbrock"]
+    f = np.linspace(0.0, 50.0, 120).reshape(10, 12)
+    f[2, 3], f[7, 1], f[0, 0] = np.inf, np.nan, -np.inf
+    with np.errstate(all="ignore"):
+        expected = shown_by_np_percentile(land, f)
+    z, _ = cache.display_z(land, f)
+    assert np.isfinite(z).all() and np.array_equal(z, expected)
+    assert z[2, 3] == z[7, 1] == z[0, 0] == z[np.isfinite(f)].max()
+
+
 def test_the_map_samples_the_landscape_row_by_y_column_by_x():
     land = optim_core.LANDSCAPES["rosenbrock"]
     grid = cache.sample(("rosenbrock", (), ""), land.window, 9)

@@ -56,7 +56,8 @@ def display_z(land: optim_core.Landscape, f: np.ndarray) -> tuple[np.ndarray, st
         finite = np.isfinite(f)
         if not finite.any():
             return np.zeros_like(f), "f"
-        f = np.where(finite, f, np.nanmax(np.where(finite, f, np.nan)))
+        if not finite.all():  # the non-finite show as the highest finite value
+            f = np.where(finite, f, np.nanmax(np.where(finite, f, np.nan)))
         f_min = land.f_min if land.f_min is not None and np.isfinite(land.f_min) else None
         # The 98th percentile of what is shown lies between the shown values of the two
         # values of f (or f − f*) its own lies between, at the same place: the log is
