@@ -161,6 +161,18 @@ def test_contour_picture_has_bands_isolines_and_the_minimum_at_the_right_place()
     assert len(np.unique(brightness)) >= 10  # ten bands, plus darker isoline pixels
 
 
+def test_a_non_finite_value_takes_the_highest_band():
+    z = np.add.outer(np.linspace(0, 1, 40), np.linspace(0, 1, 30))
+    holed = z.copy()
+    holed[20, 10], holed[5, 25] = np.nan, np.inf
+    index, _ = landscape.contour_bands(holed, levels=8)
+    expected, _ = landscape.contour_bands(np.where(np.isfinite(holed), holed, z.max()), levels=8)
+    assert np.array_equal(index, expected)  # row 0 of the picture is z's last row
+    assert index[39 - 20, 10] % 8 == 7 and index[39 - 5, 25] % 8 == 7
+    nothing, _ = landscape.contour_bands(np.full((3, 4), np.nan), levels=8)
+    assert (nothing % 8 == 7).all()
+
+
 def test_static_arrays_are_compact_typed_arrays():
     fig = build([Path("gd", "GD", spiral(101), np.ones(101))], steps=100)
     path = next(t for t in fig["data"] if t["meta"] == "path-gd")

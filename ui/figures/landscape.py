@@ -54,9 +54,13 @@ def contour_bands(z: np.ndarray, levels: int = CONTOUR_LEVELS) -> tuple[np.ndarr
     """
     z = np.asarray(z, dtype=float)
     finite = np.isfinite(z)
-    lo = float(z[finite].min()) if finite.any() else 0.0
-    hi = float(z[finite].max()) if finite.any() else 1.0
-    scaled = np.where(finite, (z - lo) / max(hi - lo, 1e-300), 1.0)
+    every = finite.all()  # display_z's always are: no copies of the finite ones then
+    shown = z if every else z[finite]
+    lo = float(shown.min()) if shown.size else 0.0
+    hi = float(shown.max()) if shown.size else 1.0
+    scaled = (z - lo) / max(hi - lo, 1e-300)
+    if not every:
+        scaled = np.where(finite, scaled, 1.0)
     band = np.minimum((scaled * levels).astype(np.uint8), levels - 1)
     ramp = np.asarray(CONTOUR_COLOURS, dtype=float)
     at = np.linspace(0.0, 1.0, len(ramp))
