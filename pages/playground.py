@@ -46,7 +46,7 @@ def rerun_only(*fragments: str) -> None:
     The learner's everyday move, η or β, then costs the server the race alone and the
     browser the map, not the thirty controls of the sidebar. While the downloads or the
     exercise link builder is open the whole page reruns: the full run draws them, from the
-    scene the race leaves (see ``after_race``), and they follow the move.
+    scene the race leaves (see ``sharing``), and they follow the move.
     """
     if any(st.session_state.get(k) for k in (DOWNLOADS_OPEN, controls.EXERCISE_OPEN)):
         st.rerun()
@@ -164,6 +164,9 @@ def on_sidebar() -> None:
     told = getattr(st.session_state.get("map"), "sidebar", None)
     if isinstance(told, bool):  # from the page, where anyone may send anything
         st.session_state[SIDEBAR_OPEN] = told
+        if not told:  # its sharing tools close with it: a move reruns the race alone again
+            for key in (DOWNLOADS_OPEN, controls.EXERCISE_OPEN):
+                st.session_state.pop(key, None)
         st.rerun()  # the whole page: the sidebar's controls come or go
 
 
@@ -173,7 +176,7 @@ def sidebar_controls() -> None:
     with st.sidebar:
         if not sidebar_drawn():
             # Something to open: Streamlit offers no sidebar without content.
-            st.caption("The preset, the optimizers and the run.")
+            st.caption("The preset, the optimizers and the run; downloads and exercise links.")
             return
         if shows("preset"):
             st.selectbox(
@@ -209,6 +212,7 @@ def sidebar_controls() -> None:
             "keys drive the race: space plays or pauses, ← → step, + − speed, f full screen. "
             "The link keeps it (present=1).",
         )
+        sharing()
 
 
 # --- The race --------------------------------------------------------------------------------
@@ -519,21 +523,30 @@ def page_texts() -> None:
             "Press ▶ Play to race; drag the step slider to scrub."
             + (" Click anywhere on the map to start the race there." if shows("start") else "")
             + " Faint lines are each optimizer's whole path. The landscape's card sets f and its"
-            " parameters; the sidebar (») the preset, the optimizers and the run. The address"
-            " bar holds every setting: copy it to share this exact scene."
+            " parameters; the sidebar (») the preset, the optimizers and the run, and holds the"
+            " downloads and the exercise link. The address bar holds every setting: copy it to"
+            " share this exact scene."
         )
 
 
-def after_race() -> None:
-    """The downloads and the exercise link builder, under the race: drawn by the full run.
+def sharing() -> None:
+    """The downloads and the exercise link builder, in the sidebar: drawn by the full run.
 
-    Outside the fragment a slider move does not redraw them; while one is open, a move
-    reruns the whole page (``rerun_race``), so what they offer is the scene on screen.
+    Not under the stage: their popover and expander cost every message of a slider move a
+    React pass (η 1.19-1.24x the bare app's with them there, 1.12-1.19x without:
+    bench/bench_latency.py, the same hour). A slider move does not redraw them; while one is
+    open, a move reruns the whole page (``rerun_race``), so what they offer is the scene on
+    screen.
     """
     scene = st.session_state[state.SCENE_KEY]  # the race just drawn left it there
-    if shows("downloads") and revealed(scene):
+    offers_downloads = shows("downloads") and revealed(scene)
+    builds_links = not classroom.hidden  # a teacher's link that hides controls has none
+    if not (offers_downloads or builds_links):
+        return
+    st.subheader("Share")
+    if offers_downloads:
         downloads(scene, state.landscape_key()[0])
-    if not classroom.hidden:
+    if builds_links:
         controls.exercise_link(scene)
 
 
@@ -607,5 +620,4 @@ with st.container(key="stage"):
 # A full run also tells Streamlit the query, which it keeps for the host of a framed page.
 state.finish_run(st.session_state[state.SCENE_KEY])
 page_texts()
-after_race()
 sidebar_controls()

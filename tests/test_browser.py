@@ -295,9 +295,13 @@ def test_the_sidebar_holds_its_controls_only_while_open(page, server) -> None:
     preset = page.locator(".st-key-preset")
     assert preset.count() == 0
     assert page.locator(SIDEBAR_CONTROLS).count() == 1  # a caption: something to open
+    # The sharing tools are the sidebar's too: no popover or expander under the stage.
+    assert page.locator('[data-testid="stPopover"], [data-testid="stExpander"]').count() == 0
     page.locator(".st-key-landscape_card .st-key-land_kappa").wait_for()  # once the map is
     toggle_sidebar(page, True)
     preset.wait_for(state="visible")
+    page.get_by_role("button", name=DOWNLOADS).wait_for()
+    assert page.get_by_text("Make an exercise link").count() == 1
     wait_until_idle(page)
     steps = slider_thumb(page, "steps")
     move_and_wait(page, steps, "ArrowRight")
@@ -421,8 +425,18 @@ def test_a_click_on_the_map_moves_the_start_point(page, server) -> None:
 DOWNLOADS = "Download the race"  # the popover that holds the three download buttons
 
 
+def open_sharing(page) -> None:
+    """Open the sidebar, which holds the downloads and the exercise link builder, if it is
+    collapsed (as the page starts), and wait for its controls."""
+    if page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true":
+        toggle_sidebar(page, True)
+    page.get_by_role("heading", name="Share").wait_for()
+    wait_until_idle(page)
+
+
 def download(page, button: str):
     """Open the downloads popover if need be, click ``button``; the download."""
+    open_sharing(page)
     if not page.get_by_role("button", name=button).count():
         page.get_by_role("button", name=DOWNLOADS).click()
     # An open popover stays by its button: bring that on screen (a slider move scrolls away).
@@ -465,6 +479,7 @@ def test_the_downloads_export_the_race_on_screen(page, server) -> None:
 def test_the_exercise_link_builder_follows_a_move_while_open(page, server) -> None:
     page.wait_for_selector(MAP_SELECTOR)
     wait_until_idle(page)
+    open_sharing(page)
     page.get_by_text("Make an exercise link").click()
     link = page.locator(".st-key-open_exercise code").filter(has_text="?")
     link.wait_for()
