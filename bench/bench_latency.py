@@ -52,6 +52,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import math
 import os
 import statistics
 import sys
@@ -518,9 +519,11 @@ def table_row(kind: Kind, samples: dict) -> str:
     target = "—"
     if kind.target is not None:
         target = f"≤ {kind.target:g}× " + ("(met)" if ratio <= kind.target else "(not met)")
+    # The first slider has no message of its own to time.
+    last = "—" if math.isnan(real["server"]) else f"{bare['server']:.0f} / {real['server']:.0f}"
     return (
         f"| {kind.label} | {min(bare['n'], real['n'])} | {bare['median']:.0f} | {bare['p90']:.0f}"
-        f" | {real['median']:.0f} | {real['p90']:.0f} | {bare['server']:.0f} / {real['server']:.0f}"
+        f" | {real['median']:.0f} | {real['p90']:.0f} | {last}"
         f" | **{ratio:.2f}×** | {spread['per_move']:.2f}× | {target} |"
     )
 

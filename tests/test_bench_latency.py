@@ -61,6 +61,10 @@ def test_the_table_row_gives_the_ratio_of_medians_and_says_whether_the_target_is
     assert cells[7] == "**1.20×**" and cells[9] == "≤ 1.25× (met)"
     missed = table_row(kind, {"bare": timed([40, 50, 60]), "playground": timed([70, 80, 90])})
     assert "**1.60×**" in missed and "(not met)" in missed
+    assert cells[6] == "25 / 30"  # the last messages' medians
+    untimed = [{**sample, "serverMs": None} for sample in timed([1900, 2000])]
+    load = table_row(kind, {"bare": untimed, "playground": untimed})
+    assert [c.strip() for c in load.strip("|").split("|")][6] == "—"  # a page load's first slider
 
 
 def test_a_kind_with_no_target_and_a_side_with_no_sample_still_make_a_row():
