@@ -833,13 +833,16 @@ def test_a_locked_challenge_link_reveals_the_race_after_a_guess(page, server) ->
     assert page.locator(".st-key-landscape").count() == 0  # locked: no landscape picker
     reveal = page.get_by_role("button", name="Reveal the race")
     assert reveal.is_disabled()
+    toggle_sidebar(page, True)  # it holds the downloads
+    page.get_by_text("Presentation mode").wait_for()  # its controls came
+    wait_until_idle(page)
     assert page.get_by_role("button", name=DOWNLOADS).count() == 0  # no peeking
     page.locator(".st-key-guess").get_by_text("Momentum", exact=True).click()
     wait_until_idle(page)
     reveal.click()
     page.get_by_text("Right! Momentum gets there first").wait_for()
     page.get_by_text("Who converges fastest?").wait_for()
-    page.get_by_role("button", name=DOWNLOADS).wait_for()  # the race may be downloaded
+    page.get_by_role("button", name=DOWNLOADS).wait_for()  # the race may be downloaded now
     wait_until_idle(page)
     assert page.get_by_text("Who converges fastest?").count() == 1
     assert_no_exception(page, server)
