@@ -490,6 +490,39 @@ def test_the_exercise_link_builder_follows_a_move_while_open(page, server) -> No
     assert_no_exception(page, server)
 
 
+def test_closing_the_sidebar_closes_its_sharing_tools(page, server) -> None:
+    """While the exercise link builder is open a move reruns the whole page, so the link
+    follows it (pages/playground.py, rerun_only), and with its challenge on the map shows
+    the race as students will first see it. Collapsing the sidebar, which then holds no
+    controls, closes the builder at once: the race is on show again, and a move reruns the
+    race alone."""
+    page.wait_for_selector(MAP_SELECTOR)
+    wait_until_idle(page)
+    table = page.get_by_text("Who converges fastest?")
+    table.wait_for()
+    open_sharing(page)
+    page.get_by_text("Make an exercise link").click()
+    page.get_by_text("Challenge: students predict the winner first").click()
+    table.wait_for(state="detached")  # the preview: the starts alone
+    thumb = slider_thumb(page, LR_SLIDER_KEY)
+    page.evaluate(RECORD_MESSAGES)
+    thumb.press("ArrowRight")
+    page.wait_for_function(  # the move is drawn: the address bar holds it
+        "(lr) => new URLSearchParams(location.search).get('gd.lr') === lr",
+        arg=thumb.get_attribute("aria-valuetext"),
+    )
+    wait_until_idle(page)
+    assert [] in runs_started(received_messages(page))  # open: a full run
+    toggle_sidebar(page, False)
+    table.wait_for(timeout=15_000)  # the race again, in the run that closed the sidebar
+    wait_until_idle(page)
+    page.evaluate(RECORD_MESSAGES)
+    move_and_wait(page, thumb, "ArrowRight")
+    runs = runs_started(received_messages(page))
+    assert runs and all(runs), f"a full run started: {runs}"
+    assert_no_exception(page, server)
+
+
 def test_the_address_bar_follows_moves_without_a_history_entry_each(page, server) -> None:
     """The map's element writes the scene's query (``history.replaceState``): Streamlit's
     own ``st.query_params`` would redraw the whole page, and push an entry per move."""
