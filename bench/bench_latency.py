@@ -11,9 +11,13 @@ load on the machine and every ratio is measured within the run:
 * a slider by keyboard (η, β, the landscape's κ and θ): it first goes to its lowest value
   (Home), then every move is one ArrowRight, a value neither the server nor the page has
   seen, so no cache answers for it. ``--revisit`` alternates ArrowRight / ArrowLeft from the
-  default value instead: after two moves every value is one seen before.
-* the landscape picker: its list is opened, then the next landscape clicked (after ten moves
-  the landscapes come round again, from the server's cache).
+  default value instead: after two moves every value is one seen before. The landscape's
+  κ and θ are range inputs of the map's element (``ui/plotly_element.js``, drawLandscape),
+  as a learner moves them, against the bare app's Streamlit slider.
+* the landscape picker: the playground's is a select of the map's element, moved by one
+  ArrowDown (Home after the last landscape), which commits at once; the bare app's
+  Streamlit select box has its list opened, then the next choice clicked. After ten moves
+  the landscapes come round again, from the server's cache.
 * η on a phone (390 × 844, touch, 3 device pixels per CSS pixel): a tap on the slider's track,
   further right at every move.
 * the first map: a fresh browser context (a first visit: nothing cached) loads the page, timed
@@ -74,6 +78,7 @@ from e2e_support import (  # noqa: E402 - the helpers live beside the browser te
 )
 
 CHART = ".st-key-map .js-plotly-plot"
+LANDSCAPE_ROW = ".st-key-map .pg-land"  # the playground's landscape controls, in the map
 DESKTOP = {"viewport": {"width": 1400, "height": 1000}}
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -276,12 +281,24 @@ class Session:
         wait_until_idle(self.page, LOAD_TIMEOUT_MS)
         time.sleep(SETTLE_S)
 
+    def native(self, key: str):
+        """The map element's own control that sets widget key ``key`` (the landscape's
+        picker, ``land_<name>`` its parameters), or None: the app has a Streamlit widget."""
+        name = key.removeprefix("land_")
+        selector = {
+            "landscape": f"{LANDSCAPE_ROW} .pg-land-pick",
+            f"land_{name}": f"{LANDSCAPE_ROW} input[data-param='{name}']",
+        }.get(key)
+        control = selector and self.page.locator(selector)
+        return control if control and control.count() else None
+
     def prepare(self, key: str, gesture: str, *, revisit: bool) -> None:
         """Find widget ``key``; a slider moved by keys first goes to its lowest value, so
         that every ArrowRight after it is a new value (unless ``revisit``)."""
         self.key = key
+        self.control = self.native(key)
         if gesture == "key":
-            self.thumb = slider_thumb(self.page, key)
+            self.thumb = self.control or slider_thumb(self.page, key)
             if not revisit:
                 self.thumb.press("Home")
                 self.settle()
@@ -290,7 +307,8 @@ class Session:
         """Make gesture ``i`` on the prepared widget; its timing, or None if the chart did
         not change."""
         value = self.value(gesture)
-        if gesture == "pick":  # open the list before arming: only the choice is timed
+        if gesture == "pick" and self.control is None:  # open the list before arming: only
+            # the choice is timed
             opener = self.page.locator(f".st-key-{self.key} button[aria-label='Open']")
             opener.scroll_into_view_if_needed()  # a scroll closes an open list
             opener.click()
@@ -298,6 +316,9 @@ class Session:
         self.page.evaluate("([sel, ms]) => window.__bench.arm(sel, ms)", [CHART, MOVE_TIMEOUT_MS])
         if gesture == "key":
             self.thumb.press("ArrowLeft" if revisit and i % 2 else "ArrowRight")
+        elif gesture == "pick" and self.control is not None:  # a native select: one key
+            last = self.control.evaluate("(select) => select.selectedIndex") >= PICKER_CHOICES - 1
+            self.control.press("Home" if last else "ArrowDown")
         elif gesture == "pick":
             self.options.nth((i + 3) % PICKER_CHOICES).click()
         else:
@@ -322,6 +343,8 @@ class Session:
         return self.page.locator("[role=listbox] [role=option]")
 
     def value(self, gesture: str) -> str | None:
+        if self.control is not None:
+            return self.control.get_attribute("aria-valuetext") or self.control.input_value()
         if gesture == "pick":
             return self.page.locator(f".st-key-{self.key} input").input_value()
         return slider_thumb(self.page, self.key).get_attribute("aria-valuetext")

@@ -21,6 +21,7 @@ from ui import (
     report,
     routing,
     state,
+    wire,
 )
 from ui.figures import encoding, landscape, player
 from ui.figures import race as race_figures
@@ -40,15 +41,20 @@ PRESENT = "present"  # presentation mode's switch, kept in the link (ui.state.Cl
 DOWNLOADS_OPEN = "open_downloads"  # the state of the downloads' popover
 
 
+def sharing_open() -> bool:
+    """Whether the downloads or the exercise link builder is open: the full run draws them,
+    from the scene the race leaves (see ``sharing``), so a move reruns the whole page."""
+    return any(st.session_state.get(k) for k in (DOWNLOADS_OPEN, controls.EXERCISE_OPEN))
+
+
 def rerun_only(*fragments: str) -> None:
     """A control's callback that changes only ``fragments``: rerun them, not the page.
 
     The learner's everyday move, η or β, then costs the server the race alone and the
-    browser the map, not the thirty controls of the sidebar. While the downloads or the
-    exercise link builder is open the whole page reruns: the full run draws them, from the
-    scene the race leaves (see ``sharing``), and they follow the move.
+    browser the map, not the thirty controls of the sidebar (the whole page while
+    ``sharing_open``).
     """
-    if any(st.session_state.get(k) for k in (DOWNLOADS_OPEN, controls.EXERCISE_OPEN)):
+    if sharing_open():
         st.rerun()
     st.rerun(list(fragments))
 
@@ -59,6 +65,37 @@ def rerun_race() -> None:
 
 
 LANDSCAPE = "landscape_panel"  # the fragment of the landscape's controls (see landscape_panel())
+
+
+def map_in_element() -> bool:
+    """Whether the race is drawn in the map's element (``race_element``), which then also
+    draws the landscape's controls; else in Streamlit's chart, with the landscape's card."""
+    return st.session_state.get("view", "race") == "race" and plotly_element.available()
+
+
+def on_map_landscape() -> None:
+    """The landscape's controls in the map's element: a new landscape, parameter or formula.
+
+    They are the race's own: a move is one run of the race, where a widget's is two (its
+    fragment's, which hands the move to the race, then the race's). A move the app cannot
+    take (from the page, where anyone may send anything) changes nothing and is said at the
+    page's next full run, as a refused widget value is.
+    """
+    told = getattr(st.session_state.get("map"), "landscape", None)
+    if not shows("landscape"):  # a teacher's link fixes it: the element draws no controls
+        wire.refuse(["landscape: this link fixes the landscape"])
+        return
+    changes, problem = state.landscape_move(told, st.session_state["landscape"])
+    if problem:
+        wire.refuse([problem])
+        return
+    st.session_state.update(changes)
+    picked = "landscape" in changes
+    if picked:
+        state.on_landscape_change()
+    start_drawn = picked and shows("start") and sidebar_drawn()  # its fragment is the sidebar's
+    if start_drawn or sharing_open():
+        rerun_only(*([controls.START] if start_drawn else []), RACE)
 
 
 def rerun_landscape() -> None:
@@ -134,7 +171,7 @@ def cards() -> None:
     controls.design_controls(
         list(st.session_state["optimizers"]), shows, on_change=rerun_race, own_runs=True
     )
-    if shows("landscape"):
+    if shows("landscape") and not map_in_element():
         with st.container(key="landscape_card", border=True):
             st.markdown(
                 "**Landscape**",
@@ -352,13 +389,13 @@ def race() -> None:
     As few elements as the race needs: every one costs each slider move time in the browser.
     """
     janitor.note_activity()  # a slider move runs this alone, not app.py: the class is here
-    land_key = state.landscape_key()[0]
+    land_key, formula_error = state.landscape_key()
     # From a copy: the scene reads ~200 values, ten times slower one by one through
     # st.session_state (about 2 ms of every move).
     values = st.session_state.to_dict()
     scene = state.scene_from_widgets(values, preset=values.get("preset", ""))
     this = run_race(scene, land_key)
-    in_element = scene.view == "race" and plotly_element.available()
+    in_element = map_in_element()
 
     # In a challenge the race stays hidden (only the start is drawn) until the learner guessed,
     # and while a teacher builds a challenge's link, as its students will first see it.
@@ -384,7 +421,8 @@ def race() -> None:
     changed = preset_changed(scene)
 
     if in_element:
-        url_kept = race_element(this, table, verdict, notes, changed)
+        landscape_row = controls.landscape_spec(formula_error) if shows("landscape") else None
+        url_kept = race_element(this, table, verdict, notes, changed, landscape_row)
     else:
         race_chart(this, table, verdict, notes, changed)
         url_kept = False
@@ -399,8 +437,12 @@ def race_element(
     verdict: tuple[bool, str] | None,
     notes: list[str],
     changed: bool,
+    landscape_row: dict | None,
 ) -> bool:
     """The race in the map's element, with what goes with it: one element to redraw.
+
+    ``landscape_row``: the landscape's controls (``controls.landscape_spec``), drawn above
+    the map by the element itself, whose moves rerun the race alone (``on_map_landscape``).
 
     A challenge's verdict (and its table and notes) waits for the race's last step, and a
     reveal plays the race from step 0: the learner watches the race before the answer.
@@ -434,6 +476,8 @@ def race_element(
         on_click=state.on_map_click,
         on_action=on_map_action,
         on_restore=on_map_restore,
+        landscape=landscape_row,
+        on_landscape=on_map_landscape,
         sidebar_drawn=sidebar_drawn(),
         on_sidebar=on_sidebar,
         on_shown=None if cards_drawn() else on_map_shown,
@@ -522,8 +566,10 @@ def page_texts() -> None:
         st.caption(
             "Press ▶ Play to race; drag the step slider to scrub."
             + (" Click anywhere on the map to start the race there." if shows("start") else "")
-            + " Faint lines are each optimizer's whole path. The landscape's card sets f and its"
-            " parameters; the sidebar (») the preset, the optimizers and the run, and holds the"
+            + " Faint lines are each optimizer's whole path. "
+            + ("The row above the map" if map_in_element() else "The landscape's card")
+            + " sets f and its parameters; the sidebar (») the preset, the optimizers and the"
+            " run, and holds the"
             " downloads and the exercise link. The address bar holds every setting: copy it to"
             " share this exact scene."
         )

@@ -10,6 +10,7 @@ import pytest
 from figure_checks import assert_all_finite, element_figure, race_table
 from streamlit.testing.v1 import AppTest
 
+import optim_core
 from ui import state
 from ui.figures.player import MAX_FRAMES
 from ui.presets import PRESETS
@@ -103,7 +104,7 @@ def test_choosing_a_preset_sets_every_control(slug):
     assert not at.exception
     scene = PRESETS[slug].scene
     assert at.multiselect(key="optimizers").value == list(scene.optimizers)
-    assert at.selectbox(key="landscape").value == scene.landscape
+    assert landscape_row(at)["name"] == scene.landscape
     for opt in scene.optimizers:
         for name, value in scene.hyperparams(opt).items():
             assert at.session_state[state.hp_key(opt, name)] == pytest.approx(value), (opt, name)
@@ -163,21 +164,62 @@ def test_hostile_link_warns_and_falls_back(query, tmp_path):
     assert not canary.exists()
 
 
+def landscape_row(at: AppTest) -> dict:
+    """The landscape's controls the map's element draws (``controls.landscape_spec``)."""
+    (element,) = at.get("bidi_component")
+    return json.loads(element.proto.json).get("landscape")
+
+
+def test_the_map_draws_the_landscapes_controls_from_their_declarations():
+    at = render({"land": "quadratic", "land.kappa": "123"})
+    row = landscape_row(at)
+    assert [name for name, _ in row["choices"]] == [*optim_core.LANDSCAPES, "custom"]
+    kappa, angle = row["params"]
+    # κ is log-scaled: its grid, with the link's exact value among it, each value once.
+    assert 123.0 in kappa["values"] and kappa["value"] == 123.0
+    assert kappa["values"] == sorted(set(kappa["values"]))
+    assert len(set(kappa["labels"])) == len(kappa["labels"])
+    assert kappa["label"] == "κ · kappa" and kappa["help"]
+    # θ is linear: its declared bounds, stepped by whole degrees.
+    assert (angle["min"], angle["max"], angle["step"], angle["decimals"]) == (-90, 90, 1, 0)
+    assert not at.get("selectbox") or "landscape" not in [s.key for s in at.selectbox]
+
+
+def test_a_hidden_landscape_draws_no_controls():
+    at = render({"hide": "landscape"})
+    assert landscape_row(at) is None
+
+
 def test_bad_custom_formula_keeps_previous_landscape():
+    """The map's element sends the formula box's text (``state.landscape_move``); its error
+    is drawn under the box, and the landscape before it stays on the map."""
     at = render()
 
     def contour():
         return figure(at)["layout"]["images"][0]["source"]
 
-    at.selectbox(key="landscape").set_value("custom").run()
+    at.session_state["landscape"] = "custom"
+    at.run()
     before = contour()
-    at.text_input(key="formula").input("x^2 + 2x").run()
+    assert landscape_row(at)["formula"]["error"] is None
+    at.session_state["formula"] = "x^2 + 2x"
+    at.run()
     assert not at.exception
-    assert "2*x" in at.error[0].value
+    assert "2*x" in landscape_row(at)["formula"]["error"]
     assert contour() == before  # the previous landscape stays
-    at.text_input(key="formula").input("x^2 + 3*y^2").run()
-    assert not at.error
+    at.session_state["formula"] = "x^2 + 3*y^2"
+    at.run()
+    assert landscape_row(at)["formula"]["error"] is None
     assert contour() != before
+
+
+def test_the_3d_view_draws_the_landscapes_card_of_widgets():
+    """Streamlit's chart (the 3D view) has no row of controls: the landscape's card does."""
+    at = render({"land": "quadratic", "view": "surface"})
+    assert at.selectbox(key="landscape").value == "quadratic"
+    at.selectbox(key="landscape").set_value("rosenbrock").run()
+    assert not at.exception
+    assert at.query_params["land"] == "rosenbrock"
 
 
 def test_diverged_run_is_reported_not_raised():

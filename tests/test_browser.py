@@ -289,7 +289,7 @@ def test_the_sidebar_holds_its_controls_only_while_open(page, server) -> None:
     """Collapsed, as the page starts, the playground's sidebar holds none of its controls
     (pages/playground.py, sidebar_drawn): each would cost every message of every move a React
     pass. Opened, they come; collapsed, they go; what they set stays. The landscape's
-    controls are on the stage, sidebar or not."""
+    controls are the map's, sidebar or not."""
     page.wait_for_selector(CONTOUR_IMAGE, state="attached")
     wait_until_idle(page)
     preset = page.locator(".st-key-preset")
@@ -297,7 +297,7 @@ def test_the_sidebar_holds_its_controls_only_while_open(page, server) -> None:
     assert page.locator(SIDEBAR_CONTROLS).count() == 1  # a caption: something to open
     # The sharing tools are the sidebar's too: no popover or expander under the stage.
     assert page.locator('[data-testid="stPopover"], [data-testid="stExpander"]').count() == 0
-    page.locator(".st-key-landscape_card .st-key-land_kappa").wait_for()  # once the map is
+    page.locator(".st-key-stage_design .st-key-hp_gd_lr").wait_for()  # once the map is
     toggle_sidebar(page, True)
     preset.wait_for(state="visible")
     page.get_by_role("button", name=DOWNLOADS).wait_for()
@@ -325,6 +325,8 @@ SLIDERS_AT_FIRST_MAP = """(() => {
     if (gd?._fullLayout && gd.querySelector(".scatterlayer path.js-line")) {
       window.slidersAtFirstMap = document.querySelectorAll(
         '.st-key-stage_design [data-testid="stSlider"]').length;
+      window.landscapeAtFirstMap = document.querySelectorAll(
+        ".st-key-map .pg-land input[type=range]").length;
     } else {
       requestAnimationFrame(look);
     }
@@ -335,14 +337,16 @@ SLIDERS_AT_FIRST_MAP = """(() => {
 
 def test_the_cards_of_sliders_come_once_the_map_is_drawn(chromium_path, server) -> None:
     """A page's first run draws the map alone; once its element has drawn the map, it says
-    so, and the optimizers' and the landscape's cards come, without a click
-    (pages/playground.py, cards_drawn): mounting their sliders held the first map."""
+    so, and the optimizers' cards come, without a click (pages/playground.py, cards_drawn):
+    mounting their sliders held the first map. The landscape's controls are the map's own,
+    drawn with it."""
     with chromium_page(chromium_path, DESKTOP, TIMEOUT_MS) as page:
         page.add_init_script(SLIDERS_AT_FIRST_MAP)
         page.goto(server.url)
         page.wait_for_function("() => window.slidersAtFirstMap !== undefined")
         assert page.evaluate("window.slidersAtFirstMap") == 0
-        for key in ("hp_gd_lr", "hp_adam_beta2", "land_kappa"):
+        assert page.evaluate("window.landscapeAtFirstMap") == 2  # κ and θ
+        for key in ("hp_gd_lr", "hp_adam_beta2"):
             slider_thumb(page, key)  # waits until it is visible
         wait_until_idle(page)
         assert_no_exception(page, server)

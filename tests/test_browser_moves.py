@@ -1,5 +1,6 @@
-"""A landscape's controls move the race as η does, in headless Chromium: κ, θ and the
-picker start no full run of the page (which Streamlit's page pays for by marking all it holds
+"""A landscape's controls move the race in headless Chromium: κ, θ, the picker and the
+formula box are the map element's own (a row above its legend), so a move is one run of the
+race, never a full run of the page (which Streamlit's page pays for by marking all it holds
 as running), yet the map, the sidebar's own controls and the start follow.
 
 Runs of the page are read off the server's WebSocket messages: each ``new_session`` message
@@ -18,11 +19,9 @@ from e2e_support import (
     chromium_page,
     received_messages,
     runs_started,
-    slider_thumb,
     wait_for_sidebar,
     wait_until_idle,
 )
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import optim_core
 from ui import state
@@ -30,7 +29,7 @@ from ui import state
 pytestmark = pytest.mark.browser
 
 SIDEBAR = '[data-testid="stSidebar"]'
-CARD = ".st-key-landscape_card"  # the landscape's controls, on the stage
+ROW = ".st-key-map .pg-land"  # the landscape's controls, in the map's element
 CONTOUR = f"{MAP_SELECTOR} .imagelayer image"
 
 
@@ -41,26 +40,21 @@ def page(chromium_path: str, server):
         page.wait_for_selector(MAP_SELECTOR)
         page.locator('[data-testid="stExpandSidebarButton"]').click()
         page.wait_for_selector(f"{SIDEBAR} .st-key-x0")  # the start point's boxes
-        page.wait_for_selector(f"{CARD} .st-key-land_kappa")
+        page.wait_for_selector(f"{ROW} input[data-param=kappa]")
         wait_until_idle(page)
         yield page
 
 
-def pick_landscape(page, label: str) -> None:
-    """Choose ``label`` in the landscape's picker. The list is opened again if a run redrew
-    the picker meanwhile, or the page scrolled (either closes an open list)."""
-    option = page.get_by_role("option", name=label, exact=True)
-    opener = page.locator(f"{CARD} .st-key-landscape button[aria-label='Open']")
-    for _ in range(3):
-        wait_until_idle(page)
-        opener.scroll_into_view_if_needed()
-        opener.click()
-        try:
-            option.wait_for(timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    option.click()
+def param_range(page, name: str):
+    """The range input of the landscape's parameter ``name`` (``kappa``, ``angle``)."""
+    return page.locator(f"{ROW} input[data-param={name}]")
+
+
+def pick_landscape(page, name: str) -> None:
+    """Choose landscape ``name`` in the row's picker (a native select: its change event)."""
+    pick = page.locator(f"{ROW} .pg-land-pick")
+    pick.focus()  # as the learner's click or Tab leaves it
+    pick.select_option(name)
 
 
 def runs_since_recording(page) -> list[list[str]]:
@@ -81,15 +75,23 @@ def moved(page, before: str) -> None:
     wait_until_idle(page)
 
 
-@pytest.mark.parametrize("key", ["land_kappa", "land_angle"])
-def test_a_landscape_slider_reruns_the_race_alone(page, key):
+@pytest.mark.parametrize("name", ["kappa", "angle"])
+def test_a_landscape_slider_move_is_one_run_of_the_race(page, name):
+    """One run, the race's: a Streamlit slider's move would be two (its own fragment's, which
+    hands the move to the race's). The range keeps the focus, for the next key."""
     before = contour(page)
+    shown = param_range(page, name).get_attribute("aria-valuetext")
     page.evaluate(RECORD_MESSAGES)
-    slider_thumb(page, key).press("ArrowRight")
+    param_range(page, name).press("ArrowRight")
     moved(page, before)
     runs = runs_since_recording(page)
-    assert runs and all(runs), f"a full run started: {runs}"
-    assert f"{key.removeprefix('land_')}=" in address(page)  # the link follows the move
+    assert len(runs) == 1 and runs[0], f"not one run of the race: {runs}"
+    value = param_range(page, name).get_attribute("aria-valuetext")
+    assert value != shown
+    link_holds(page, f"land.{name}", value)  # the link follows the move
+    assert page.evaluate("document.activeElement.dataset.param") == name
+    param_range(page, name).press("ArrowRight")  # the next key moves it on
+    moved(page, contour(page))
 
 
 def link_holds(page, name: str, value: str) -> None:
@@ -133,13 +135,13 @@ def test_a_turn_of_the_valley_redraws_its_picture_and_paths_in_place(page):
     page.wait_for_function(FITTED, arg=MAP_SELECTOR, polling=300)
     before = contour(page)
     page.evaluate(RECORD_DRAWS, MAP_SELECTOR)
-    slider_thumb(page, "land_angle").press("ArrowRight")
+    param_range(page, "angle").press("ArrowRight")
     moved(page, before)
     draws = page.evaluate("window.draws")
     assert [kind for kind, _ in draws] == ["animate"], draws
     assert {f"path-{name}" for name in state.Scene().optimizers} <= set(draws[0][1])
     drawn = page.evaluate(MAP_DRAWN, MAP_SELECTOR)
-    link_holds(page, "land.angle", slider_thumb(page, "land_angle").get_attribute("aria-valuetext"))
+    link_holds(page, "land.angle", param_range(page, "angle").get_attribute("aria-valuetext"))
     page.reload()  # the sidebar stays open (Streamlit keeps it so): its controls come a run later
     page.wait_for_selector(CONTOUR, state="attached")
     wait_for_sidebar(page)
@@ -157,7 +159,7 @@ def test_a_move_that_takes_the_loss_a_decade_further_redraws_in_place(page):
     Plotly.animate at the next animation frame, and the other way round one frame was
     painted with the new losses over the old range."""
     page.wait_for_function(FITTED, arg=MAP_SELECTOR, polling=300)
-    kappa = slider_thumb(page, "land_kappa")
+    kappa = param_range(page, "kappa")
     before = contour(page)
     kappa.press("Home")
     moved(page, before)
@@ -189,14 +191,15 @@ def test_the_picker_redraws_its_controls_the_start_and_the_race_without_a_full_r
     land = optim_core.LANDSCAPES["rosenbrock"]
     before = contour(page)
     page.evaluate(RECORD_MESSAGES)
-    pick_landscape(page, land.label)
+    pick_landscape(page, "rosenbrock")
     moved(page, before)
     runs = runs_since_recording(page)
     assert runs and all(runs), f"a full run started: {runs}"
-    # The card shows the new landscape's parameters, the sidebar its own start point.
+    # The row shows the new landscape's parameters, the sidebar its own start point.
     for param in land.params:
-        page.wait_for_selector(f"{CARD} .st-key-land_{param.name}")
-    assert not page.locator(f"{CARD} .st-key-land_kappa").count()
+        param_range(page, param.name).wait_for()
+    page.wait_for_function("(sel) => !document.querySelector(sel)", arg=f"{ROW} [data-param]")
+    assert page.evaluate("document.activeElement.dataset.id") == "pick"  # focus stays
     x0 = float(page.locator(f"{SIDEBAR} .st-key-x0 input").input_value())
     y0 = float(page.locator(f"{SIDEBAR} .st-key-y0 input").input_value())
     assert (x0, y0) == pytest.approx(tuple(land.start), abs=5e-4)
@@ -205,20 +208,27 @@ def test_the_picker_redraws_its_controls_the_start_and_the_race_without_a_full_r
 
 def test_a_bad_formula_shows_its_error_and_keeps_the_map(page):
     quadratic = contour(page)
-    pick_landscape(page, "Custom f(x, y)…")
-    page.wait_for_selector(f"{CARD} .st-key-formula input")
+    pick_landscape(page, "custom")
+    box = page.locator(f"{ROW} .pg-land-formula")
+    box.wait_for()
     moved(page, quadratic)  # the custom landscape's map is drawn
     before = contour(page)
     page.evaluate(RECORD_MESSAGES)
-    page.locator(f"{CARD} .st-key-formula input").fill("x^2 + 2x")
-    page.keyboard.press("Enter")
-    error = page.locator(f"{CARD} [data-testid='stAlertContentError']")
+    box.fill("x^2 + 2x")
+    box.press("Enter")
+    error = page.locator(f"{ROW} .pg-land-error")
     error.wait_for()
     assert "2*x" in error.inner_text()
+    assert box.get_attribute("aria-invalid") == "true"
     wait_until_idle(page)
     assert contour(page) == before
+    assert box.input_value() == "x^2 + 2x"  # the learner's text stays, to be mended
     runs = runs_since_recording(page)
-    assert runs and all(runs), f"a full run started: {runs}"
+    assert len(runs) == 1 and runs[0], f"not one run of the race: {runs}"
+    box.fill("x^2 + 3*y^2")
+    box.press("Enter")
+    moved(page, before)
+    assert error.is_hidden()
 
 
 # --- the map in words ------------------------------------------------------------------------

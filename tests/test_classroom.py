@@ -8,7 +8,7 @@ import urllib.parse
 import pytest
 from figure_checks import html_table, race_table
 from streamlit.testing.v1 import AppTest
-from test_app import APP, TIMEOUT, figure, open_expander, render
+from test_app import APP, TIMEOUT, figure, landscape_row, open_expander, render
 
 import optim_core
 from ui import report, state
@@ -25,7 +25,8 @@ def labels_on_page(at: AppTest) -> set[str]:
 
 
 def keys_on_page(at: AppTest) -> set[str]:
-    return {w.key for w in widgets_on_page(at)}
+    """The widgets' keys, and "landscape" for the landscape's controls in the map's element."""
+    return {w.key for w in widgets_on_page(at)} | ({"landscape"} if landscape_row(at) else set())
 
 
 # --- the flags in the link ----------------------------------------------------------------------

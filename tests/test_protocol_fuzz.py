@@ -12,6 +12,7 @@ quiet learner's reruns about as fast as before. One server for the module.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import statistics
 import time
@@ -19,12 +20,13 @@ import urllib.parse
 
 import pytest
 from e2e_support import ROOT, StreamlitServer
+from streamlit.components.v2.bidi_component.main import EVENT_DELIM
 from streamlit.elements.widgets.select_slider import SelectSliderSerde
 from streamlit.elements.widgets.slider import SliderSerde
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Slider_pb2 import Slider
 from streamlit.runtime.state.common import WidgetMetadata
-from streamlit.runtime.state.session_state import SessionState
+from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX, SessionState
 
 import optim_core
 from bench import loadgen
@@ -429,6 +431,51 @@ def test_a_refused_value_is_said_and_the_scene_stays(server):
     assert len(said) == 2, alerts
     assert "1000000000.0 is not a value this control offers" in said[0]
     assert "a list of labels, where this control takes a list of numbers" in said[1]
+
+
+def landscape_move(page: loadgen.Page, told: object) -> WidgetState:
+    """The map element's trigger "landscape" carrying ``told``, as its row of controls sends
+    a move (``ui/plotly_element.js``, drawLandscape): one event of the element's trigger
+    aggregator, a widget of its own."""
+    events = f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{page.keys['map']}{EVENT_DELIM}events"
+    payload = json.dumps([{"event": "landscape", "value": told}])
+    return _state(events, json_trigger_value=payload)
+
+
+def test_the_maps_landscape_controls_take_a_move_and_refuse_what_they_cannot_make(server):
+    """A move of the landscape's row in the map's element is checked as a widget's value is
+    (``state.landscape_move``): a hostile one changes nothing and is said at the next full
+    run; a valid one moves the scene."""
+    hostile = [
+        {"param": "kappa", "value": 1e9},
+        {"param": "kappa", "value": "50"},
+        {"param": "__class__", "value": 1},
+        {"landscape": "../../etc/passwd"},
+        {"formula": "__import__('os')"},  # the box is not drawn: quadratic
+        [1, 2, 3],
+    ]
+
+    async def run() -> tuple[str, str, str, list[str], list[str]]:
+        errors: list[str] = []
+        page = await open_page(server.url, "", errors)  # the default scene: the valley
+        try:
+            before = page.query_string
+            for told in hostile:
+                await page.rerun(extra=[landscape_move(page, told)])
+            kept = page.query_string
+            await page.rerun(extra=[landscape_move(page, {"param": "kappa", "value": 200})])
+            return before, kept, page.query_string, page.alerts, errors
+        finally:
+            await page.close()
+
+    before, kept, after, alerts, errors = asyncio.run(run())
+    assert errors == []
+    assert kept == before
+    said = [a for a in alerts if a.startswith("A value sent for")]
+    assert len(said) == wire.MAX_SHOWN + 1, alerts  # five, then a count
+    assert "land.kappa: 1000000000.0 is outside" not in said[0]  # the label leads the sentence
+    assert said[0].startswith("A value sent for land.kappa could not be used: 1000000000.0 is")
+    assert dict(urllib.parse.parse_qsl(after))["land.kappa"] == "200"
 
 
 def test_a_fresh_servers_first_message_is_checked_too(server):

@@ -239,3 +239,46 @@ def test_a_sweep_axis_is_evenly_spaced_on_the_sliders_scale(name):
     assert np.allclose(np.diff(position), np.diff(position)[0])
     narrow = param.spaced(3, (0.5, 0.9) if param.log_one_minus else (param.low, param.high))
     assert len(narrow) == 3 and (not param.log_one_minus or 0.9 - narrow[1] < narrow[1] - 0.5)
+
+
+# --- the landscape's controls in the map's element --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("told", "landscape", "changes"),
+    [
+        ({"landscape": "rosenbrock"}, "quadratic", {"landscape": "rosenbrock"}),
+        ({"landscape": "custom"}, "quadratic", {"landscape": "custom"}),
+        ({"param": "kappa", "value": 100}, "quadratic", {"land_kappa": 100.0}),
+        ({"param": "angle", "value": -12.5}, "quadratic", {"land_angle": -12.5}),
+        ({"formula": "x^2 + 2x"}, "custom", {"formula": "x^2 + 2x"}),  # its error is the map's
+    ],
+)
+def test_a_landscape_move_sets_its_widget_key(told, landscape, changes):
+    assert state.landscape_move(told, landscape) == (changes, None)
+
+
+@pytest.mark.parametrize(
+    ("told", "landscape", "why"),
+    [
+        ({"landscape": "../../etc"}, "quadratic", "landscape: '../../etc' is not one of"),
+        ({"landscape": ["quadratic"]}, "quadratic", "is not one of"),
+        ({"param": "kappa", "value": 1e9}, "quadratic", "land.kappa: 1000000000.0 is outside"),
+        ({"param": "kappa", "value": float("nan")}, "quadratic", "nan is not a finite number"),
+        ({"param": "kappa", "value": "50"}, "quadratic", "'50' is not a number"),
+        ({"param": "kappa", "value": True}, "quadratic", "True is not a number"),
+        ({"param": "kappa", "value": 50}, "rosenbrock", "is not a move of its controls"),
+        ({"param": "__class__", "value": 1}, "quadratic", "is not a move of its controls"),
+        ({"param": ["kappa"], "value": 1}, "quadratic", "is not a move of its controls"),
+        ({"formula": "x" * 301}, "custom", "formula: it is 301 characters long"),
+        ({"formula": 3}, "custom", "3 is not text"),
+        ({"formula": "x^2"}, "quadratic", "is not a move of its controls"),  # no box drawn
+        ({"landscape": "rosenbrock", "formula": "x"}, "custom", "is not a move of its controls"),
+        ({}, "quadratic", "is not a move of its controls"),
+        ([1, 2], "quadratic", "is not a move of its controls"),
+        (None, "quadratic", "is not a move of its controls"),
+    ],
+)
+def test_a_landscape_move_the_controls_cannot_make_changes_nothing(told, landscape, why):
+    changes, problem = state.landscape_move(told, landscape)
+    assert changes == {} and why in problem

@@ -43,6 +43,12 @@ def fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
+def grid_options(param: Param, value: float) -> list[float]:
+    """A log-scaled slider's values with ``value`` among them, one per label: Streamlit keeps
+    a select_slider's value as its label, and a learner tells two values apart by theirs."""
+    return [v for v in state.slider_options(param, value) if v == value or fmt(v) != fmt(value)]
+
+
 def param_slider(
     param: Param,
     key: str,
@@ -62,13 +68,9 @@ def param_slider(
         st.session_state[key] = snap(param, float(st.session_state[key]))
     if slider_grid(param):
         value = snap(param, float(st.session_state.get(key, param.default)))
-        # Streamlit keeps a select_slider's value as its label: one option per label.
-        options = [
-            v for v in state.slider_options(param, value) if v == value or fmt(v) != fmt(value)
-        ]
         return st.select_slider(
             text,
-            options=options,
+            options=grid_options(param, value),
             key=key,
             format_func=fmt,
             help=param.help,
@@ -115,6 +117,58 @@ def choice_input(
 
 
 # --- control groups shared by the pages ---------------------------------------------------------
+PICKER_LABEL = "f(x, y)"
+FORMULA_LABEL = "Your f(x, y)"
+FORMULA_HELP = "Use x, y, numbers, + − * / ^, pi, e and sin, cos, exp, log, sqrt, abs, tanh …"
+
+
+def landscape_title(name: str) -> str:
+    """A landscape's name in the picker."""
+    return optim_core.LANDSCAPES[name].label if name != "custom" else "Custom f(x, y)…"
+
+
+def landscape_spec(formula_error: str | None) -> dict:
+    """The landscape's controls as the playground's map element draws them (its
+    ``landscape``, ``ui/plotly_element.js``): what ``landscape_controls`` draws as widgets,
+    from the same declarations and session state.
+
+    The picker's choices; then the landscape's parameters, each with its grid of values
+    (``values`` and their ``labels``, a log-scaled one) or its ``min``, ``max`` and ``step``;
+    or the formula box with its text and ``formula_error``.
+    """
+    name = st.session_state["landscape"]
+    spec: dict = {
+        "label": PICKER_LABEL,
+        "name": name,
+        "choices": [[n, landscape_title(n)] for n in (*optim_core.LANDSCAPES, "custom")],
+    }
+    if name == "custom":
+        spec["formula"] = {
+            "label": FORMULA_LABEL,
+            "text": st.session_state["formula"],
+            "maxChars": state.MAX_FORMULA_CHARS,
+            "help": FORMULA_HELP,
+            "error": formula_error,
+        }
+        return spec
+    spec["params"] = []
+    for param in optim_core.LANDSCAPES[name].params:
+        value = snap(param, float(st.session_state.get(f"land_{param.name}", param.default)))
+        control = {
+            "name": param.name,
+            "label": f"{param.symbol} · {param.name}",
+            "help": param.help,
+            "value": value,
+        }
+        if slider_grid(param):
+            options = grid_options(param, value)
+            control |= {"values": options, "labels": [fmt(v) for v in options]}
+        else:
+            step = linear_step(param)
+            decimals = max(0, -math.floor(math.log10(step)))
+            control |= {"min": param.low, "max": param.high, "step": step, "decimals": decimals}
+        spec["params"].append(control)
+    return spec
 
 
 def landscape_controls(
@@ -133,20 +187,18 @@ def landscape_controls(
     formula box's.
     """
     st.selectbox(
-        "f(x, y)",
+        PICKER_LABEL,
         [*optim_core.LANDSCAPES, "custom"],
         key="landscape",
-        format_func=lambda n: (
-            optim_core.LANDSCAPES[n].label if n != "custom" else "Custom f(x, y)…"
-        ),
+        format_func=landscape_title,
         on_change=on_pick,
     )
     if st.session_state["landscape"] == "custom":
         st.text_input(
-            "Your f(x, y)",
+            FORMULA_LABEL,
             key="formula",
             max_chars=state.MAX_FORMULA_CHARS,
-            help="Use x, y, numbers, + − * / ^, pi, e and sin, cos, exp, log, sqrt, abs, tanh …",
+            help=FORMULA_HELP,
             on_change=on_formula,
         )
         if formula_error:

@@ -297,19 +297,21 @@ const WIDE = 1200;  // px of viewport from which the loss panel sits beside the 
 const PHONE = 640;  // px of viewport below which the axes' labels go inside the panels
 const BARS = 108;  // px kept for the legend (a row or two), the player and the sentence under
 // it: fixed, so a move's new legend text never resizes the map
+const LAND_ROW = 44;  // px of the landscape's controls above the legend (drawLandscape), if any
 
 // The layout that fits the race's figure (map on xaxis/yaxis, loss on xaxis2/yaxis2) to the
 // element's width and the screen: the map a square, as large as the screen allows; the loss
 // panel beside it on a wide screen, under it on a narrow one. Numbers are rounded, so a
 // figure on an unchanged screen gets the same layout and a slider move stays an animation.
-function fitLayout(width, top, present) {
+function fitLayout(width, top, present, landRow) {
   const vw = window.innerWidth, vh = window.innerHeight;
   if (present || vw >= WIDE) {
     const m = present ? { l: 85, r: 30, t: 12, b: 70 } : { l: 55, r: 20, t: 10, b: 45 };
     const gap = present ? 120 : 80;  // the loss panel's tick labels and title
-    const tall = vh - (present ? 0 : top) - (present ? 1.4 : 1) * BARS - m.t - m.b - 8;
+    const bars = BARS + (landRow ? LAND_ROW : 0);  // presentation mode draws it under the player
+    const tall = vh - (present ? 0 : top) - (present ? 1.4 : 1) * bars - m.t - m.b - 8;
     const room = width - m.l - m.r - gap;
-    const side = Math.floor(Math.max(40, Math.min(Math.max(0.6 * vh, tall), room / 1.45)));
+    const side = Math.floor(Math.max(40, Math.min(Math.max(Math.ceil(0.6 * vh), tall), room / 1.45)));
     const span = width - m.l - m.r;
     return {
       width, height: side + m.t + m.b, margin: m,
@@ -367,7 +369,7 @@ function fitted(root, layout, present) {
   // browser lay the page out anew, in the middle of a redraw (~7 ms).
   root.fitTop ??= root.getBoundingClientRect().top + window.scrollY;
   root.fitWidth ??= root.clientWidth;
-  const patch = phoneTitles(layout, fitLayout(root.fitWidth, root.fitTop, present));
+  const patch = phoneTitles(layout, fitLayout(root.fitWidth, root.fitTop, present, root.landRow && !present));
   if (window.matchMedia("(pointer: coarse)").matches) patch.dragmode = false;  // a finger scrolls
   root.style.setProperty("--pg-left", `${patch.margin.l}px`);
   root.fitText = JSON.stringify(patch);
@@ -645,6 +647,140 @@ function drawLegend(root, gd, figure) {
   bar.innerHTML = entries.join("");
 }
 
+// The landscape's controls in a row above the legend (``spec``: ui.controls.landscape_spec):
+// the picker, then a range input per parameter or the formula box. The row is built anew
+// only when its shape changes (another landscape, another grid of values); a move updates
+// its values in place, so the control in the learner's hand keeps its focus. A committed
+// move (a range's "change": a key, or the end of a drag) sets the trigger "landscape".
+function drawLandscape(root, spec, setTriggerValue) {
+  let row = root.querySelector(":scope > .pg-land");
+  root.landRow = Boolean(spec);
+  if (!spec) return row?.remove();
+  if (!row) {
+    row = document.createElement("div");
+    row.className = "pg-land";
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-label", "Landscape");
+    const next = root.querySelector(":scope > .pg-legend") ?? root.querySelector(":scope > .pg-plot");
+    root.insertBefore(row, next);
+    row.addEventListener("input", (event) => {
+      const range = event.target.closest("input[type=range]");
+      if (range) showParam(range, row.params[range.dataset.param]);
+    });
+    row.addEventListener("change", (event) => {
+      const target = event.target;
+      // Until the app's run of this move comes back, a render of an earlier one (a second
+      // key pressed meanwhile) does not put the control back.
+      row.pending.set(target.dataset.id, { value: target.value, at: performance.now() });
+      if (target.matches(".pg-land-pick")) {
+        setTriggerValue("landscape", { landscape: target.value });
+      } else if (target.matches("input[type=range]")) {
+        const param = row.params[target.dataset.param];
+        setTriggerValue("landscape", { param: param.name, value: paramValue(target, param) });
+      } else if (target.matches(".pg-land-formula")) {
+        setTriggerValue("landscape", { formula: target.value });
+      }
+    });
+    // A range in the learner's hand is not moved under it.
+    row.addEventListener("pointerdown", (event) => {
+      row.held = event.target.closest("input[type=range]");
+    });
+    window.addEventListener("pointerup", () => { row.held = null; }, true);
+    window.addEventListener("pointercancel", () => { row.held = null; }, true);
+    row.pending = new Map();
+  }
+  // Whether the control ``node`` may show the app's ``value``: not while held, nor while a
+  // move of the learner's the app has not answered yet waits (for at most a few seconds).
+  const settled = (node, value) => {
+    const waiting = row.pending.get(node.dataset.id);
+    if (waiting && waiting.value !== value && performance.now() - waiting.at < PENDING_MS) {
+      return false;
+    }
+    row.pending.delete(node.dataset.id);
+    return node !== row.held;
+  };
+  const shape = JSON.stringify([
+    spec.name, spec.choices, Boolean(spec.formula),
+    (spec.params ?? []).map(({ value, labels, ...grid }) => grid),
+  ]);
+  if (row.shape !== shape) {
+    const focused = row.contains(document.activeElement) && document.activeElement.dataset.id;
+    row.innerHTML = landscapeMarkup(spec);
+    row.shape = shape;
+    row.formulaText = undefined;
+    if (focused) row.querySelector(`[data-id="${focused}"]`)?.focus();
+  }
+  row.params = Object.fromEntries((spec.params ?? []).map((param) => [param.name, param]));
+  const pick = row.querySelector(".pg-land-pick");
+  if (settled(pick, spec.name) && pick.value !== spec.name) pick.value = spec.name;
+  for (const range of row.querySelectorAll("input[type=range]")) {
+    const param = row.params[range.dataset.param];
+    const value = param.values ? String(param.values.indexOf(param.value)) : String(param.value);
+    if (settled(range, value) && range.value !== value) range.value = value;
+    showParam(range, param);
+  }
+  const box = row.querySelector(".pg-land-formula");
+  if (box) {
+    // The learner's text stays while they type; the app's replaces it when the app's changed.
+    if (row.formulaText !== spec.formula.text) box.value = spec.formula.text;
+    row.formulaText = spec.formula.text;
+    const error = row.querySelector(".pg-land-error");
+    error.textContent = spec.formula.error ?? "";
+    error.hidden = !spec.formula.error;
+    box.setAttribute("aria-invalid", String(Boolean(spec.formula.error)));
+  }
+}
+
+const PENDING_MS = 3000;
+
+// The row's markup for ``spec``, its values set afterwards (drawLandscape).
+function landscapeMarkup(spec) {
+  const options = spec.choices.map(([name, title]) =>
+    `<option value="${escapeHtml(name)}">${escapeHtml(title)}</option>`).join("");
+  const parts = [
+    `<label class="pg-land-item"><span>${escapeHtml(spec.label)}</span>` +
+    `<select class="pg-land-pick" data-id="pick">${options}</select></label>`,
+  ];
+  for (const param of spec.params ?? []) {
+    const bounds = param.values
+      ? `min="0" max="${param.values.length - 1}" step="1"`
+      : `min="${param.min}" max="${param.max}" step="${param.step}"`;
+    parts.push(
+      `<label class="pg-land-item" title="${escapeHtml(param.help)}">` +
+      `<span>${escapeHtml(param.label)}</span>` +
+      `<input type="range" ${bounds} data-param="${escapeHtml(param.name)}" ` +
+      `data-id="param-${escapeHtml(param.name)}" aria-label="${escapeHtml(param.label)}">` +
+      `<output class="pg-land-value" aria-hidden="true"></output></label>`,
+    );
+  }
+  if (spec.formula) {
+    const { label, help, maxChars } = spec.formula;
+    parts.push(
+      `<label class="pg-land-item pg-land-wide"><span>${escapeHtml(label)}</span>` +
+      `<input type="text" class="pg-land-formula" data-id="formula" maxlength="${maxChars}" ` +
+      `spellcheck="false" autocomplete="off" aria-describedby="pg-land-help"></label>` +
+      `<p class="pg-land-error" role="alert" hidden></p>` +
+      `<p class="pg-land-help" id="pg-land-help">${escapeHtml(help)}</p>`,
+    );
+  }
+  return parts.join("");
+}
+
+// What a parameter's range input stands for: a value of its grid, or its own value.
+function paramValue(range, param) {
+  return param.values ? param.values[Number(range.value)] : Number(range.value);
+}
+
+// A parameter's value beside its range input, and as the range's spoken value.
+function showParam(range, param) {
+  const text = param.values
+    ? param.labels[Number(range.value)]
+    : Number(range.value).toFixed(param.decimals);
+  range.setAttribute("aria-valuetext", text);
+  const output = range.nextElementSibling;
+  if (output.textContent !== text) output.textContent = text;
+}
+
 // The app's markup above the legend, replaced only when it changed. A click on one of its
 // buttons sets the trigger "action" to the button's data-action.
 function drawAbove(root, markup, setTriggerValue) {
@@ -814,6 +950,7 @@ export default function (component) {
       }
       drawLegend(root, gd, figure);
     }
+    drawLandscape(root, data.landscape, setTriggerValue);
     if (data.fit) {
       root.serverLayout = figure.layout;
       figure.layout = fitted(root, figure.layout, root.present);

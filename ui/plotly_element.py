@@ -84,6 +84,46 @@ _CSS = """
   color: #1b2733; font-variant-numeric: tabular-nums;
 }
 .pg-root.pg-present .pg-leader { font-size: 22px; }
+.pg-land {
+  display: flex; flex-wrap: wrap; align-items: center; gap: 0.3rem 1.25rem;
+  padding: 0 0 0.35rem var(--pg-left, 50px); min-height: 2.5rem;
+  font-family: "Source Sans", "Source Sans Pro", sans-serif; font-size: 0.95rem; color: #1b2733;
+}
+.pg-land-item { display: inline-flex; align-items: center; gap: 0.5rem; }
+.pg-land-item > span { color: #4a5866; white-space: nowrap; }
+.pg-land select, .pg-land input[type=text] {
+  font: inherit; color: inherit; background: #ffffff; min-height: 2.25rem;
+  border: 1px solid rgba(27, 39, 51, 0.2); border-radius: 0.5rem; padding: 0.25rem 0.6rem;
+}
+.pg-land select { cursor: pointer; max-width: 100%; }
+.pg-land select:hover { border-color: #0072B2; }
+.pg-land input[type=range] { width: 9rem; accent-color: #0072B2; cursor: pointer; }
+.pg-land-wide { flex: 1 1 20rem; }
+.pg-land-wide input { flex: 1 1 auto; min-width: 0; font-family: "Source Code Pro", monospace; }
+.pg-land-value { min-width: 2.5rem; font-variant-numeric: tabular-nums; }
+.pg-land-error {
+  flex: 1 1 100%; margin: 0; padding: 0.4rem 0.75rem; border-radius: 0.5rem;
+  background: rgba(255, 43, 43, 0.09); color: #7d1f1f;
+}
+.pg-land-help { flex: 1 1 100%; margin: 0; font-size: 0.85rem; color: #4a5866; }
+.pg-land select:focus-visible, .pg-land input:focus-visible {
+  outline: 2px solid #0072B2; outline-offset: 2px;
+}
+/* Presentation mode: the map and the loss fill the screen, the landscape's row under them. */
+.pg-root.pg-present { display: flex; flex-direction: column; }
+.pg-root.pg-present > .pg-land { order: 1; font-size: 22px; padding-top: 0.5rem; }
+.pg-root.pg-present > .pg-below { order: 2; }
+.pg-root.pg-present .pg-land input[type=range] { width: 14rem; }
+@media (pointer: coarse) {
+  .pg-land input[type=range] { height: 2rem; touch-action: none; }
+  .pg-land select, .pg-land input[type=text] { min-height: 2.75rem; }
+}
+@media (max-width: 640px) {
+  .pg-land { padding-left: 0; }
+  .pg-land-item { flex: 1 1 100%; }
+  .pg-land-item > span { min-width: 4.5rem; }
+  .pg-land select, .pg-land input[type=range] { flex: 1 1 auto; min-width: 0; }
+}
 .pg-legend {
   display: flex; flex-wrap: wrap; gap: 0.15rem 1rem; padding: 0 0 0 50px; min-height: 1.6rem;
   font-family: "Source Sans", "Source Sans Pro", sans-serif; font-size: 13px; color: #1b2733;
@@ -247,6 +287,8 @@ def plotly_element(
     on_click: Callable[[], None] | None = None,
     on_action: Callable[[], None] | None = None,
     on_restore: Callable[[], None] | None = None,
+    landscape: dict | None = None,
+    on_landscape: Callable[[], None] | None = None,
     sidebar_drawn: bool | None = None,
     on_sidebar: Callable[[], None] | None = None,
     on_shown: Callable[[], None] | None = None,
@@ -318,6 +360,14 @@ def plotly_element(
     ``restore`` to the address bar's query and calls ``on_restore``: read it from
     ``st.session_state[key].restore`` (untrusted text, a link) inside the callback.
 
+    ``landscape`` (``ui.controls.landscape_spec``) draws the landscape's controls in a row
+    above the legend: a picker, and range inputs for its parameters or a formula box with its
+    error. A move sets the trigger value ``landscape`` (``{"landscape": name}``,
+    ``{"param": name, "value": x}`` or ``{"formula": text}``) and calls ``on_landscape``:
+    read ``st.session_state[key].landscape`` (untrusted: ``ui.state.landscape_move``). The
+    row is built anew only when the landscape changes; a move updates it in place, so the
+    control in the learner's hand keeps its focus.
+
     ``sidebar_drawn`` says whether this run drew the sidebar's controls. Whenever the page's
     sidebar is open where they were not drawn, or collapsed where they were, the element sets
     its state value ``sidebar`` to whether the sidebar is open and calls ``on_sidebar``
@@ -350,6 +400,7 @@ def plotly_element(
         "label": label,
         "leader": leader,
         "session": session,
+        "landscape": landscape,
         "sidebarDrawn": sidebar_drawn,
         "sayShown": on_shown is not None,
     }
@@ -368,6 +419,7 @@ def plotly_element(
         on_click_change=on_click or (lambda: None),
         on_action_change=on_action or (lambda: None),
         on_restore_change=on_restore or (lambda: None),
+        on_landscape_change=on_landscape or (lambda: None),
         on_url_kept_change=lambda: None,
         on_sidebar_change=on_sidebar or (lambda: None),
         on_shown_change=on_shown or (lambda: None),

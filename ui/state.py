@@ -931,6 +931,30 @@ def landscape_key() -> tuple[tuple, str | None]:
     return key, error
 
 
+def landscape_move(told: object, landscape: str) -> tuple[dict[str, object], str | None]:
+    """What a move of the landscape's controls in the playground's map element sets in
+    session state, checked as the widgets' values are (``widget_problem``): a new landscape
+    ``{"landscape": name}``; ``{"param": name, "value": x}`` for a parameter of
+    ``landscape``, the one on screen; ``{"formula": text}`` while it is ``"custom"``.
+
+    Returns the widget keys and their values, or no change and why ``told`` (from the page,
+    where anyone may send anything) cannot be one. Pure, never raises.
+    """
+    fields = set(told) if isinstance(told, Mapping) else set()
+    params = optim_core.LANDSCAPES[landscape].params if landscape in optim_core.LANDSCAPES else ()
+    if fields == {"landscape"}:
+        key, value = "landscape", told["landscape"]
+    elif fields == {"formula"} and landscape == "custom":
+        key, value = "formula", told["formula"]
+    elif fields == {"param", "value"} and told["param"] in [p.name for p in params]:
+        key, value = f"land_{told['param']}", told["value"]
+    else:
+        return {}, f"landscape: {_shown(told)} is not a move of its controls"
+    if problem := widget_problem(key, value, widget_declarations(landscape)):
+        return {}, f"{widget_label(key)}: {problem}"
+    return {key: float(value) if key.startswith("land_") else value}, None
+
+
 def on_landscape_change() -> None:
     """A new landscape starts from its own default start point."""
     import streamlit as st

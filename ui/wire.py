@@ -240,6 +240,15 @@ def forget_unchecked() -> None:
                     del widgets.states[widget_id]
 
 
+def refuse(problems: list[str]) -> None:
+    """Record ``problems`` (``"<label>: <why>"``: values a page's own control sent that the
+    app refused, checked in its callback) to be said as the wire's refusals are."""
+    import streamlit as st
+
+    earlier = list(st.session_state.get(REFUSED_KEY) or [])
+    st.session_state[REFUSED_KEY] = [*earlier, *problems][: 4 * MAX_SHOWN]
+
+
 def take_refusals() -> list[str]:
     """The refusals recorded since the page's last full run; forgets them."""
     import streamlit as st
