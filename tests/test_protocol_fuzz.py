@@ -478,6 +478,28 @@ def test_the_maps_landscape_controls_take_a_move_and_refuse_what_they_cannot_mak
     assert dict(urllib.parse.parse_qsl(after))["land.kappa"] == "200"
 
 
+def test_a_link_that_hides_the_landscape_refuses_its_controls_moves(server):
+    """A teacher's ``hide=landscape`` draws no row of landscape controls: a move sent anyway,
+    however valid, changes nothing."""
+
+    async def run() -> tuple[str, str, list[str], list[str]]:
+        errors: list[str] = []
+        page = await loadgen.Page.open(server.url + "?hide=landscape", errors)
+        try:
+            await page.rerun(first=True, timeout_s=120)
+            before = page.query_string
+            await page.rerun(extra=[landscape_move(page, {"param": "kappa", "value": 200})])
+            await page.rerun()  # a full run says what was refused
+            return before, page.query_string, page.alerts, errors
+        finally:
+            await page.close()
+
+    before, after, alerts, errors = asyncio.run(run())
+    assert errors == []
+    assert "hide=landscape" in before and after == before
+    assert "A value sent for landscape could not be used: this link fixes the landscape." in alerts
+
+
 def test_a_fresh_servers_first_message_is_checked_too(server):
     """The check is installed by the first page run; values the first session sent before
     that are checked as the session's first run starts (``wire.forget_unchecked``). Widget
