@@ -115,7 +115,7 @@ _CSS = """
 .pg-root.pg-present > .pg-below { order: 2; }
 .pg-root.pg-present .pg-land input[type=range] { width: 14rem; }
 @media (pointer: coarse) {
-  .pg-land input[type=range] { height: 2rem; touch-action: none; }
+  .pg-land input[type=range] { height: 2rem; touch-action: pan-y; }  /* a swipe still scrolls */
   .pg-land select, .pg-land input[type=text] { min-height: 2.75rem; }
 }
 @media (max-width: 640px) {
