@@ -157,6 +157,7 @@ def landscape_spec(formula_error: str | None) -> dict:
         control = {
             "name": param.name,
             "label": f"{param.symbol} · {param.name}",
+            "symbol": param.symbol,
             "help": param.help,
             "value": value,
         }

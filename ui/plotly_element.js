@@ -747,7 +747,9 @@ function landscapeMarkup(spec) {
       : `min="${param.min}" max="${param.max}" step="${param.step}"`;
     parts.push(
       `<label class="pg-land-item" title="${escapeHtml(param.help)}">` +
-      `<span>${escapeHtml(param.label)}</span>` +
+      // A phone shows the symbol alone, so that two parameters share a line.
+      `<span aria-hidden="true">${escapeHtml(param.symbol)}<span class="pg-land-name">` +
+      `${escapeHtml(param.label.slice(param.symbol.length))}</span></span>` +
       `<input type="range" ${bounds} data-param="${escapeHtml(param.name)}" ` +
       `data-id="param-${escapeHtml(param.name)}" aria-label="${escapeHtml(param.label)}">` +
       `<output class="pg-land-value" aria-hidden="true"></output></label>`,

@@ -121,8 +121,10 @@ _CSS = """
 @media (max-width: 640px) {
   .pg-land { padding-left: 0; }
   .pg-land-item { flex: 1 1 100%; }
-  .pg-land-item > span { min-width: 4.5rem; }
-  .pg-land select, .pg-land input[type=range] { flex: 1 1 auto; min-width: 0; }
+  .pg-land-item:has(input[type=range]) { flex-basis: 40%; }
+  .pg-land-item .pg-land-name { display: none; }
+  .pg-land select { flex: 1 1 auto; min-width: 0; }
+  .pg-land input[type=range] { flex: 1 1 4rem; width: 4rem; min-width: 0; }
 }
 .pg-legend {
   display: flex; flex-wrap: wrap; gap: 0.15rem 1rem; padding: 0 0 0 50px; min-height: 1.6rem;
