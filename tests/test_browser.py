@@ -491,6 +491,14 @@ def test_the_exercise_link_builder_follows_a_move_while_open(page, server) -> No
     move_and_wait(page, thumb, "ArrowRight")
     lr = thumb.get_attribute("aria-valuetext")
     assert parse_qs(urlparse(link.inner_text()).query)["gd.lr"] == [lr]
+    # The landscape's controls are the map's: a move of theirs redraws the link too.
+    kappa = page.locator(".st-key-map .pg-land input[data-param=kappa]")
+    move_and_wait(page, kappa, "ArrowRight")
+    shown = kappa.get_attribute("aria-valuetext")
+    page.wait_for_function(
+        "([sel, v]) => document.querySelector(sel)?.textContent.includes(`land.kappa=${v}`)",
+        arg=[".st-key-open_exercise code", shown],
+    )
     assert_no_exception(page, server)
 
 
