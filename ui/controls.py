@@ -43,6 +43,16 @@ def fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
+def param_label(param: Param) -> str:
+    """A parameter's control's label: its symbol and its name, e.g. ``κ · kappa``."""
+    return f"{param.symbol} · {param.name}"
+
+
+def decimals(step: float) -> int:
+    """The decimals a linear slider of ``step`` shows: 0 for 1, 2 for 0.01."""
+    return max(0, -math.floor(math.log10(step)))
+
+
 def grid_options(param: Param, value: float) -> list[float]:
     """A log-scaled slider's values with ``value`` among them, one per label: Streamlit keeps
     a select_slider's value as its label, and a learner tells two values apart by theirs."""
@@ -63,7 +73,7 @@ def param_slider(
 
     ``on_change`` runs when the learner moves it (e.g. to rerun only what depends on it).
     """
-    text = label or f"{param.symbol} · {param.name}"
+    text = label or param_label(param)
     if key in st.session_state:
         st.session_state[key] = snap(param, float(st.session_state[key]))
     if slider_grid(param):
@@ -87,14 +97,13 @@ def param_slider(
             help=param.help,
             on_change=on_change,
         )
-    decimals = max(0, -math.floor(math.log10(step)))
     return st.slider(
         text,
         float(param.low),
         float(param.high),
         key=key,
         step=step,
-        format=f"%.{decimals}f",
+        format=f"%.{decimals(step)}f",
         help=param.help,
         on_change=on_change,
     )
@@ -156,7 +165,7 @@ def landscape_spec(formula_error: str | None) -> dict:
         value = snap(param, float(st.session_state.get(f"land_{param.name}", param.default)))
         control = {
             "name": param.name,
-            "label": f"{param.symbol} · {param.name}",
+            "label": param_label(param),
             "symbol": param.symbol,
             "help": param.help,
             "value": value,
@@ -166,8 +175,8 @@ def landscape_spec(formula_error: str | None) -> dict:
             control |= {"values": options, "labels": [fmt(v) for v in options]}
         else:
             step = linear_step(param)
-            decimals = max(0, -math.floor(math.log10(step)))
-            control |= {"min": param.low, "max": param.high, "step": step, "decimals": decimals}
+            control |= {"min": param.low, "max": param.high, "step": step}
+            control["decimals"] = decimals(step)
         spec["params"].append(control)
     return spec
 
