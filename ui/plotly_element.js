@@ -308,7 +308,7 @@ function fitLayout(width, top, present, landRow) {
   if (present || vw >= WIDE) {
     const m = present ? { l: 85, r: 30, t: 12, b: 70 } : { l: 55, r: 20, t: 10, b: 45 };
     const gap = present ? 120 : 80;  // the loss panel's tick labels and title
-    const bars = BARS + (landRow ? LAND_ROW : 0);  // presentation mode draws it under the player
+    const bars = BARS + (landRow && !present ? LAND_ROW : 0);  // present: under the player
     const tall = vh - (present ? 0 : top) - (present ? 1.4 : 1) * bars - m.t - m.b - 8;
     const room = width - m.l - m.r - gap;
     const side = Math.floor(Math.max(40, Math.min(Math.max(Math.ceil(0.6 * vh), tall), room / 1.45)));
@@ -369,7 +369,7 @@ function fitted(root, layout, present) {
   // browser lay the page out anew, in the middle of a redraw (~7 ms).
   root.fitTop ??= root.getBoundingClientRect().top + window.scrollY;
   root.fitWidth ??= root.clientWidth;
-  const patch = phoneTitles(layout, fitLayout(root.fitWidth, root.fitTop, present, root.landRow && !present));
+  const patch = phoneTitles(layout, fitLayout(root.fitWidth, root.fitTop, present, root.landRow));
   if (window.matchMedia("(pointer: coarse)").matches) patch.dragmode = false;  // a finger scrolls
   root.style.setProperty("--pg-left", `${patch.margin.l}px`);
   root.fitText = JSON.stringify(patch);
@@ -670,8 +670,11 @@ function drawLandscape(root, spec, setTriggerValue) {
     row.addEventListener("change", (event) => {
       const target = event.target;
       // Until the app's run of this move comes back, a render of an earlier one (a second
-      // key pressed meanwhile) does not put the control back.
-      row.pending.set(target.dataset.id, { value: target.value, at: performance.now() });
+      // key pressed meanwhile) does not put the control back (the formula box keeps the
+      // learner's text by itself).
+      if (!target.matches(".pg-land-formula")) {
+        row.pending.set(target.dataset.id, { value: target.value, at: performance.now() });
+      }
       if (target.matches(".pg-land-pick")) {
         setTriggerValue("landscape", { landscape: target.value });
       } else if (target.matches("input[type=range]")) {
