@@ -29,8 +29,19 @@ def test_the_map_is_clipped_at_numpys_98th_percentile(name):
     with np.errstate(all="ignore"):
         f = land.f(xy)
         expected = shown_by_np_percentile(land, f)
+    given = f.copy()
     z, _ = cache.display_z(land, f)
     assert np.array_equal(z, expected)
+    assert np.array_equal(f, given)  # worked on its own copy
+
+
+@pytest.mark.parametrize("formula", ["-1e300 * (2 + x^2)", "1e300 * (2 + x^2)", "1e-300 * x"])
+def test_values_beyond_float32_show_at_its_limits(formula):
+    land = optim_core.parse_function(formula)
+    f = land.on_grid(np.linspace(-2.0, 2.0, 30), np.linspace(-1.0, 1.0, 20))
+    z, _ = cache.display_z(land, f)
+    assert np.array_equal(z, shown_by_np_percentile(land, f))
+    assert np.abs(z).max() <= 1e38
 
 
 def test_a_non_finite_value_shows_as_the_highest_finite_one():

@@ -186,6 +186,15 @@ def test_constant_formula_is_a_flat_landscape(text, value):
     assert landscape.f(np.array([1.0, 2.0])).shape == ()
 
 
+@pytest.mark.parametrize("text", ["3", "x", "y", *(e[0] for e in EXAMPLES)])
+def test_on_grid_is_f_on_the_grids_points(text):
+    landscape = parse_function(text)
+    xs, ys = np.linspace(-2.7, 2.55, 9), np.linspace(-2.1, 2.6, 6)
+    values = landscape.on_grid(xs, ys)
+    assert values.shape == (6, 9)
+    np.testing.assert_array_equal(values, landscape.f(np.stack(np.meshgrid(xs, ys), axis=-1)))
+
+
 def test_results_are_fresh_arrays_of_the_right_shape():
     landscape = parse_function("x")
     points = grid_points()
@@ -501,6 +510,19 @@ def test_smooth_generated_formulas_have_exact_gradients(text, xy):
     compared = _check_gradient(text, xy, smooth_grammar=True)
     # Smooth, bounded building blocks: most points must be comparable.
     assert compared != 0, text
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_formulas(sorted(FUNCTIONS), general_powers=True))
+def test_generated_formulas_on_a_grid_are_f_on_its_points(text):
+    try:
+        landscape = parse_function(text)
+    except ExpressionError:
+        return  # refused for a limit
+    xs, ys = np.linspace(-2.7, 2.55, 7), np.linspace(-2.1, 2.6, 5)
+    np.testing.assert_array_equal(
+        landscape.on_grid(xs, ys), landscape.f(np.stack(np.meshgrid(xs, ys), axis=-1)), text
+    )
 
 
 def test_generated_formulas_have_exact_gradients_where_finite():

@@ -287,3 +287,25 @@ def test_landscape_checks_its_declaration():
     param = Param("k", "k", 1.0, 0.0, 2.0, False, "a parameter")
     with pytest.raises(ValueError, match="build"):
         Landscape(**{**fields, "params": (param,), "values": {"k": 1.0}})
+
+
+def stacked_grid(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """The points of the grid ``xs`` by ``ys``: ``[i, j] = (xs[j], ys[i])``."""
+    return np.stack(np.meshgrid(xs, ys), axis=-1)
+
+
+@each_landscape
+def test_on_grid_is_f_on_the_grids_points(landscape):
+    (x0, x1), (y0, y1) = landscape.window
+    xs, ys = np.linspace(x0, x1, 37), np.linspace(y0, y1, 23)  # not square: rows are y
+    values = landscape.on_grid(xs, ys)
+    assert values.shape == (23, 37)
+    np.testing.assert_array_equal(values, landscape.f(stacked_grid(xs, ys)))
+
+
+def test_on_grid_without_a_grid_function_goes_through_f():
+    booth = LANDSCAPES["booth"]
+    plain = dataclasses.replace(booth, f_grid=None)
+    xs, ys = np.linspace(-3.0, 2.0, 5), np.linspace(0.0, 1.0, 4)
+    np.testing.assert_array_equal(plain.on_grid(xs, ys), booth.on_grid(xs, ys))
+    assert plain.on_grid(xs, ys).shape == (4, 5)

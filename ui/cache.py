@@ -66,14 +66,17 @@ def display_z(land: optim_core.Landscape, f: np.ndarray) -> tuple[np.ndarray, st
         g = f - f_min if log else f
         a, b, t = _around_98th(g)
         z, title = g, "f"
-        if log:
+        if log:  # in g's own memory (f − f*): the map's 400² contour is redrawn at every κ move
             delta = max(1e-3 * (a + (b - a) * t), 1e-12)
-            z = np.log10(np.maximum(g, 0.0) + delta)
+            np.maximum(g, 0.0, out=g)
+            g += delta
+            z = np.log10(g, out=g)
             a, b = np.log10(np.maximum([a, b], 0.0) + delta)
             title = "log₁₀(f − f*)"
-        hi = float(a + (b - a) * t)
-        # beyond float32's range (f = 1e300 * x^2) a figure would show inf
-        return np.clip(np.minimum(z, hi), -_DISPLAY_LIMIT, _DISPLAY_LIMIT), title
+        # At most the 98th percentile, and beyond float32's range (f = 1e300 * x^2) a figure
+        # would show inf: one pass.
+        hi = min(max(float(a + (b - a) * t), -_DISPLAY_LIMIT), _DISPLAY_LIMIT)
+        return np.clip(z, -_DISPLAY_LIMIT, hi, out=z if log else None), title
 
 
 def _around_98th(values: np.ndarray) -> tuple[float, float, float]:
@@ -93,10 +96,8 @@ def sample(key: LandscapeKey, window: tuple[tuple[float, float], ...], resolutio
     (x0, x1), (y0, y1) = window
     xs = np.linspace(x0, x1, resolution)
     ys = np.linspace(y0, y1, resolution)
-    xy = np.empty((resolution, resolution, 2))  # row i at y = ys[i], column j at x = xs[j]
-    xy[..., 0], xy[..., 1] = xs, ys[:, None]
     with np.errstate(all="ignore"):
-        f = land.f(xy)
+        f = land.on_grid(xs, ys)  # row i at y = ys[i], column j at x = xs[j]
     z, title = display_z(land, f)
     return Grid(xs, ys, z, title)
 
