@@ -283,3 +283,27 @@ def test_a_click_on_the_map_leaves_the_sidebar_closed_and_the_map_its_size(page,
     wait_for_start(page, parse_qs(urlparse(address(page)).query)["x0"][0])
     after = page.locator(PLOT_AREA).bounding_box()
     assert after["width"] == pytest.approx(before["width"], abs=1)
+
+
+# Every frame of the player as it shows it: its traces' points and markers.
+FRAMES = """() => JSON.stringify(
+  document.querySelector(".st-key-map .pg-root").player.frames.map((f) => [f.name, f.data]))"""
+
+
+def test_the_frames_are_the_same_where_the_browser_cannot_decode_base64_itself(
+    chromium_path: str, server
+) -> None:
+    """The runs' arrays arrive as base64 (plotly's typed-array specs). A browser without
+    ``Uint8Array.fromBase64`` (Chrome before 140, Firefox before 133) decodes them in a
+    loop: its frames are the same, to the last bit."""
+    frames = {}
+    for native in (True, False):
+        with chromium_page(chromium_path, DESKTOP, TIMEOUT_MS) as page:
+            if not native:
+                page.add_init_script("delete Uint8Array.fromBase64")
+            open_app(page, server.url)
+            page.wait_for_function(f"() => ({PLAYER})().ready")
+            assert page.evaluate("typeof Uint8Array.fromBase64 === 'function'") is native
+            frames[native] = json.loads(page.evaluate(FRAMES))
+    assert len(frames[True]) > 100
+    assert frames[False] == frames[True]

@@ -85,8 +85,17 @@ const TYPED = { f4: Float32Array, f8: Float64Array, i4: Int32Array, u1: Uint8Arr
 // A plotly typed-array spec ({dtype, bdata}: little-endian bytes in base64) as its array.
 function untyped(spec) {
   if (Array.isArray(spec) || ArrayBuffer.isView(spec)) return spec;
-  const bytes = Uint8Array.from(atob(spec.bdata), (c) => c.charCodeAt(0));
-  return new TYPED[spec.dtype](bytes.buffer);
+  return new TYPED[spec.dtype](fromBase64(spec.bdata).buffer);
+}
+
+// Base64 as bytes. A plain loop where Uint8Array.fromBase64 is missing: Uint8Array.from
+// with a function per character took ~3 ms of every move's ~60 kB of runs.
+function fromBase64(text) {
+  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
+  const chars = atob(text);
+  const bytes = new Uint8Array(chars.length);
+  for (let i = 0; i < chars.length; i += 1) bytes[i] = chars.charCodeAt(i);
+  return bytes;
 }
 
 // At most `most` of the indices lo … hi, evenly spread, hi kept (ui.figures.player.thin_indices).
