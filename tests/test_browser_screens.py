@@ -239,5 +239,10 @@ def test_presentation_mode_fills_the_projector_in_large_type_and_takes_keys(brow
             timeout=5_000,
         )
         assert "present=1" in address(page)  # the link keeps the mode
+
+        page.get_by_role("button", name="Leave presentation mode").click()
+        page.wait_for_selector('[data-testid="stHeader"]', state="visible")
+        assert page.locator(".st-key-head h1").is_visible()
+        assert page.evaluate("document.querySelectorAll('.pg-presenting, .pg-present').length") == 0
     finally:
         page.context.close()

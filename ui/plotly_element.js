@@ -282,12 +282,12 @@ const PAGE_CSS = `
   .pg-root .pg-player .pg-step { height: 2rem; touch-action: none; }
   .pg-root .pg-player button, .pg-root .pg-player select { min-height: 2.75rem; }
 }
-body:has(.pg-present) [data-testid="stSidebar"],
-body:has(.pg-present) [data-testid="stSidebarCollapsedControl"],
-body:has(.pg-present) [data-testid="stHeader"],
-body:has(.pg-present) .st-key-head { display: none; }
-.stMainBlockContainer:has(.pg-present) { padding: 0.5rem 1rem; max-width: none; }
-body:has(.pg-present) .st-key-stage > div { flex: 1 1 100% !important; }
+body.pg-presenting [data-testid="stSidebar"],
+body.pg-presenting [data-testid="stSidebarCollapsedControl"],
+body.pg-presenting [data-testid="stHeader"],
+body.pg-presenting .st-key-head { display: none; }
+body.pg-presenting .stMainBlockContainer { padding: 0.5rem 1rem; max-width: none; }
+body.pg-presenting .st-key-stage > div { flex: 1 1 100% !important; }
 .pg-root.pg-present .pg-legend { font-size: 22px; gap: 0.3rem 1.5rem; min-height: 2.4rem; }
 .pg-root.pg-present .pg-legend .pg-glyph { font-size: 24px; }
 .pg-root.pg-present .pg-player { font-size: 22px; }
@@ -300,6 +300,14 @@ function injectPageCss() {
   style.id = "pg-page-css";
   style.textContent = PAGE_CSS;
   document.head.appendChild(style);
+}
+
+// Presentation mode's look of the page around the map: a class on the body, which the
+// element takes off when it leaves the page (the cleanup its render resolves to). Not a
+// :has(.pg-present) on the body: at every node Plotly adds under the body to measure a
+// label, Chromium searched the whole page for .pg-present (~1 ms a label).
+function presenting(on) {
+  document.body.classList.toggle("pg-presenting", on);
 }
 
 const WIDE = 1200;  // px of viewport from which the loss panel sits beside the map
@@ -949,8 +957,9 @@ export default function (component) {
   const restoring = restoreScene(root, data, setTriggerValue);
   root.present = Boolean(data.present);
   root.classList.toggle("pg-present", root.present);
+  presenting(root.present);
   if (data.fit) injectPageCss();
-  return loadPlotly(data.src).then((Plotly) => {
+  const drawn = loadPlotly(data.src).then((Plotly) => {
     // The config only when it changed: Plotly.react given one rebuilds the chart's context
     // from plotly's defaults, finds it "changed" even when it is the same, and draws the
     // chart anew (Plotly.newPlot, then react again) instead of updating it.
@@ -1089,4 +1098,5 @@ export default function (component) {
         gd.addEventListener("pointerleave", () => root.player?.setHint(""));
       });
   });
+  return drawn.then(() => () => presenting(false));
 }
