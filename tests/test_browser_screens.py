@@ -210,6 +210,19 @@ DRAWN = """() => {
 }"""
 
 
+# Each of Plotly's drawing calls waits 400 ms before it draws.
+SLOW_PLOTLY = """() => {
+  window.slowCalls = 0;
+  for (const name of ["react", "animate", "relayout"]) {
+    const draw = window.Plotly[name];
+    window.Plotly[name] = (...args) => {
+      window.slowCalls += 1;
+      return new Promise((done) => setTimeout(done, 400)).then(() => draw(...args));
+    };
+  }
+}"""
+
+
 def test_presentation_mode_fills_the_projector_in_large_type_and_takes_keys(browser, server):
     page = open_page(browser, server.url + "?present=1", "projector")
     try:
@@ -239,6 +252,19 @@ def test_presentation_mode_fills_the_projector_in_large_type_and_takes_keys(brow
             timeout=5_000,
         )
         assert "present=1" in address(page)  # the link keeps the mode
+
+        # A render still drawing when the next comes: Streamlit calls its cleanup at once,
+        # and the page must stay presenting. (Plotly held back 400 ms a call, two moves of κ.)
+        page.evaluate(SLOW_PLOTLY)
+        kappa = page.locator(".st-key-map .pg-land input[data-param=kappa]")
+        kappa.press("ArrowRight")
+        page.wait_for_timeout(150)
+        kappa.press("ArrowRight")
+        wait_until_idle(page)
+        page.wait_for_timeout(1500)
+        assert page.evaluate("window.slowCalls") >= 2
+        assert not page.locator('[data-testid="stHeader"]').is_visible()
+        assert not page.evaluate(DRAWN)["sidebar"]
 
         page.get_by_role("button", name="Leave presentation mode").click()
         page.wait_for_selector('[data-testid="stHeader"]', state="visible")

@@ -302,12 +302,18 @@ function injectPageCss() {
   document.head.appendChild(style);
 }
 
-// Presentation mode's look of the page around the map: a class on the body, which the
-// element takes off when it leaves the page (the cleanup its render resolves to). Not a
-// :has(.pg-present) on the body: at every node Plotly adds under the body to measure a
-// label, Chromium searched the whole page for .pg-present (~1 ms a label).
+// Presentation mode's look of the page around the map: a class on the body while a map on
+// the page presents. Not a :has(.pg-present) on the body: at every node Plotly adds under
+// the body to measure a label, Chromium searched the whole page for .pg-present (~1 ms a
+// label).
 function presenting(on) {
   document.body.classList.toggle("pg-presenting", on);
+}
+
+// The cleanup a render resolves to, which Streamlit calls when the element leaves the page,
+// or at once when a newer render came meanwhile: the class stays while a map presents.
+function leavePresenting() {
+  presenting(Boolean(document.querySelector(".pg-root.pg-present")));
 }
 
 const WIDE = 1200;  // px of viewport from which the loss panel sits beside the map
@@ -1098,5 +1104,5 @@ export default function (component) {
         gd.addEventListener("pointerleave", () => root.player?.setHint(""));
       });
   });
-  return drawn.then(() => () => presenting(false));
+  return drawn.then(() => leavePresenting);
 }
