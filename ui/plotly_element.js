@@ -303,17 +303,13 @@ function injectPageCss() {
 }
 
 // Presentation mode's look of the page around the map: a class on the body while a map on
-// the page presents. Not a :has(.pg-present) on the body: at every node Plotly adds under
-// the body to measure a label, Chromium searched the whole page for .pg-present (~1 ms a
-// label).
-function presenting(on) {
+// the page presents, set by each render and by the cleanup a render resolves to (which
+// Streamlit calls when the element leaves the page, or at once when a newer render came
+// while it drew). Not a :has(.pg-present) on the body: at every node Plotly adds under the
+// body to measure a label, Chromium searched the whole page for .pg-present (~1 ms a label).
+function markPresenting() {
+  const on = Boolean(document.querySelector(".pg-root.pg-present"));
   document.body.classList.toggle("pg-presenting", on);
-}
-
-// The cleanup a render resolves to, which Streamlit calls when the element leaves the page,
-// or at once when a newer render came meanwhile: the class stays while a map presents.
-function leavePresenting() {
-  presenting(Boolean(document.querySelector(".pg-root.pg-present")));
 }
 
 const WIDE = 1200;  // px of viewport from which the loss panel sits beside the map
@@ -963,7 +959,7 @@ export default function (component) {
   const restoring = restoreScene(root, data, setTriggerValue);
   root.present = Boolean(data.present);
   root.classList.toggle("pg-present", root.present);
-  presenting(root.present);
+  markPresenting();
   if (data.fit) injectPageCss();
   const drawn = loadPlotly(data.src).then((Plotly) => {
     // The config only when it changed: Plotly.react given one rebuilds the chart's context
@@ -1104,5 +1100,5 @@ export default function (component) {
         gd.addEventListener("pointerleave", () => root.player?.setHint(""));
       });
   });
-  return drawn.then(() => leavePresenting);
+  return drawn.then(() => markPresenting);
 }
