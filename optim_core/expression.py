@@ -738,12 +738,6 @@ def parse_function(
             out[...] = value(xy[..., 0], xy[..., 1])
         return out
 
-    def f_grid(xs: Array, ys: Array) -> Array:
-        out = np.empty((ys.size, xs.size))
-        with np.errstate(all="ignore"):
-            out[...] = value(xs[None, :], ys[:, None])
-        return out
-
     def grad(xy: Array) -> Array:
         xy = np.asarray(xy, dtype=np.float64)
         out = np.zeros(xy.shape)
@@ -762,7 +756,7 @@ def parse_function(
         description="Your own formula. Its gradient is worked out exactly from the formula.",
         f=f,
         grad=grad,
-        f_grid=f_grid,
+        fxy=value,
         window=window,
         minima=np.empty((0, 2)),
         start=start,

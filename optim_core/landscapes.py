@@ -51,8 +51,8 @@ class Landscape:
       values: the current value of each of ``params``.
       build: ``build(**values) -> Landscape``, how :meth:`with_params` rebuilds it; ``None`` for
         landscapes without params.
-      f_grid: ``f_grid(xs, ys)``, ``f`` on the grid of ``xs`` by ``ys`` (see :meth:`on_grid`)
-        computed from the rows and columns; ``None`` to go through ``f``.
+      fxy: ``fxy(x, y)``, ``f`` of the coordinates as two arrays that NumPy broadcasts (what
+        :meth:`on_grid` evaluates); ``None`` to go through ``f``.
     """
 
     name: str
@@ -69,7 +69,7 @@ class Landscape:
     params: tuple[Param, ...] = ()
     values: dict[str, float] = dataclasses.field(default_factory=dict)
     build: Callable[..., Landscape] | None = dataclasses.field(default=None, repr=False)
-    f_grid: Callable[[Array, Array], Array] | None = dataclasses.field(default=None, repr=False)
+    fxy: Callable[[Array, Array], Array] | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         minima = np.array(self.minima, dtype=np.float64).reshape(-1, 2)
@@ -96,11 +96,14 @@ class Landscape:
         θ, took 4.3 ms instead of 5.1.
         """
         xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
-        if self.f_grid is not None:
-            return self.f_grid(xs, ys)
-        xy = np.empty((ys.size, xs.size, 2))
-        xy[..., 0], xy[..., 1] = xs, ys[:, None]
-        return self.f(xy)
+        if self.fxy is None:
+            xy = np.empty((ys.size, xs.size, 2))
+            xy[..., 0], xy[..., 1] = xs, ys[:, None]
+            return self.f(xy)
+        out = np.empty((ys.size, xs.size))
+        with np.errstate(all="ignore"):
+            out[...] = self.fxy(xs[None, :], ys[:, None])  # a constant f broadcasts too
+        return out
 
     def with_params(self, **values: float) -> Landscape:
         """The same landscape with some parameters changed (the others keep their values).
@@ -130,9 +133,8 @@ class Landscape:
         return self.build(**merged)
 
 
-def _vectorise(f2: _Scalar2, grad2: _Vector2) -> tuple[Callable, Callable, Callable]:
-    """Lift ``f2(x, y)`` and ``grad2(x, y) -> (gx, gy)`` to quiet functions of ``xy[..., 2]``,
-    and ``f2`` to a quiet ``f_grid(xs, ys)`` (:meth:`Landscape.on_grid`)."""
+def _vectorise(f2: _Scalar2, grad2: _Vector2) -> tuple[Callable, Callable]:
+    """Lift ``f2(x, y)`` and ``grad2(x, y) -> (gx, gy)`` to quiet functions of ``xy[..., 2]``."""
 
     def f(xy: Array) -> Array:
         xy = np.asarray(xy, dtype=np.float64)
@@ -152,18 +154,12 @@ def _vectorise(f2: _Scalar2, grad2: _Vector2) -> tuple[Callable, Callable, Calla
                 out[..., 0], out[..., 1] = grad2(xy[..., 0], xy[..., 1])
         return out
 
-    def f_grid(xs: Array, ys: Array) -> Array:
-        out = np.empty((ys.size, xs.size))
-        with np.errstate(all="ignore"):
-            out[...] = f2(xs[None, :], ys[:, None])  # a constant f broadcasts too
-        return out
-
-    return f, grad, f_grid
+    return f, grad
 
 
 def _landscape(f: _Scalar2, grad: _Vector2, **fields: Any) -> Landscape:
-    vf, vgrad, vgrid = _vectorise(f, grad)
-    return Landscape(f=vf, grad=vgrad, f_grid=vgrid, **fields)
+    vf, vgrad = _vectorise(f, grad)
+    return Landscape(f=vf, grad=vgrad, fxy=f, **fields)
 
 
 # --- the narrow valley -------------------------------------------------------------------------

@@ -305,7 +305,7 @@ def test_on_grid_is_f_on_the_grids_points(landscape):
 
 def test_on_grid_without_a_grid_function_goes_through_f():
     booth = LANDSCAPES["booth"]
-    plain = dataclasses.replace(booth, f_grid=None)
+    plain = dataclasses.replace(booth, fxy=None)
     xs, ys = np.linspace(-3.0, 2.0, 5), np.linspace(0.0, 1.0, 4)
     np.testing.assert_array_equal(plain.on_grid(xs, ys), booth.on_grid(xs, ys))
     assert plain.on_grid(xs, ys).shape == (4, 5)

@@ -175,8 +175,12 @@ def landscape_spec(formula_error: str | None) -> dict:
             control |= {"values": options, "labels": [fmt(v) for v in options]}
         else:
             step = linear_step(param)
-            control |= {"min": param.low, "max": param.high, "step": step}
-            control["decimals"] = decimals(step)
+            control |= {
+                "min": param.low,
+                "max": param.high,
+                "step": step,
+                "decimals": decimals(step),
+            }
         spec["params"].append(control)
     return spec
 
