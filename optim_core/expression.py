@@ -738,15 +738,15 @@ def parse_function(
             out[...] = value(xy[..., 0], xy[..., 1])
         return out
 
+    def gradxy(x: Array, y: Array) -> tuple[Array, Array]:
+        _, dx, dy = dual(x, y)
+        return 0.0 if dx is None else dx, 0.0 if dy is None else dy  # None: no x (or y) in f
+
     def grad(xy: Array) -> Array:
         xy = np.asarray(xy, dtype=np.float64)
-        out = np.zeros(xy.shape)
+        out = np.empty(xy.shape)
         with np.errstate(all="ignore"):
-            _, dx, dy = dual(xy[..., 0], xy[..., 1])
-            if dx is not None:
-                out[..., 0] = dx
-            if dy is not None:
-                out[..., 1] = dy
+            out[..., 0], out[..., 1] = gradxy(xy[..., 0], xy[..., 1])
         return out
 
     return Landscape(
@@ -757,6 +757,7 @@ def parse_function(
         f=f,
         grad=grad,
         fxy=value,
+        gradxy=gradxy,
         window=window,
         minima=np.empty((0, 2)),
         start=start,

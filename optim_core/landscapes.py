@@ -53,6 +53,9 @@ class Landscape:
         landscapes without params.
       fxy: ``fxy(x, y)``, ``f`` of the coordinates as two arrays that NumPy broadcasts (what
         :meth:`on_grid` evaluates); ``None`` to go through ``f``.
+      gradxy: ``gradxy(x, y) -> (gx, gy)``, ``grad`` of the coordinates as two arrays or two
+        NumPy scalars (what a single run's loop takes at each step); not quiet by itself, the
+        caller sets ``np.errstate``. ``None`` to go through ``grad``.
     """
 
     name: str
@@ -70,6 +73,9 @@ class Landscape:
     values: dict[str, float] = dataclasses.field(default_factory=dict)
     build: Callable[..., Landscape] | None = dataclasses.field(default=None, repr=False)
     fxy: Callable[[Array, Array], Array] | None = dataclasses.field(default=None, repr=False)
+    gradxy: Callable[[Array, Array], tuple[Array, Array]] | None = dataclasses.field(
+        default=None, repr=False
+    )
 
     def __post_init__(self) -> None:
         minima = np.array(self.minima, dtype=np.float64).reshape(-1, 2)
@@ -145,13 +151,7 @@ def _vectorise(f2: _Scalar2, grad2: _Vector2) -> tuple[Callable, Callable]:
         xy = np.asarray(xy, dtype=np.float64)
         out = np.empty_like(xy)  # keeps the caller's memory layout: no copy in the run loop
         with np.errstate(all="ignore"):
-            if xy.ndim == 1:
-                # One point, a slider's run: NumPy scalars, whose arithmetic skips the ufunc
-                # machinery 0-d arrays go through (the gradient in ~a third of the time), and
-                # gives the same bits (tests/test_landscapes.py).
-                out[0], out[1] = grad2(xy[0], xy[1])
-            else:
-                out[..., 0], out[..., 1] = grad2(xy[..., 0], xy[..., 1])
+            out[..., 0], out[..., 1] = grad2(xy[..., 0], xy[..., 1])
         return out
 
     return f, grad
@@ -159,7 +159,7 @@ def _vectorise(f2: _Scalar2, grad2: _Vector2) -> tuple[Callable, Callable]:
 
 def _landscape(f: _Scalar2, grad: _Vector2, **fields: Any) -> Landscape:
     vf, vgrad = _vectorise(f, grad)
-    return Landscape(f=vf, grad=vgrad, fxy=f, **fields)
+    return Landscape(f=vf, grad=vgrad, fxy=f, gradxy=grad, **fields)
 
 
 # --- the narrow valley -------------------------------------------------------------------------

@@ -174,7 +174,8 @@ class OptimizerSpec:
 
 
 def _broadcast_hyperparams(update: Callable[..., Any]) -> Callable[..., Any]:
-    """Let ``update`` take per-run hyperparameters of shape ``(B,)``."""
+    """Let ``update`` take per-run hyperparameters of shape ``(B,)``. The rule itself stays
+    at ``.rule``, for a caller that broadcasts them once for many steps (the run loop)."""
 
     @functools.wraps(update)
     def wrapper(grads: np.ndarray, state: Any, params: np.ndarray, **hyperparams: Any) -> Any:
@@ -184,6 +185,7 @@ def _broadcast_hyperparams(update: Callable[..., Any]) -> Callable[..., Any]:
             }
         return update(grads, state, params, **hyperparams)
 
+    wrapper.rule = update
     return wrapper
 
 

@@ -24,6 +24,7 @@ from optim_core.expression import (
     parse_function,
 )
 from optim_core.landscapes import Landscape
+from optim_core.run import _gradient as run_loop_gradient
 
 LIMIT_MESSAGES = ("too big", "nested too deeply", "nested brackets", "too large", "not a finite")
 
@@ -193,6 +194,25 @@ def test_on_grid_is_f_on_the_grids_points(text):
     values = landscape.on_grid(xs, ys)
     assert values.shape == (6, 9)
     np.testing.assert_array_equal(values, landscape.f(np.stack(np.meshgrid(xs, ys), axis=-1)))
+
+
+def assert_one_point_gradients_are_the_batchs(landscape: Landscape, points: np.ndarray, text):
+    """A single run's loop takes the gradient at one point in NumPy scalars (``gradxy``), a
+    batch in arrays (``grad``): the same bits, or NaN in both."""
+    batch = landscape.grad(points)
+    at_point = run_loop_gradient(landscape, points[0], None, None)
+    with np.errstate(all="ignore"):  # the loop's
+        one_by_one = np.array([at_point(p) for p in points])
+    same = (one_by_one.view(np.int64) == batch.view(np.int64)) | (
+        np.isnan(one_by_one) & np.isnan(batch)
+    )
+    assert same.all(), (text, points[~same.all(axis=1)][:3])
+
+
+@pytest.mark.parametrize("text", ["3", "x", "y", *(e[0] for e in EXAMPLES)])
+def test_one_point_gradients_are_the_batchs_bit_for_bit(text):
+    points = np.vstack([grid_points(), [[0.0, 0.0], [-0.0, 1e-300], [1e200, -1e154]]])
+    assert_one_point_gradients_are_the_batchs(parse_function(text), points, text)
 
 
 def test_results_are_fresh_arrays_of_the_right_shape():
@@ -523,6 +543,16 @@ def test_generated_formulas_on_a_grid_are_f_on_its_points(text):
     np.testing.assert_array_equal(
         landscape.on_grid(xs, ys), landscape.f(np.stack(np.meshgrid(xs, ys), axis=-1)), text
     )
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_formulas(sorted(FUNCTIONS), general_powers=True), points)
+def test_generated_formulas_one_point_gradients_are_the_batchs(text, xy):
+    try:
+        landscape = parse_function(text)
+    except ExpressionError:
+        return  # refused for a limit
+    assert_one_point_gradients_are_the_batchs(landscape, xy, text)
 
 
 def test_generated_formulas_have_exact_gradients_where_finite():
