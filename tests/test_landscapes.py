@@ -306,6 +306,9 @@ def test_on_grid_is_f_on_the_grids_points(landscape):
     values = landscape.on_grid(xs, ys)
     assert values.shape == (23, 37)
     np.testing.assert_array_equal(values, landscape.f(stacked_grid(xs, ys)))
+    # The map's size, evaluated in bands of rows: the last one shorter than the others.
+    xs, ys = np.linspace(x0, x1, 400), np.linspace(y0, y1, 250)
+    np.testing.assert_array_equal(landscape.on_grid(xs, ys), landscape.f(stacked_grid(xs, ys)))
 
 
 def test_on_grid_without_a_grid_function_goes_through_f():
