@@ -43,6 +43,11 @@ class Path:
 
 CONTOUR_COLOURS = ((255, 255, 255), (221, 232, 243), (169, 193, 218))
 CONTOUR_LEVELS = 24
+# zlib's level for the contour's PNG, made at every move of κ or θ and every new landscape.
+# Measured on the 400² maps: level 5 takes about half the time of zlib's default 6
+# (rastrigin 2.9 ms instead of 5.6, rosenbrock 0.9 instead of 1.7) for 1–10 % more bytes;
+# level 4 saves a little more time for 7–19 % more bytes, level 1 for 40–70 %.
+PNG_LEVEL = 5
 
 
 def contour_bands(z: np.ndarray, levels: int = CONTOUR_LEVELS) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +94,7 @@ def contour_png(z: np.ndarray, levels: int = CONTOUR_LEVELS) -> str:
     picture = Image.fromarray(index, mode="L").convert("P")
     picture.putpalette(palette.ravel().tolist())
     buffer = io.BytesIO()
-    picture.save(buffer, format="PNG", compress_level=6)
+    picture.save(buffer, format="PNG", compress_level=PNG_LEVEL)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
