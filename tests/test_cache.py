@@ -35,6 +35,35 @@ def test_the_map_is_clipped_at_numpys_98th_percentile(name):
     assert np.array_equal(f, given)  # worked on its own copy
 
 
+@pytest.mark.parametrize("name", list(optim_core.LANDSCAPES))
+def test_the_maps_own_grid_is_clipped_at_numpys_98th_percentile(name):
+    """At the map's 400², display_z partitions only the values above a sample's bound."""
+    land = optim_core.LANDSCAPES[name]
+    (x0, x1), (y0, y1) = land.window
+    f = land.on_grid(np.linspace(x0, x1, 400), np.linspace(y0, y1, 400))
+    with np.errstate(all="ignore"):
+        expected = shown_by_np_percentile(land, f)
+    assert np.array_equal(cache.display_z(land, f)[0], expected)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.where(np.arange(300_000) % 73 == 0, 1e9, np.arange(300_000) % 7),  # sample misleads
+        np.random.default_rng(3).integers(0, 5, 160_000).astype(float),  # ties everywhere
+        np.random.default_rng(4).standard_cauchy(99_999),
+        np.full(50_000, 2.5),
+    ],
+    ids=["misleading-sample", "ties", "heavy-tails", "constant"],
+)
+def test_the_98th_percentile_is_numpys_whatever_the_sample_says(values):
+    a, b, t = cache._around_98th(values)
+    assert a + (b - a) * t == np.percentile(values, 98)
+    ranked = np.sort(values)
+    low = int(np.floor(0.98 * (values.size - 1)))
+    assert (a, b) == (ranked[low], ranked[min(low + 1, values.size - 1)])
+
+
 @pytest.mark.parametrize("formula", ["-1e300 * (2 + x^2)", "1e300 * (2 + x^2)", "1e-300 * x"])
 def test_values_beyond_float32_show_at_its_limits(formula):
     land = optim_core.parse_function(formula)

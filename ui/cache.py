@@ -81,13 +81,26 @@ def display_z(land: optim_core.Landscape, f: np.ndarray) -> tuple[np.ndarray, st
 
 def _around_98th(values: np.ndarray) -> tuple[float, float, float]:
     """The two values the 98th percentile of ``values`` lies between, and where between
-    (``np.percentile``'s linear method: it is ``a + (b − a) · t``)."""
+    (``np.percentile``'s linear method: it is ``a + (b − a) · t``).
+
+    Only the top few per cent are partitioned: those at or above a value that a sample of
+    ~4,000 puts at about the 92nd percentile. When fewer than 98 % of the values lie below
+    that bound, which the sample makes all but certain, the two values are among them; else
+    every value is partitioned. The same values either way; the quadratic's 400² grid took
+    0.7 ms to partition whole, 0.1 ms so (the other landscapes' 0.1–0.3).
+    """
     flat = values.ravel()
     at = 0.98 * (flat.size - 1)
     low = int(np.floor(at))
     high = min(low + 1, flat.size - 1)
-    part = np.partition(flat, [low, high])
-    return float(part[low]), float(part[high]), at - low
+    sample = flat[:: max(1, flat.size // 4096)]
+    k = max(0, int(sample.size * low / flat.size - 4 * np.sqrt(sample.size)))
+    top = flat[flat >= np.partition(sample, k)[k]]
+    below = flat.size - top.size  # values under the bound, all smaller than the two
+    if below > low:  # the sample misled: partition everything
+        top, below = flat, 0
+    part = np.partition(top, [low - below, high - below])
+    return float(part[low - below]), float(part[high - below]), at - low
 
 
 def sample(key: LandscapeKey, window: tuple[tuple[float, float], ...], resolution: int) -> Grid:
