@@ -1,6 +1,7 @@
 """Latency from a learner's gesture to the redrawn map: the playground against a bare app.
 
 Usage: python bench/bench_latency.py [--moves 15] [--loads 8] [--kinds eta,beta,...] [--split]
+       python bench/bench_latency.py --against /tmp/before   # another checkout instead
 
 Both apps (bench/bare_app.py, and app.py in its default scene) get a Streamlit server and
 pages in headless Chromium. Each kind of control (``KINDS``) is then moved ``--moves`` times
@@ -49,6 +50,10 @@ and the server's NumPy work then competes with the browser's.
 It prints one markdown table: per kind, both apps' medians and p90s, the ratio of the
 medians and the median of the per-turn ratios (the machine's load moves both apps; one
 run's ratio is only as good as its spread). It asserts nothing about time.
+
+With ``--against DIR`` the baseline is the playground of another checkout (``git worktree
+add DIR <commit>``), each control paired with the same control there: a change's effect
+measured in one run, both versions taking turns (the table's "bare" columns are then DIR's).
 """
 
 from __future__ import annotations
@@ -444,15 +449,21 @@ def measure(
     *,
     revisit: bool,
     server_cores: set[int] | None = None,
+    against: Path | None = None,
 ) -> dict:
     """Every kind's paired samples, the sessions' records (figure sizes, notes), and the
     kinds that failed: one that fails (a page that never draws its map) is reported, and the
-    others are still measured. The servers run on ``server_cores`` (all if None)."""
-    scripts = {"bare": ROOT / "bench" / "bare_app.py", "playground": ROOT / "app.py"}
+    others are still measured. The servers run on ``server_cores`` (all if None); the
+    baseline is the bare app, or the playground of the checkout ``against``."""
+    baseline = (against, against / "app.py") if against else (ROOT, ROOT / "bench" / "bare_app.py")
+    scripts = {"bare": baseline, "playground": (ROOT, ROOT / "app.py")}
     results: dict = {"kinds": {}, "sessions": {}, "failed": {}}
     with contextlib.ExitStack() as stack:
         with pinned(server_cores):
-            urls = {app: stack.enter_context(streamlit_server(s)).url for app, s in scripts.items()}
+            urls = {
+                app: stack.enter_context(streamlit_server(script, cwd=cwd)).url
+                for app, (cwd, script) in scripts.items()
+            }
         for phone in (False, True):
             moved = [k for k in kinds if k.phone == phone and k.gesture != "load"]
             device = PHONE if phone else DESKTOP
@@ -463,8 +474,9 @@ def measure(
                 continue
             for kind in moved:
                 try:
+                    paired = dataclasses.replace(kind, baseline=kind.control) if against else kind
                     results["kinds"][kind.name] = measure_moves(
-                        sessions, kind, moves, revisit=revisit
+                        sessions, paired, moves, revisit=revisit
                     )
                 except PlaywrightError as error:
                     results["failed"][kind.name] = first_line(error)
@@ -582,6 +594,12 @@ def main(argv: list[str] | None = None) -> int:
         "--revisit", action="store_true", help="sliders alternate between two values (cached)"
     )
     parser.add_argument(
+        "--against",
+        type=Path,
+        help="a checkout of the app (git worktree add DIR <commit>): its playground is the "
+        "baseline instead of the bare app, each control against the same control",
+    )
+    parser.add_argument(
         "--split",
         action="store_true",
         help="Chromium on half the cores, the servers on the other half, as a learner's "
@@ -589,6 +607,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     kinds = [k for k in KINDS if k.name in args.kinds.split(",")]
+    if args.against:  # the targets are against the bare app
+        kinds = [dataclasses.replace(k, target=None) for k in kinds]
 
     chromium = find_chromium()
     if chromium is None:
@@ -608,9 +628,12 @@ def main(argv: list[str] | None = None) -> int:
                 args.loads,
                 revisit=args.revisit,
                 server_cores=server_cores,
+                against=args.against,
             )
         finally:
             browser.close()
+    if args.against:
+        print(f'Baseline (the columns "bare"): the playground of {args.against}\n')
     print(report(results, kinds))
     walk = "two values, revisited" if args.revisit else "a new value every move"
     if args.split:

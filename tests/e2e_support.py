@@ -87,9 +87,12 @@ class StreamlitServer(Replica):
 
 
 @contextlib.contextmanager
-def streamlit_server(script: Path, *, timeout: float = 60.0) -> Iterator[StreamlitServer]:
-    """A running server for ``script``, stopped on exit even when the body fails."""
-    server = StreamlitServer(script)
+def streamlit_server(
+    script: Path, *, cwd: Path = ROOT, timeout: float = 60.0
+) -> Iterator[StreamlitServer]:
+    """A running server for ``script`` (run in ``cwd``, whose modules it imports), stopped on
+    exit even when the body fails."""
+    server = StreamlitServer(script, cwd=cwd)
     try:
         server.start(timeout=timeout)
         yield server
