@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gradient_checks import assert_one_point_gradients_are_the_batchs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from parse_meter import metered
@@ -24,7 +25,6 @@ from optim_core.expression import (
     parse_function,
 )
 from optim_core.landscapes import Landscape
-from optim_core.run import _gradient as run_loop_gradient
 
 LIMIT_MESSAGES = ("too big", "nested too deeply", "nested brackets", "too large", "not a finite")
 
@@ -194,19 +194,6 @@ def test_on_grid_is_f_on_the_grids_points(text):
     values = landscape.on_grid(xs, ys)
     assert values.shape == (6, 9)
     np.testing.assert_array_equal(values, landscape.f(np.stack(np.meshgrid(xs, ys), axis=-1)))
-
-
-def assert_one_point_gradients_are_the_batchs(landscape: Landscape, points: np.ndarray, text):
-    """A single run's loop takes the gradient at one point in NumPy scalars (``gradxy``), a
-    batch in arrays (``grad``): the same bits, or NaN in both."""
-    batch = landscape.grad(points)
-    at_point = run_loop_gradient(landscape, points[0], None, None)
-    with np.errstate(all="ignore"):  # the loop's
-        one_by_one = np.array([at_point(p) for p in points])
-    same = (one_by_one.view(np.int64) == batch.view(np.int64)) | (
-        np.isnan(one_by_one) & np.isnan(batch)
-    )
-    assert same.all(), (text, points[~same.all(axis=1)][:3])
 
 
 @pytest.mark.parametrize("text", ["3", "x", "y", *(e[0] for e in EXAMPLES)])

@@ -8,10 +8,10 @@ import warnings
 
 import numpy as np
 import pytest
+from gradient_checks import assert_one_point_gradients_are_the_batchs
 
 from optim_core.landscapes import LANDSCAPES, QUADRATIC_L, Landscape
 from optim_core.params import Param
-from optim_core.run import _gradient as run_loop_gradient
 
 EXPECTED_ORDER = [
     "quadratic",
@@ -144,14 +144,7 @@ def test_a_single_runs_gradient_is_the_batchs_bit_for_bit(landscape):
         ]
     )
     assert landscape.gradxy is not None  # else both would go through grad
-    batch = landscape.grad(points)
-    at_point = run_loop_gradient(landscape, points[0], None, None)
-    with np.errstate(all="ignore"):  # the loop's
-        one_by_one = np.array([at_point(p) for p in points])
-    same = (one_by_one.view(np.int64) == batch.view(np.int64)) | (
-        np.isnan(one_by_one) & np.isnan(batch)
-    )
-    assert same.all(), points[~same.all(axis=1)][:5]
+    assert_one_point_gradients_are_the_batchs(landscape, points, landscape.name)
 
 
 @each_landscape
