@@ -42,7 +42,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .landscapes import Landscape, Window
+from .landscapes import Landscape, Window, vectorised
 
 MAX_LENGTH = 300
 """Longest accepted formula, in characters (checked before anything else)."""
@@ -731,23 +731,11 @@ def parse_function(
     expr, tree, label = _parse(text)
     value, dual = expr.value, expr.dual
 
-    def f(xy: Array) -> Array:
-        xy = np.asarray(xy, dtype=np.float64)
-        out = np.empty(xy.shape[:-1])
-        with np.errstate(all="ignore"):
-            out[...] = value(xy[..., 0], xy[..., 1])
-        return out
-
     def gradxy(x: Array, y: Array) -> tuple[Array, Array]:
         _, dx, dy = dual(x, y)
         return 0.0 if dx is None else dx, 0.0 if dy is None else dy  # None: no x (or y) in f
 
-    def grad(xy: Array) -> Array:
-        xy = np.asarray(xy, dtype=np.float64)
-        out = np.empty(xy.shape)
-        with np.errstate(all="ignore"):
-            out[..., 0], out[..., 1] = gradxy(xy[..., 0], xy[..., 1])
-        return out
+    f, grad = vectorised(value, gradxy)
 
     return Landscape(
         name="custom",

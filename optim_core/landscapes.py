@@ -148,13 +148,17 @@ class Landscape:
 _GRID_BAND = 40_000  # points of the grid evaluated at once (on_grid): 100 rows of 400
 
 
-def _vectorise(f2: _Scalar2, grad2: _Vector2) -> tuple[Callable, Callable]:
-    """Lift ``f2(x, y)`` and ``grad2(x, y) -> (gx, gy)`` to quiet functions of ``xy[..., 2]``."""
+def vectorised(f2: _Scalar2, grad2: _Vector2) -> tuple[Callable, Callable]:
+    """Lift ``f2(x, y)`` and ``grad2(x, y) -> (gx, gy)`` to quiet functions of ``xy[..., 2]``
+    (the registry's landscapes and the parser's formulas). Each returns a new array of its
+    full shape, even where ``f2`` or ``grad2`` gives a constant or one of its inputs."""
 
     def f(xy: Array) -> Array:
         xy = np.asarray(xy, dtype=np.float64)
+        out = np.empty(xy.shape[:-1])
         with np.errstate(all="ignore"):
-            return np.asarray(f2(xy[..., 0], xy[..., 1]))
+            out[...] = f2(xy[..., 0], xy[..., 1])
+        return out
 
     def grad(xy: Array) -> Array:
         xy = np.asarray(xy, dtype=np.float64)
@@ -167,7 +171,7 @@ def _vectorise(f2: _Scalar2, grad2: _Vector2) -> tuple[Callable, Callable]:
 
 
 def _landscape(f: _Scalar2, grad: _Vector2, **fields: Any) -> Landscape:
-    vf, vgrad = _vectorise(f, grad)
+    vf, vgrad = vectorised(f, grad)
     return Landscape(f=vf, grad=vgrad, fxy=f, gradxy=grad, **fields)
 
 
