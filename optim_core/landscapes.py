@@ -155,10 +155,11 @@ def vectorised(f2: _Scalar2, grad2: _Vector2) -> tuple[Callable, Callable]:
 
     def f(xy: Array) -> Array:
         xy = np.asarray(xy, dtype=np.float64)
-        out = np.empty(xy.shape[:-1])
         with np.errstate(all="ignore"):
-            out[...] = f2(xy[..., 0], xy[..., 1])
-        return out
+            value = np.asarray(f2(xy[..., 0], xy[..., 1]), dtype=np.float64)
+        if value.shape == xy.shape[:-1] and not np.may_share_memory(value, xy):
+            return value  # computed anew: no copy (a sweep calls this at every step)
+        return np.broadcast_to(value, xy.shape[:-1]).copy()  # a constant, or x itself
 
     def grad(xy: Array) -> Array:
         xy = np.asarray(xy, dtype=np.float64)
