@@ -13,6 +13,12 @@ rule but schedule-free's, which takes it at the ``y`` its state keeps.
 independent runs. Each hyperparameter is a scalar or has one value per run, shape ``(B,)``; it is
 broadcast over the two coordinates. Nothing is mutated: every call returns new arrays.
 
+A rule acts on each coordinate alone unless its spec says otherwise
+(:attr:`OptimizerSpec.elementwise`), so it also takes one coordinate as NumPy scalars, as a
+single run steps them (``optim_core.run``), for the same bits. That is why a square is written
+``g * g``, as torch's ``addcmul_(g, g)`` has it, and not ``g**2``: on a scalar ``**`` is C's
+``pow``, which misses the product's last bit for about one value in a thousand.
+
 Each update rule reads line for line like its formula; the formula is written once, in the
 ``.. math::`` block of the rule's docstring, and :data:`OPTIMIZERS` shows that same block in the
 app. Each rule also matches its ``torch.optim`` class or optax function step for step (see
@@ -165,6 +171,11 @@ class OptimizerSpec:
     points: tuple[KeptPoint, ...] = ()
     """The points the rule keeps besides its iterate (schedule-free's y and z), which the
     inspector's map draws at step k: what the rule is made of, beside its path."""
+    elementwise: bool = True
+    """Whether the rule treats each coordinate on its own: every operation acts on one
+    coordinate, and what is shared (β₁ᵗ, a step count) is the same for both. A single run then
+    steps x and y apart as NumPy scalars (``optim_core.run``). A rule that mixes coordinates (a
+    norm over them, a matrix) says False."""
 
     def defaults(self) -> dict[str, Any]:
         """Every keyword of :attr:`update` with its default value."""
@@ -353,7 +364,7 @@ def adagrad_update(
       Duchi, Hazan & Singer, "Adaptive Subgradient Methods", JMLR 2011;
       ``torch.optim.Adagrad``.
     """
-    v = state.v + grads**2  # the sum never forgets, so steps only shrink
+    v = state.v + grads * grads  # the sum never forgets, so steps only shrink
     updates = -lr * grads / (np.sqrt(v) + eps)  # steep coordinates take small steps
     return updates, SquaresState(v=v)
 
@@ -382,7 +393,7 @@ def rmsprop_update(
       Hinton, Srivastava & Swersky, "Neural Networks for Machine Learning", lecture 6e, 2012;
       ``torch.optim.RMSprop(alpha=beta2)``.
     """
-    v = beta2 * state.v + (1 - beta2) * grads**2  # running mean of g²
+    v = beta2 * state.v + (1 - beta2) * (grads * grads)  # running mean of g²
     updates = -lr * grads / (np.sqrt(v) + eps)  # divide by the typical size of g
     return updates, SquaresState(v=v)
 
@@ -459,7 +470,7 @@ def adam_update(
     grads = grads + weight_decay * params  # L2: the decay is part of the gradient
     beta1_t, beta2_t = state.beta1_t * beta1, state.beta2_t * beta2  # β₁ᵗ, β₂ᵗ
     m = beta1 * state.m + (1 - beta1) * grads  # first moment: running mean of g
-    v = beta2 * state.v + (1 - beta2) * grads**2  # second moment: running mean of g²
+    v = beta2 * state.v + (1 - beta2) * (grads * grads)  # second moment: running mean of g²
     m_hat = m / (1 - beta1_t) if bias_correction else m  # undo the pull toward the zero start
     v_hat = v / (1 - beta2_t) if bias_correction else v
     updates = -lr * m_hat / (np.sqrt(v_hat) + eps)  # per-coordinate step η/(√v̂+ε)
@@ -530,7 +541,7 @@ def amsgrad_update(
     """
     beta1_t, beta2_t = state.beta1_t * beta1, state.beta2_t * beta2  # β₁ᵗ, β₂ᵗ
     m = beta1 * state.m + (1 - beta1) * grads  # first moment
-    v = beta2 * state.v + (1 - beta2) * grads**2  # second moment
+    v = beta2 * state.v + (1 - beta2) * (grads * grads)  # second moment
     v_max = np.maximum(state.v_max, v)  # the denominator only grows
     m_hat = m / (1 - beta1_t)  # bias correction
     v_hat = v_max / (1 - beta2_t)
@@ -603,7 +614,7 @@ def nadam_update(
     mu_product = state.mu_product * mu  # Π_t
     beta2_t = state.beta2_t * beta2  # β₂ᵗ
     m = beta1 * state.m + (1 - beta1) * grads  # first moment
-    v = beta2 * state.v + (1 - beta2) * grads**2  # second moment
+    v = beta2 * state.v + (1 - beta2) * (grads * grads)  # second moment
     v_hat = v / (1 - beta2_t)  # bias correction (of v only)
     updates = (
         -lr
@@ -657,7 +668,7 @@ def adamw_update(
     """
     beta1_t, beta2_t = state.beta1_t * beta1, state.beta2_t * beta2  # β₁ᵗ, β₂ᵗ
     m = beta1 * state.m + (1 - beta1) * grads  # first moment
-    v = beta2 * state.v + (1 - beta2) * grads**2  # second moment
+    v = beta2 * state.v + (1 - beta2) * (grads * grads)  # second moment
     m_hat = m / (1 - beta1_t)  # bias correction
     v_hat = v / (1 - beta2_t)
     updates = (
@@ -790,7 +801,7 @@ def radam_update(
     t = state.count + 1
     beta1_t, beta2_t = state.beta1_t * beta1, state.beta2_t * beta2  # β₁ᵗ, β₂ᵗ
     m = beta1 * state.m + (1 - beta1) * grads  # first moment
-    v = beta2 * state.v + (1 - beta2) * grads**2  # second moment
+    v = beta2 * state.v + (1 - beta2) * (grads * grads)  # second moment
     m_hat = m / (1 - beta1_t)  # bias correction of m
     rho, r = _radam_rectifier(t, beta2, beta2_t)
     adaptive = r * np.sqrt(1 - beta2_t) / (np.sqrt(v) + eps)  # torch puts ε outside √v
@@ -906,9 +917,9 @@ def adadelta_update(
       Zeiler, "ADADELTA: An Adaptive Learning Rate Method", arXiv:1212.5701, 2012;
       ``torch.optim.Adadelta``.
     """
-    v = rho * state.v + (1 - rho) * grads**2  # running mean of g²
+    v = rho * state.v + (1 - rho) * (grads * grads)  # running mean of g²
     delta = np.sqrt(state.d + eps) / np.sqrt(v + eps) * grads  # RMS of steps over RMS of g
-    d = rho * state.d + (1 - rho) * delta**2  # running mean of the steps' squares
+    d = rho * state.d + (1 - rho) * (delta * delta)  # running mean of the steps' squares
     updates = -lr * delta
     return updates, AdadeltaState(v=v, d=d)
 
@@ -965,7 +976,7 @@ def _schedule_free_average(
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """The move of x toward the new z, and the fields of the state that follow from it."""
     max_lr = np.maximum(state.max_lr, lr)
-    weight = max_lr**2  # optax's weight_lr_power = 2: steps at a larger η weigh more
+    weight = max_lr * max_lr  # optax's weight_lr_power = 2: steps at a larger η weigh more
     weight_sum = state.weight_sum + weight
     c = np.divide(weight, weight_sum, out=np.zeros_like(weight_sum * 1.0), where=weight_sum != 0)
     x = (1 - c) * params + c * z  # x stays the weighted mean of z_1 … z_t
@@ -1048,7 +1059,9 @@ def schedule_free_adamw_update(
       ``optax.contrib.schedule_free_adamw`` (no warm-up).
     """
     beta2_t = state.beta2_t * beta2  # β₂ᵗ
-    v = beta2 * state.v + (1 - beta2) * grads**2  # second moment, no first: x's average is it
+    v = beta2 * state.v + (1 - beta2) * (
+        grads * grads
+    )  # second moment, no first: x's average is it
     v_hat = v / (1 - beta2_t)  # bias correction
     z = state.z - lr * (grads / (np.sqrt(v_hat) + eps) + weight_decay * state.y)  # decay at y
     updates, fields = _schedule_free_average(state, params, z, lr=lr, beta=beta1)

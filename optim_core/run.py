@@ -179,6 +179,8 @@ def run(
 
 def _full_history(spec, land, w, steps, lr, per_run, sigma, rng, bound):
     """The loop that records every iterate, gradient and state."""
+    if w.ndim == 1 and spec.elementwise and getattr(land, "gradxy", None) is not None:
+        return _one_run_history(spec, land, w, steps, lr, per_run, sigma, rng, bound)
     lr_at = _lr_per_step(lr)
     state = spec.init(w)
     grad, update = _gradient(land, w, sigma, rng), _rule(spec)
@@ -192,17 +194,60 @@ def _full_history(spec, land, w, steps, lr, per_run, sigma, rng, bound):
             u, state = update(g, state, w, lr=lr_at[t], **per_run)
             w = w + u
             params.append(w), states.append(state), updates.append(u)
-        T = steps + 1
-        params = _stacked(params, T)
+    return _recorded(
+        land, steps, bound, params, grads, type(state), zip(*states, strict=True), updates
+    )
+
+
+def _one_run_history(spec, land, w, steps, lr, per_run, sigma, rng, bound):
+    """:func:`_full_history` for a single run of an elementwise rule, the sliders' path: x
+    and y step apart, each as NumPy scalars, whose arithmetic skips the ufunc machinery even
+    a 2-vector goes through (the default race's four runs: 5.9 → 4.0 ms). The same operations
+    on the same numbers: the 2-vector's bits (tests/test_run.py)."""
+    lr_at = _lr_per_step(lr)
+    start = spec.init(w)
+    apart = [np.shape(field) == w.shape for field in start]  # the others: one per run
+    sx, sy = (
+        type(start)(*(f[i] if a else f for f, a in zip(start, apart, strict=True))) for i in (0, 1)
+    )
+    point, update, gradxy = spec.gradient_point, _rule(spec), land.gradxy
+    x, y = w
+    params, grads, states, updates = [(x, y)], [], [(sx, sy)], [(np.nan, np.nan)]
+    with np.errstate(all="ignore"):
+        for t in range(steps + 1):
+            gx, gy = gradxy(point(sx, x), point(sy, y))
+            if sigma is not None:  # the noise the 2-vector's loop draws, in its order
+                nx, ny = rng.standard_normal(2)
+                gx, gy = gx + sigma * nx, gy + sigma * ny
+            grads.append((gx, gy))
+            if t == steps or (t % _CHECK_EVERY == 0 and not (abs(x) <= bound and abs(y) <= bound)):
+                break
+            ux, sx = update(gx, sx, x, lr=lr_at[t], **per_run)
+            uy, sy = update(gy, sy, y, lr=lr_at[t], **per_run)
+            x, y = x + ux, y + uy
+            params.append((x, y)), states.append((sx, sy)), updates.append((ux, uy))
+    fields = (
+        [(on_x[k], on_y[k]) if a else on_x[k] for on_x, on_y in states] for k, a in enumerate(apart)
+    )
+    return _recorded(land, steps, bound, params, grads, type(start), fields, updates)
+
+
+def _recorded(land, steps, bound, params, grads, state_type, fields, updates):
+    """The loops' rows as arrays of ``steps + 1`` rows (NaN after an early stop), the loss at
+    each iterate, and the state's fields (``fields``: each one's rows) as ``state_type``."""
+    T = steps + 1
+    params = _stacked(params, T)
+    with np.errstate(all="ignore"):
         loss = land.f(params)
         loss[~_within(params, bound)] = np.nan
-    state = type(state)(*(_stacked(field, T) for field in zip(*states, strict=True)))
+    state = state_type(*(_stacked(rows, T) for rows in fields))
     return params, loss, _stacked(grads, T), state, _stacked(updates, T), np.arange(T)
 
 
 def _stacked(rows: Any, T: int) -> np.ndarray:
     """``rows`` stacked along a new first axis, with NaN rows after them up to ``T`` rows."""
-    out = np.full((T, *np.shape(rows[0])), np.nan)
+    rows = np.asarray(rows, dtype=float)
+    out = np.full((T, *rows.shape[1:]), np.nan)
     out[: len(rows)] = rows
     return out
 
@@ -246,18 +291,7 @@ def _lr_per_step(lr: np.ndarray) -> Any:
 
 def _gradient(land, w, sigma, rng) -> Callable[[np.ndarray], np.ndarray]:
     """``grad(w)``: the landscape's gradient in ``w``'s memory layout, plus noise of standard
-    deviation ``sigma`` (``None`` for none). Called inside the loop's ``np.errstate``."""
-    gradxy = getattr(land, "gradxy", None)
-    if sigma is None and w.ndim == 1 and gradxy is not None:
-        # The slider path, one run and nothing to add: the point as two NumPy scalars, whose
-        # arithmetic skips the ufunc machinery arrays go through (0.8 µs a step, not 2.0),
-        # for the same bits (tests/test_landscapes.py).
-        def at_point(w: np.ndarray) -> np.ndarray:
-            g = np.empty(2)
-            g[0], g[1] = gradxy(w[0], w[1])
-            return g
-
-        return at_point
+    deviation ``sigma`` (``None`` for none)."""
 
     def grad(w: np.ndarray) -> np.ndarray:
         g = land.grad(w)

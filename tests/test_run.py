@@ -1,5 +1,6 @@
 """run(): the seed's own Adam, batching, histories, divergence, noise, schedules and metrics."""
 
+import itertools
 import warnings
 
 import numpy as np
@@ -203,6 +204,47 @@ def test_a_batch_equals_its_runs_one_by_one_exactly(name):
         np.testing.assert_array_equal(batch.lr[:, i], alone.lr)
         for key, values in alone.recorded.items():
             np.testing.assert_array_equal(batch.recorded[key][:, i], values, err_msg=key)
+
+
+def _options(name: str) -> list[dict]:
+    """Every combination of the optimizer's options."""
+    choices = OPTIMIZERS[name].options
+    return [
+        dict(zip((c.name for c in choices), values, strict=True))
+        for values in itertools.product(*(c.choices for c in choices))
+    ]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_single_run_steps_its_coordinates_apart_for_the_same_bits(name):
+    # A single run of an elementwise rule steps x and y as NumPy scalars; a batch of one
+    # steps the 2-vector. Every landscape, every option, anywhere in the sliders' ranges,
+    # with and without noise: the same numbers, bit for bit, divergence and NaN included.
+    if not OPTIMIZERS[name].elementwise:
+        pytest.skip("a rule that mixes the coordinates steps the 2-vector alone")
+    rng = np.random.default_rng(100 + NAMES.index(name))
+    for options in _options(name):
+        for landscape in LANDSCAPES.values():
+            assert landscape.gradxy is not None  # else a single run goes through the 2-vector
+            h = {p.name: _inside(p, rng) for p in OPTIMIZERS[name].hyperparams} | options
+            (x0, x1), (y0, y1) = landscape.window
+            start = np.array([rng.uniform(x0, x1), rng.uniform(y0, y1)])
+            noise = rng.choice([0.0, 0.5])
+            args = (name, landscape)
+            alone = quiet(run, *args, start, 150, noise=noise, seed=4, **h)
+            batch = quiet(run, *args, start[None], 150, noise=noise, seed=4, **h)
+            for key in ("params", "loss", "grads"):
+                np.testing.assert_array_equal(getattr(batch, key)[:, 0], getattr(alone, key))
+            for key, values in alone.recorded.items():
+                np.testing.assert_array_equal(batch.recorded[key][:, 0], values, err_msg=key)
+            assert batch.diverged_at[0] == (-1 if alone.diverged_at is None else alone.diverged_at)
+
+
+def _inside(p, rng: np.random.Generator) -> float:
+    """A value anywhere in ``p``'s range, log-uniform where its slider is logarithmic."""
+    if p.log:
+        return float(np.exp(rng.uniform(np.log(p.low), np.log(p.high))))
+    return float(rng.uniform(p.low, p.high))
 
 
 @pytest.mark.parametrize("name", NAMES)
