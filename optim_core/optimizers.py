@@ -1059,9 +1059,7 @@ def schedule_free_adamw_update(
       ``optax.contrib.schedule_free_adamw`` (no warm-up).
     """
     beta2_t = state.beta2_t * beta2  # β₂ᵗ
-    v = beta2 * state.v + (1 - beta2) * (
-        grads * grads
-    )  # second moment, no first: x's average is it
+    v = beta2 * state.v + (1 - beta2) * (grads * grads)  # second moment; x's average is the first
     v_hat = v / (1 - beta2_t)  # bias correction
     z = state.z - lr * (grads / (np.sqrt(v_hat) + eps) + weight_decay * state.y)  # decay at y
     updates, fields = _schedule_free_average(state, params, z, lr=lr, beta=beta1)
