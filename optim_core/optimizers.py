@@ -17,7 +17,7 @@ A rule acts on each coordinate alone unless its spec says otherwise
 (:attr:`OptimizerSpec.elementwise`), so it also takes one coordinate as NumPy scalars, as a
 single run steps them (``optim_core.run``), for the same bits. That is why a square is written
 ``g * g``, as torch's ``addcmul_(g, g)`` has it, and not ``g**2``: on a scalar ``**`` is C's
-``pow``, which misses the product's last bit for about one value in a thousand.
+``pow``, which misses the product's last bit for about one value in 1,300.
 
 Each update rule reads line for line like its formula; the formula is written once, in the
 ``.. math::`` block of the rule's docstring, and :data:`OPTIMIZERS` shows that same block in the

@@ -246,8 +246,7 @@ def _recorded(land, steps, bound, params, grads, state_type, fields, updates):
 
 def _stacked(rows: Any, T: int) -> np.ndarray:
     """``rows`` stacked along a new first axis, with NaN rows after them up to ``T`` rows."""
-    rows = np.asarray(rows, dtype=float)
-    out = np.full((T, *rows.shape[1:]), np.nan)
+    out = np.full((T, *np.shape(rows[0])), np.nan)
     out[: len(rows)] = rows
     return out
 
