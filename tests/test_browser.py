@@ -622,6 +622,12 @@ def test_the_table_under_the_map_follows_a_move(page, server) -> None:
     )
     assert order.index("pg-player") < order.index("pg-below")
     move_and_wait(page, slider_thumb(page, LR_SLIDER_KEY), "ArrowLeft")
+    # The element replaces the table once the redraw's promise resolves, a frame or more
+    # after the paths it waited for: until GD's row is another (or the wait times out).
+    page.wait_for_function(
+        f"([sel, row]) => JSON.stringify(({TABLE_ROWS})(sel)[0]) !== JSON.stringify(row)",
+        arg=[root, before[0]],
+    )
     after = page.evaluate(TABLE_ROWS, root)
     assert after[0] != before[0] and after[1:] == before[1:]  # only GD's row changed
     assert page.get_by_text("Who converges fastest?").count() == 1
