@@ -40,6 +40,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench import loadgen
 from deploy.serve_replicas import STICKY_COOKIE, Deployment, Replica
+from optim_core.optimizers import OPTIMIZERS
 
 pytestmark = [pytest.mark.deploy, pytest.mark.browser]
 
@@ -53,12 +54,15 @@ PAIRS = (("gd", "adam"), ("momentum", "rmsprop"), ("nesterov", "lion"), ("adagra
 BROWSER_SCENE = "land=rosenbrock&opt=gd,adam&steps=150&seed=5"
 BROWSER_SLIDER, BROWSER_PARAM = "hp_gd_lr", "gd.lr"
 # The address bar follows a run a frame after it (the map's element, or Streamlit, writes
-# it): the page has settled once it agrees with GD's η slider.
-SETTLED = """([key, param]) => {
-  const thumb = document.querySelector(
-    `.st-key-${key} input[type="range"], .st-key-${key} [role="slider"]`);
-  return thumb !== null
-    && new URLSearchParams(location.search).get(param) === thumb.getAttribute('aria-valuetext');
+# it): the page has settled once it agrees with GD's η slider, and the sliders ``keys`` are
+# drawn (the cards come in a run after the map's, one slider at a time, and the page shows
+# no "Running" for it).
+SETTLED = """([key, param, keys = []]) => {
+  const thumb = (k) => document.querySelector(
+    `.st-key-${k} input[type="range"], .st-key-${k} [role="slider"]`);
+  const own = thumb(key);
+  return own !== null && keys.every((k) => thumb(k) !== null)
+    && new URLSearchParams(location.search).get(param) === own.getAttribute('aria-valuetext');
 }"""
 # Every hyperparameter slider on the page, by widget key: the value its thumb shows.
 SLIDER_VALUES = """() => Object.fromEntries(
@@ -91,6 +95,19 @@ class LoopThread:
         return self.submit(coro).result(HANG_GUARD_S)
 
     def close(self) -> None:
+        """Cancel what still runs (a failed test's students), then stop. A coroutine left
+        pending is closed by the garbage collector in whatever a later test runs then, and
+        its "Exception ignored" traceback formatted there: Python 3.11 marks a traceback's
+        columns with ``ast.parse``, and inside another parse (an AppTest's script) that
+        raises SystemError ("AST constructor recursion depth mismatch")."""
+
+        async def cancel_the_rest() -> None:
+            rest = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in rest:
+                task.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
+
+        self.run(cancel_the_rest())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(HANG_GUARD_S)
         self.loop.close()
@@ -220,9 +237,16 @@ def browser_scene(page, *, settled: bool = True) -> tuple[dict[str, str], dict[s
     page.locator(MAP_SELECTOR).wait_for()
     wait_until_idle(page)
     if settled:
-        page.wait_for_function(SETTLED, arg=[BROWSER_SLIDER, BROWSER_PARAM])
+        page.wait_for_function(SETTLED, arg=[BROWSER_SLIDER, BROWSER_PARAM, card_sliders(page)])
     query = urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query)
     return dict(query), page.evaluate(SLIDER_VALUES)
+
+
+def card_sliders(page) -> list[str]:
+    """The keys of the sliders the cards of the address bar's optimizers hold."""
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
+    names = [name for name in query.get("opt", "").split(",") if name]
+    return [f"hp_{name}_{p.name}" for name in names for p in OPTIMIZERS[name].hyperparams]
 
 
 def open_browser_scene(page, url: str) -> tuple[dict[str, str], dict[str, str]]:
