@@ -169,6 +169,22 @@ def test_a_clients_clear_caches_empties_the_memos_too():
     assert memo.sizes()["ui.cache.contour"] == 0
 
 
+def test_a_client_clearing_the_caches_again_and_again_leaves_one_janitor():
+    """Any client may send ``BackMsg.clear_cache`` as often as it likes: the server keeps one
+    janitor and one janitor's thread, however often st.cache_resource is emptied."""
+
+    def threads() -> int:
+        return sum(thread.name == "playground-janitor" for thread in threading.enumerate())
+
+    janitor.note_activity()
+    first, before = janitor._janitor(), threads()
+    for _ in range(3):
+        st.cache_resource.clear()
+        janitor.note_activity()
+    assert janitor._janitor() is first
+    assert threads() == before  # other tests' janitors may have threads too
+
+
 def test_a_release_frees_the_sessions_a_class_left_and_the_data_caches():
     """A real Streamlit runtime in this process, its session store on the hand clock: three
     students connect and leave; the janitor's pass lets go of their sessions once

@@ -162,13 +162,31 @@ class Janitor:
             self.check()
 
 
-@st.cache_resource(show_spinner=False)
+_made = threading.Lock()
+_the_janitor: Janitor | None = None
+
+
 def _janitor() -> Janitor:
-    # Made again after st.cache_resource is emptied, as a client's "Clear caches" empties it
+    """The server's one janitor, made at its first rerun.
+
+    Not kept in ``st.cache_resource``: any client may empty it (``BackMsg.clear_cache``),
+    and each time a new janitor, with a thread of its own, would join the old ones.
+    """
+    global _the_janitor
+    _memos_follow_the_caches()
+    if _the_janitor is None:
+        with _made:
+            if _the_janitor is None:
+                _the_janitor = Janitor(IDLE_S, CHECK_S)
+    return _the_janitor
+
+
+@st.cache_resource(show_spinner=False)
+def _memos_follow_the_caches() -> None:
+    # Runs again after st.cache_resource is emptied, as a client's "Clear caches" empties it
     # and st.cache_data: the memos go with them.
     memo.clear_all()
     memo.report_to_streamlit()  # the memos' bytes in /_stcore/metrics, once per server
-    return Janitor(IDLE_S, CHECK_S)
 
 
 def note_activity() -> None:
