@@ -1,6 +1,6 @@
 """Latency from a learner's gesture to the redrawn map: the playground against a bare app.
 
-Usage: python bench/bench_latency.py [--moves 15] [--loads 8] [--kinds eta,beta,...] [--split]
+Usage: python bench/bench_latency.py [--moves 30] [--loads 8] [--kinds eta,beta,...] [--split]
        python bench/bench_latency.py --against /tmp/before   # another checkout instead
 
 Both apps (bench/bare_app.py, and app.py in its default scene) get a Streamlit server and
@@ -48,8 +48,9 @@ half, as a learner's device and the server are two machines; by default all shar
 and the server's NumPy work then competes with the browser's.
 
 It prints one markdown table: per kind, both apps' medians and p90s, the ratio of the
-medians and the median of the per-turn ratios (the machine's load moves both apps; one
-run's ratio is only as good as its spread). It asserts nothing about time.
+medians with a 90 % bootstrap interval over the turns, and the median of the per-turn
+ratios (the machine's load moves both apps; one run's ratio is only as good as its spread).
+It asserts nothing about time.
 
 With ``--against DIR`` the baseline is the playground of another checkout (``git worktree
 add DIR <commit>``), each control paired with the same control there: a change's effect
@@ -63,6 +64,7 @@ import contextlib
 import dataclasses
 import math
 import os
+import random
 import statistics
 import sys
 import time
@@ -535,14 +537,35 @@ def ratio_spread(bare: list[dict], real: list[dict], block: int = 10) -> dict:
     return {
         "per_move": statistics.median(r / b for b, r in pairs) if pairs else float("nan"),
         "blocks": blocks,
+        "interval": ratio_interval(pairs),
     }
+
+
+def ratio_interval(
+    pairs: list[tuple[float, float]], level: float = 0.9, resamples: int = 2000
+) -> tuple[float, float]:
+    """A bootstrap interval of the ratio of medians: the turns ``(bare, real)`` drawn again
+    with replacement ``resamples`` times, the middle ``level`` of the ratios they give.
+
+    How far the run's own moves leave the ratio uncertain; a later run on a machine loaded
+    otherwise may move it further. Seeded: the same moves give the same interval.
+    """
+    if len(pairs) < 2:
+        return (float("nan"), float("nan"))
+    draw = random.Random(0)
+    ratios = sorted(
+        statistics.median(r for _, r in sample) / statistics.median(b for b, _ in sample)
+        for sample in (draw.choices(pairs, k=len(pairs)) for _ in range(resamples))
+    )
+    cut = round(resamples * (1 - level) / 2)
+    return ratios[cut], ratios[-1 - cut]
 
 
 TABLE_HEAD = (
     "| what moves | n | bare median (ms) | bare p90 (ms) | playground median (ms)"
     " | playground p90 (ms) | last message, bare / playground (ms) | ratio of medians"
-    " | median per-turn ratio | target |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    " | 90 % interval | median per-turn ratio | target |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
 )
 
 
@@ -551,6 +574,7 @@ def table_row(kind: Kind, samples: dict) -> str:
     bare, real = summarize(samples["bare"]), summarize(samples["playground"])
     ratio = real["median"] / bare["median"] if bare["n"] and real["n"] else float("nan")
     spread = ratio_spread(samples["bare"], samples["playground"])
+    low, high = spread["interval"]
     target = "—"
     if kind.target is not None:
         target = f"≤ {kind.target:g}× " + ("(met)" if ratio <= kind.target else "(not met)")
@@ -559,7 +583,7 @@ def table_row(kind: Kind, samples: dict) -> str:
     return (
         f"| {kind.label} | {min(bare['n'], real['n'])} | {bare['median']:.0f} | {bare['p90']:.0f}"
         f" | {real['median']:.0f} | {real['p90']:.0f} | {last}"
-        f" | **{ratio:.2f}×** | {spread['per_move']:.2f}× | {target} |"
+        f" | **{ratio:.2f}×** | {low:.2f}–{high:.2f}× | {spread['per_move']:.2f}× | {target} |"
     )
 
 
@@ -583,7 +607,7 @@ def report(results: dict, kinds: list[Kind]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--moves", type=int, default=15, help="measured moves per kind and app")
+    parser.add_argument("--moves", type=int, default=30, help="measured moves per kind and app")
     parser.add_argument("--loads", type=int, default=8, help="measured page loads per app")
     parser.add_argument(
         "--kinds",

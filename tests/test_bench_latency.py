@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import math
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +18,7 @@ from bench_latency import (  # noqa: E402
     KINDS,
     Kind,
     pinned,
+    ratio_interval,
     ratio_spread,
     split_cores,
     table_row,
@@ -52,13 +55,30 @@ def test_a_move_missing_on_one_side_is_left_out_not_shifted():
     assert spread["blocks"] == pytest.approx([2.0])
 
 
+def test_the_interval_holds_the_ratio_of_medians_and_widens_with_the_spread():
+    steady = [(50.0, 60.0)] * 20
+    assert ratio_interval(steady) == pytest.approx((1.2, 1.2))
+    noisy = [(50.0 + 7 * (i % 5), 60.0 + 11 * (i % 7)) for i in range(20)]
+    low, high = ratio_interval(noisy)
+    point = statistics.median(r for _, r in noisy) / statistics.median(b for b, _ in noisy)
+    assert low < point < high
+    wider = [(b, 60.0 + 3 * (r - 60.0)) for b, r in noisy]  # the same turns, more spread
+    assert ratio_interval(wider)[1] - ratio_interval(wider)[0] > high - low
+    half = ratio_interval(noisy, level=0.5)
+    assert low <= half[0] and half[1] <= high and half[1] - half[0] < high - low
+    bare_alone = ratio_interval([(b, 60.0) for b, _ in noisy])  # both sides are redrawn
+    assert bare_alone[0] < bare_alone[1]
+    assert ratio_interval(noisy) == (low, high)  # seeded: the same moves, the same interval
+    assert all(math.isnan(end) for end in ratio_interval(steady[:1]))
+
+
 def test_the_table_row_gives_the_ratio_of_medians_and_says_whether_the_target_is_met():
     kind = Kind("k", "κ slider", "land_kappa", "hp_gd_lr", "key", target=1.25)
     met = table_row(kind, {"bare": timed([40, 50, 60]), "playground": timed([55, 60, 65])})
     cells = [c.strip() for c in met.strip("|").split("|")]
     assert cells[0] == "κ slider" and cells[1] == "3"
     assert cells[2] == "50" and cells[4] == "60"  # the medians
-    assert cells[7] == "**1.20×**" and cells[9] == "≤ 1.25× (met)"
+    assert cells[7] == "**1.20×**" and cells[10] == "≤ 1.25× (met)"
     missed = table_row(kind, {"bare": timed([40, 50, 60]), "playground": timed([70, 80, 90])})
     assert "**1.60×**" in missed and "(not met)" in missed
     assert cells[6] == "25 / 30"  # the last messages' medians
