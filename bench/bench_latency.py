@@ -85,6 +85,8 @@ from e2e_support import (  # noqa: E402 - the helpers live beside the browser te
 )
 
 CHART = ".st-key-map .js-plotly-plot"
+# A slider's thumb (an <input type="range">, Streamlit's or the map element's) at its last value.
+AT_END = "(thumb) => Number(thumb.value) >= Number(thumb.max)"
 LANDSCAPE_ROW = ".st-key-map .pg-land"  # the playground's landscape controls, in the map
 DESKTOP = {"viewport": {"width": 1400, "height": 1000}}
 PHONE = {
@@ -313,6 +315,10 @@ class Session:
     def move(self, i: int, gesture: str, moves: int, *, revisit: bool) -> dict | None:
         """Make gesture ``i`` on the prepared widget; its timing, or None if the chart did
         not change."""
+        if gesture == "key" and not revisit and self.thumb.evaluate(AT_END):
+            if not self.notes or not self.notes[-1].endswith("no new value left"):
+                self.notes.append(f"{self.key} move {i} and after: no new value left")
+            return None  # β has 25 values: two warm-up moves and 22 measured ones
         value = self.value(gesture)
         if gesture == "pick" and self.control is None:  # open the list before arming: only
             # the choice is timed
