@@ -81,6 +81,9 @@ def test_the_table_row_gives_the_ratio_of_medians_and_says_whether_the_target_is
     assert cells[7] == "**1.20×**" and cells[10] == "≤ 1.25× (met)"
     missed = table_row(kind, {"bare": timed([40, 50, 60]), "playground": timed([70, 80, 90])})
     assert "**1.60×**" in missed and "(not met)" in missed
+    close = table_row(kind, {"bare": timed([100]), "playground": timed([125.3])})
+    assert "**1.253×**" in close and "(not met)" in close  # not "1.25×, not met"
+    assert "**1.25×**" in table_row(kind, {"bare": timed([100]), "playground": timed([124.7])})
     assert cells[6] == "25 / 30"  # the last messages' medians
     untimed = [{**sample, "serverMs": None} for sample in timed([1900, 2000])]
     load = table_row(kind, {"bare": untimed, "playground": untimed})
