@@ -532,6 +532,7 @@ def ratio_spread(bare: list[dict], real: list[dict], block: int = 10) -> dict:
     ``per_move``: the median of the ratios of moves made in the same turn. ``blocks``: the
     ratio of medians over each run of ``block`` consecutive turns (the last, shorter block
     dropped), so that a burst of load on the machine shows as one block, not as noise.
+    ``interval``: the ratio of medians' bootstrap interval over the turns (ratio_interval).
     """
     bare_at = {s["move"]: s["ms"] for s in bare}
     pairs = [(bare_at[s["move"]], s["ms"]) for s in real if s["move"] in bare_at]
