@@ -75,6 +75,7 @@ from e2e_support import OUT_DIR, StreamlitServer  # noqa: E402 - the helpers liv
 from loadgen import LoadReport, Page, run_load, run_load_sync  # noqa: E402
 
 from ui.heavy import CAPACITY_ENV  # noqa: E402 - e2e_support puts the app's folder on the path
+from ui.wire import CLEAR_EVERY_ENV  # noqa: E402
 
 P95_TARGET_S = 1.5
 RSS_TOLERANCE = 0.10
@@ -343,7 +344,10 @@ async def start_sweeps(base_url: str, sweeper: Sweeper) -> None:
 async def clear_caches(url: str) -> None:
     """Empty the server's caches (``BackMsg.clear_cache``, which any client may send), then
     load the playground once, so that each phase starts from the same state: the students
-    make the same moves in both, and the second must not find the first's runs cached."""
+    make the same moves in both, and the second must not find the first's runs cached.
+
+    A server clears them for clients once a minute at most (``ui.wire``): one at ``--url``
+    needs ``PLAYGROUND_CLEAR_EVERY=0`` in its environment, as the server this starts has."""
     errors: list[str] = []
     page = await Page.open(url, errors)
     try:
@@ -560,6 +564,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.heavy_jobs:
         os.environ[CAPACITY_ENV] = str(args.heavy_jobs)  # the server inherits it
+    # Each fair-share phase starts from empty caches (clear_caches), however short the phases:
+    # the server this starts clears them whenever asked, not once a minute (ui.wire).
+    os.environ[CLEAR_EVERY_ENV] = "0"
     server = None
     if args.url is None:
         app = args.app.resolve()

@@ -25,6 +25,7 @@ from streamlit.elements.widgets.select_slider import SelectSliderSerde
 from streamlit.elements.widgets.slider import SliderSerde
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Slider_pb2 import Slider
+from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.state.common import WidgetMetadata
 from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX, SessionState
 
@@ -401,9 +402,39 @@ def test_repair_widgets_puts_the_last_scene_back():
 def test_install_wraps_streamlit_once():
     wire.install()
     wrapped = SessionState.on_script_will_rerun
+    clears = AppSession._handle_clear_cache_request
     wire.install()
     assert SessionState.on_script_will_rerun is wrapped
     assert wrapped.__wrapped__.__qualname__ == "SessionState.on_script_will_rerun"
+    assert AppSession._handle_clear_cache_request is clears
+    assert clears.__wrapped__.__qualname__ == "AppSession._handle_clear_cache_request"
+
+
+def test_a_clients_clears_of_the_caches_are_a_minute_apart(monkeypatch, caplog):
+    """Any client may ask the server to clear every session's caches: once a minute it may,
+    the requests in between are dropped (the first with a line in the log), and
+    ``$PLAYGROUND_CLEAR_EVERY`` sets the spacing (0: every request, as bench_load needs)."""
+    now = [1000.0]
+    cleared: list[str] = []
+    clear = wire._spaced_clears(cleared.append, clock=lambda: now[0])
+    monkeypatch.delenv(wire.CLEAR_EVERY_ENV, raising=False)
+    for session in "abc":
+        clear(session)
+    now[0] += 59.0
+    clear("d")
+    now[0] += 1.0
+    clear("e")
+    clear("f")
+    assert cleared == ["a", "e"]
+    refusals = [r for r in caplog.records if "clear the caches again" in r.getMessage()]
+    assert len(refusals) == 2  # one after "a", one after "e"
+    monkeypatch.setenv(wire.CLEAR_EVERY_ENV, "0")
+    clear("g")
+    clear("h")
+    assert cleared == ["a", "e", "g", "h"]
+    for unusable in ("-5", "nan", "soon"):
+        monkeypatch.setenv(wire.CLEAR_EVERY_ENV, unusable)
+        assert wire.clear_every() == wire.CLEAR_EVERY_S
 
 
 # --- the app over the wire --------------------------------------------------------------------
@@ -431,6 +462,29 @@ def test_a_refused_value_is_said_and_the_scene_stays(server):
     assert len(said) == 2, alerts
     assert "1000000000.0 is not a value this control offers" in said[0]
     assert "a list of labels, where this control takes a list of numbers" in said[1]
+
+
+def test_a_client_asking_again_and_again_to_clear_the_caches_is_refused(server):
+    """``BackMsg.clear_cache`` five times in a row, as no browser of this app sends it: the
+    server refuses all but the first (one line in its log), and the page still runs."""
+
+    async def run() -> tuple[list[str], str]:
+        errors: list[str] = []
+        page = await loadgen.Page.open(server.url, errors)
+        try:
+            await page.rerun(first=True, timeout_s=120)
+            before = page.query_string
+            for _ in range(5):
+                await page.ws.send(BackMsg(clear_cache=True).SerializeToString())
+            await page.rerun()  # the server handles a client's messages in order
+            return errors, before == page.query_string
+        finally:
+            await page.close()
+
+    errors, same_scene = asyncio.run(run())
+    assert errors == []
+    assert same_scene
+    assert server.log_tail(200_000).count("asked to clear the caches again") == 1
 
 
 def landscape_move(page: loadgen.Page, told: object) -> WidgetState:
