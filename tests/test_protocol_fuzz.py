@@ -468,7 +468,7 @@ def test_a_client_asking_again_and_again_to_clear_the_caches_is_refused(server):
     """``BackMsg.clear_cache`` five times in a row, as no browser of this app sends it: the
     server refuses all but the first (one line in its log), and the page still runs."""
 
-    async def run() -> tuple[list[str], str]:
+    async def run() -> tuple[list[str], bool]:
         errors: list[str] = []
         page = await loadgen.Page.open(server.url, errors)
         try:
