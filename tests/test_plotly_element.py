@@ -12,7 +12,7 @@ import plotly
 from figure_checks import element_figure, html_table
 from streamlit.testing.v1 import AppTest
 
-from ui import plotly_element
+from ui import plotly_element, static_files
 from ui.figures import player
 from ui.figures import race as race_figures
 
@@ -21,7 +21,7 @@ APP = Path(__file__).resolve().parent.parent / "app.py"
 
 def test_plotly_js_is_served_from_the_installed_package():
     assert plotly_element.available()
-    served = plotly_element.STATIC_DIR / plotly_element.PLOTLY_JS
+    served = static_files.STATIC_DIR / plotly_element.PLOTLY_JS
     shipped = Path(plotly.__file__).parent / "package_data" / plotly_element.PLOTLY_JS
     assert served.read_bytes() == shipped.read_bytes()
 
@@ -29,7 +29,7 @@ def test_plotly_js_is_served_from_the_installed_package():
 def test_plotly_js_is_also_served_gzipped_once():
     """What the page fetches (Streamlit sends a .gz as it is, not compressed again)."""
     assert plotly_element.available()
-    served = plotly_element.STATIC_DIR / plotly_element.PLOTLY_GZ
+    served = static_files.STATIC_DIR / plotly_element.PLOTLY_GZ
     shipped = Path(plotly.__file__).parent / "package_data" / plotly_element.PLOTLY_JS
     assert gzip.decompress(served.read_bytes()) == shipped.read_bytes()
     assert plotly.__version__ in plotly_element.PLOTLY_GZ_URL
@@ -37,7 +37,7 @@ def test_plotly_js_is_also_served_gzipped_once():
 
 def test_the_element_code_is_served_under_a_name_that_changes_with_it():
     assert plotly_element.available()
-    served = plotly_element.STATIC_DIR / plotly_element.ELEMENT_JS
+    served = static_files.STATIC_DIR / plotly_element.ELEMENT_JS
     assert served.read_bytes() == plotly_element.ELEMENT_SOURCE.read_bytes()
     digest = hashlib.sha256(served.read_bytes()).hexdigest()
     assert digest[:12] in plotly_element.ELEMENT_URL

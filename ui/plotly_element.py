@@ -7,8 +7,8 @@ session and calls ``Plotly.react`` on it, which redraws only what changed.
 
 The element's code is ``ui/plotly_element.js``. Streamlit sends a component's inline
 code with every rerun of it (14 kB on every slider move), so the component's own code is
-a few lines that import that module once, from Streamlit's static file serving
-(``server.enableStaticServing``), under a name that changes with its content.
+a few lines that import that module once, from Streamlit's static file serving, under a
+name that changes with its content (``ui.static_files``).
 plotly.js comes the same way from the installed ``plotly`` package (the version
 ``requirements.txt`` pins). Both are copied into ``static/`` at start-up; where they
 cannot be (a read-only install), ``available()`` is false and the page falls back to
@@ -26,28 +26,24 @@ falls back to the plain file.
 from __future__ import annotations
 
 import functools
-import gzip
-import hashlib
 import json
-import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import plotly
 import streamlit as st
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+from ui import static_files
+from ui.static_files import URL_PREFIX
+
 PLOTLY_JS = "plotly.min.js"
-# Relative, so it also resolves under a server.baseUrlPath and from any page's URL.
-PLOTLY_URL = f"app/static/{PLOTLY_JS}"
+PLOTLY_URL = f"{URL_PREFIX}{PLOTLY_JS}"
 # Named by the plotly package's version, which fixes the plotly.js it ships.
 PLOTLY_GZ = f"plotly-{plotly.__version__}.min.js.gz"
-PLOTLY_GZ_URL = f"app/static/{PLOTLY_GZ}"
+PLOTLY_GZ_URL = f"{URL_PREFIX}{PLOTLY_GZ}"
 ELEMENT_SOURCE = Path(__file__).with_suffix(".js")
-# Named by its content: a browser never runs a cached copy of an older version.
-ELEMENT_JS = f"plotly_element.{hashlib.sha256(ELEMENT_SOURCE.read_bytes()).hexdigest()[:12]}.js"
-ELEMENT_URL = f"app/static/{ELEMENT_JS}"
+ELEMENT_JS = static_files.module_name(ELEMENT_SOURCE)
+ELEMENT_URL = f"{URL_PREFIX}{ELEMENT_JS}"
 PLAYER_HEIGHT = 44  # px, the player's bar under the chart
 LEGEND_HEIGHT = 26  # px, a row of the HTML legend above it
 URL_KEPT = "url_kept"  # the element's state: it keeps the address bar's query (url_query)
@@ -221,37 +217,18 @@ export default function (component) {{
 """
 
 
-def _publish(source: Path, name: str, *, gzipped: bool = False) -> None:
-    """Put ``source`` in ``static/`` as ``name`` (``gzipped``: compressed), unless it is there:
-    a copy of the same size, or (``gzipped``) any, its name telling the version."""
-    target = STATIC_DIR / name
-    if target.exists() and (gzipped or target.stat().st_size == source.stat().st_size):
-        return
-    STATIC_DIR.mkdir(exist_ok=True)
-    # Write then rename: replicas sharing a checkout never serve a half-written file.
-    partial = target.with_name(f"{name}.{os.getpid()}.part")
-    if gzipped:  # once per plotly version: ~0.2 s
-        partial.write_bytes(gzip.compress(source.read_bytes(), compresslevel=9, mtime=0))
-    else:
-        shutil.copyfile(source, partial)
-    os.replace(partial, target)
-
-
 @functools.cache
 def available() -> bool:
     """Whether plotly.js and the element's module could be put where Streamlit serves
     static files."""
     try:
         shipped = Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
-        _publish(shipped, PLOTLY_JS)
-        _publish(shipped, PLOTLY_GZ, gzipped=True)
-        _publish(ELEMENT_SOURCE, ELEMENT_JS)
-        for older in STATIC_DIR.glob("plotly_element.*.js"):
-            if older.name != ELEMENT_JS:
-                older.unlink(missing_ok=True)
+        static_files.publish(shipped, PLOTLY_JS)
+        static_files.publish(shipped, PLOTLY_GZ, gzipped=True)
+        static_files.publish_module(ELEMENT_SOURCE)
     except OSError:
         return False
-    return bool(st.get_option("server.enableStaticServing"))
+    return static_files.serving()
 
 
 @functools.cache
