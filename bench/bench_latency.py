@@ -12,15 +12,16 @@ load on the machine and every ratio is measured within the run:
 * a slider by keyboard (η, β, the landscape's κ and θ): it first goes to its lowest value
   (Home), then every move is one ArrowRight, a value neither the server nor the page has
   seen, so no cache answers for it. ``--revisit`` alternates ArrowRight / ArrowLeft from the
-  default value instead: after two moves every value is one seen before. The landscape's
-  κ and θ are range inputs of the map's element (``ui/plotly_element.js``, drawLandscape),
-  as a learner moves them, against the bare app's Streamlit slider.
+  default value instead: after two moves every value is one seen before. The playground's
+  sliders are range inputs: η and β of the design element (``ui/design_element.js``), κ
+  and θ of the map's element (``ui/plotly_element.js``, drawLandscape), as a learner moves
+  them, against the bare app's Streamlit slider.
 * the landscape picker: the playground's is a select of the map's element, moved by one
   ArrowDown (Home after the last landscape), which commits at once; the bare app's
   Streamlit select box has its list opened, then the next choice clicked. After ten moves
   the landscapes come round again, from the server's cache.
-* η on a phone (390 × 844, touch, 3 device pixels per CSS pixel): a tap on the slider's track,
-  further right at every move.
+* η on a phone (390 × 844, touch, 3 device pixels per CSS pixel): a tap on the slider's track
+  (the range input's box), further right at every move.
 * the first map: a fresh browser context (a first visit: nothing cached) loads the page, timed
   from navigation to the first frame that draws the chart's lines, against the bare app's
   first chart. The same loads time the first slider on screen (the playground draws its
@@ -291,13 +292,16 @@ class Session:
         time.sleep(SETTLE_S)
 
     def native(self, key: str):
-        """The map element's own control that sets widget key ``key`` (the landscape's
-        picker, ``land_<name>`` its parameters), or None: the app has a Streamlit widget."""
+        """The page's own control that sets widget key ``key``, or None: the app has a
+        Streamlit widget. The map element's landscape picker and parameters (``landscape``,
+        ``land_<name>``), the design element's range inputs (``hp_<optimizer>_<name>``)."""
         name = key.removeprefix("land_")
         selector = {
             "landscape": f"{LANDSCAPE_ROW} .pg-land-pick",
             f"land_{name}": f"{LANDSCAPE_ROW} input[data-param='{name}']",
         }.get(key)
+        if key.startswith("hp_"):
+            selector = f".pg-design input[type=range][data-key='{key}']"
         control = selector and self.page.locator(selector)
         return control if control and control.count() else None
 
@@ -334,8 +338,8 @@ class Session:
             self.control.press("Home" if last else "ArrowDown")
         elif gesture == "pick":
             self.options.nth((i + 3) % PICKER_CHOICES).click()
-        else:
-            track = self.page.locator(
+        else:  # a range input's own box, or a Streamlit slider's track
+            track = self.control or self.page.locator(
                 f".st-key-{self.key} [role='group'] > [data-orientation='horizontal']"
             )
             box = track.bounding_box()

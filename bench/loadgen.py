@@ -25,13 +25,15 @@ server, ``streamlit/web/server/starlette/``, and its frontend bundle, ``streamli
    a stateful expander (``st.expander(key=…, on_change=…)``) only once it was toggled.
    Widgets the last run did not draw are dropped.
 5. Every ``uniform(*interval)`` seconds moves one of the playground's hyperparameter sliders
-   (user keys ``hp_…``) to a random value it offers and sends ``rerun_script`` with the
-   state of every widget of the last run, the page script hash and the query string the
-   page last put in the URL (``page_info_changed``); the rerun's latency runs from sending
-   to its ``script_finished``. When no such slider is drawn (they sit in closed stateful
-   expanders, whose content Streamlit draws only when open), the move opens one of those
-   panels instead. A student that is still waiting for a rerun when its next move is due
-   moves as soon as the map is back, as a learner watching the map would.
+   (``Page.move``) to a random value it offers and sends ``rerun_script`` with the state of
+   every widget of the last run, the page script hash and the query string the page last put
+   in the URL (``page_info_changed``); the rerun's latency runs from sending to its
+   ``script_finished``. The sliders are the design element's (``ui/design_element.js``): a
+   move is its trigger ``move``, as its range input sends it. A page without that element
+   (Streamlit's widgets in its place) moves a widget slider (user keys ``hp_…``), or opens a
+   closed stateful expander that hides them. A student that is still waiting for a rerun
+   when its next move is due moves as soon as the map is back, as a learner watching the map
+   would.
 6. When its connection drops (the server restarted, a replica died), ``Page.reconnect``
    brings the page back as the frontend does: it polls until a server answers, opens a new
    websocket with the cookies it holds, and reruns with the last query string and every
@@ -40,7 +42,7 @@ server, ``streamlit/web/server/starlette/``, and its frontend bundle, ``streamli
 Students never raise: a refused or dropped connection, a timeout, an exception element, a
 failed or missing run, a slider the server did not take, or a message the browser would
 not expect all end up in ``StudentResult.errors``. Custom elements (the components-v2 map)
-and every other message are ignored. Nothing here runs in a thread.
+but the design's and every other message are ignored. Nothing here runs in a thread.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import math
 import random
 import ssl
@@ -56,6 +59,7 @@ import urllib.parse
 from collections.abc import Sequence
 
 import numpy as np
+from streamlit.components.v2.bidi_component.main import EVENT_DELIM
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.Element_pb2 import Element
@@ -63,15 +67,19 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.NumberInput_pb2 import NumberInput
 from streamlit.proto.Slider_pb2 import Slider
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Origin, Subprotocol
 
-# Sliders a student moves: the playground's hyperparameters (ui.state.hp_key).
+# Sliders a student moves: the playground's hyperparameters (ui.state.hp_key), in the design
+# element (its key: pages/playground.py's DESIGN) or as Streamlit's widgets.
 SLIDER_KEY_PREFIX = "hp_"
+DESIGN_KEY = "sliders"
+MOVE_EVENT = "move"  # the design element's trigger (ui/design_element.js)
 # What shows the page loaded as the playground: its map and the racing optimizers' sliders
 # (the sidebar's controls, the optimizer picker among them, come only once it is opened).
-LOADED_KEYS = ("map", SLIDER_KEY_PREFIX)
+LOADED_KEYS = ("map", DESIGN_KEY)
 # The playground draws its cards of sliders once the map's element says it has drawn the
 # map (pages/playground.py, cards_drawn): its state value, as a browser's element sends it.
 MAP_SHOWN = '{"shown": true}'
@@ -325,6 +333,64 @@ class SliderChoice:
         return state
 
 
+@dataclasses.dataclass
+class DesignControl:
+    """A control of the playground's design element: its spec (``ui.controls.design_spec``),
+    its optimizer, and the value its input holds (as the browser's input does: the element
+    is not drawn again after a move)."""
+
+    optimizer: str
+    spec: dict
+    value: object
+
+    @property
+    def link_name(self) -> str:
+        """Its name in the page's link, e.g. ``adam.lr`` for ``hp_adam_lr``."""
+        return f"{self.optimizer}.{self.spec['key'].removeprefix(f'hp_{self.optimizer}_')}"
+
+    def offers(self) -> list[object]:
+        """Every value its input can send."""
+        spec = self.spec
+        if spec["kind"] == "checkbox":
+            return [True, False]
+        if spec["kind"] == "radio":
+            return list(spec["choices"])
+        if "values" in spec:
+            return list(spec["values"])
+        steps = max(0, round((spec["max"] - spec["min"]) / spec["step"]))
+        return [
+            min(spec["max"], round(spec["min"] + i * spec["step"], 12)) for i in range(steps + 1)
+        ]
+
+    def random_value(self, rng: random.Random) -> object:
+        """A value it offers, other than the one it holds if it can."""
+        others = [v for v in self.offers() if v != self.value]
+        return rng.choice(others or self.offers())
+
+    def in_link(self, query: str) -> bool:
+        """Whether ``query`` (the page's link) holds the value this control holds."""
+        text = urllib.parse.parse_qs(query).get(self.link_name, [None])[0]
+        if text is None:
+            return False
+        if isinstance(self.value, bool):
+            return text == ("1" if self.value else "0")
+        if isinstance(self.value, int | float):
+            with contextlib.suppress(ValueError):
+                return math.isclose(float(text), self.value, rel_tol=1e-12)
+            return False
+        return text == str(self.value)
+
+
+def trigger(element_id: str, event: str, value: object) -> WidgetState:
+    """A components-v2 element's trigger ``event`` carrying ``value``, as its
+    ``setTriggerValue`` sends it: one event of the element's trigger aggregator, a widget
+    state of its own."""
+    events = f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{element_id}{EVENT_DELIM}events"
+    state = WidgetState(id=events)
+    state.json_trigger_value = json.dumps([{"event": event, "value": value}])
+    return state
+
+
 # --- one student's page ---------------------------------------------------------------------
 
 
@@ -351,6 +417,7 @@ class Page:
         # stateful expander's content only when it is open).
         self.keys: dict[str, str] = {}
         self.sliders: dict[str, SliderChoice] = {}
+        self.design: dict[str, DesignControl] = {}  # the design element's controls, by key
         self.expanders: dict[str, str] = {}
         # Of the last run: every widget that holds a value, by id: its kind and element proto.
         self.drawn: dict[str, tuple[str, object]] = {}
@@ -412,7 +479,7 @@ class Page:
     async def map_shown(self, timeout_s: float = 30.0) -> None:
         """Say the map is drawn, as the map's element of a browser does once it has drawn
         it, if the last run drew the map alone; the page then draws its sliders."""
-        if "map" in self.keys and not any(k.startswith(SLIDER_KEY_PREFIX) for k in self.keys):
+        if "map" in self.keys and DESIGN_KEY not in self.keys:
             shown = WidgetState(id=self.keys["map"], json_value=MAP_SHOWN)
             await self.rerun(timeout_s, extra=[shown])
 
@@ -496,6 +563,38 @@ class Page:
         elif shown != state:
             self.errors.append(f"slider {key}: sent {_value(state)}, the run drew {_value(shown)}")
         return elapsed
+
+    async def move_design(self, key: str, value: object, timeout_s: float = 30.0) -> float:
+        """Move the design element's control ``key`` to ``value``, as its input sends it;
+        seconds until the run finished. A run that leaves another value in the page's link
+        is an error."""
+        control = self.design[key]
+        element_id = self.keys[DESIGN_KEY]
+        move = trigger(element_id, MOVE_EVENT, {"key": key, "value": value})
+        control.value = value
+        started = time.monotonic()
+        # As the frontend does: an element drawn by a fragment reruns that fragment only.
+        await self.rerun(timeout_s, fragment_id=self.fragment_of.get(element_id, ""), extra=[move])
+        elapsed = time.monotonic() - started
+        if not control.in_link(self.query_string):
+            self.errors.append(f"{key}: sent {value!r}, the link says otherwise")
+        return elapsed
+
+    async def move(self, rng: random.Random, timeout_s: float = 30.0) -> float:
+        """A learner's move: a random slider of the design to a random value it offers (or a
+        closed panel opened, where the sliders are widgets hidden in one); seconds until the
+        run finished."""
+        if self.design:
+            key = rng.choice(sorted(self.design))
+            return await self.move_design(key, self.design[key].random_value(rng), timeout_s)
+        if self.sliders:
+            key = rng.choice(sorted(self.sliders))
+            slider = self.sliders[key]
+            moved = slider.random_state(rng, self.widgets.get(slider.id))
+            return await self.move_slider(key, moved, timeout_s)
+        if closed := self.closed_expanders():
+            return await self.open_expander(rng.choice(sorted(closed)), timeout_s)
+        raise StudentError("no hyperparameter slider to move and no panel to open")
 
     async def rerun(
         self,
@@ -626,6 +725,13 @@ class Page:
             self.keys[key] = element_id
             self._seen.add(element_id)
         self.fragment_of[element_id] = fragment_id
+        if kind == "bidi_component" and key == DESIGN_KEY:
+            cards = json.loads(proto.json).get("cards") or []
+            self.design = {
+                c["key"]: DesignControl(card["name"], c, c["value"])
+                for card in cards
+                for c in card["controls"]
+            }
         state = widget_state(kind, proto, self.widgets.get(element_id))
         if state is None:
             return
@@ -661,6 +767,8 @@ class Page:
                 seen = self._seen
                 self.widgets = {i: s for i, s in self.widgets.items() if i in seen}
                 self.keys = {k: i for k, i in self.keys.items() if i in seen}
+                if DESIGN_KEY not in self.keys:
+                    self.design = {}
                 self.sliders = {k: c for k, c in self.sliders.items() if c.id in seen}
                 self.expanders = {k: i for k, i in self.expanders.items() if i in seen}
                 self.fragment_of = {i: f for i, f in self.fragment_of.items() if i in seen}
@@ -695,16 +803,7 @@ async def _student(
         while next_move < end and (moves is None or result.reruns < moves):
             await asyncio.sleep(max(0.0, next_move - loop.time()))
             sent = loop.time()
-            if page.sliders:
-                key = rng.choice(sorted(page.sliders))
-                slider = page.sliders[key]
-                moved = slider.random_state(rng, page.widgets.get(slider.id))
-                latency = await page.move_slider(key, moved, timeout_s)
-            elif closed := page.closed_expanders():
-                # The sliders sit in closed panels: open one, as the learner must.
-                latency = await page.open_expander(rng.choice(sorted(closed)), timeout_s)
-            else:
-                raise StudentError("no hyperparameter slider to move and no panel to open")
+            latency = await page.move(rng, timeout_s)
             result.latencies.append(latency)
             result.reruns += 1
             # Due interval seconds after the last move, but not before the map is back.

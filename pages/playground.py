@@ -14,6 +14,7 @@ import optim_core
 from ui import (
     cache,
     controls,
+    design_element,
     gif,
     janitor,
     plotly_element,
@@ -162,15 +163,46 @@ def on_map_shown() -> None:
         st.rerun([CARDS, RACE])
 
 
+DESIGN = "sliders"  # the design element's key (see cards())
+DESIGN_MOVES = "design_moves"  # session state: the design element's moves the page took
+
+
+def on_design_move() -> None:
+    """A move of the design element's sliders: η, a β, an option of a racing optimizer.
+
+    Only the race reruns, as for the widgets' moves. A move the app cannot take (from the
+    page, where anyone may send anything) changes nothing and is said at the page's next
+    full run, as a refused widget value is.
+    """
+    told = getattr(st.session_state.get(DESIGN), "move", None)
+    changes, problem = state.design_move(told, st.session_state["optimizers"], shows)
+    if problem:
+        wire.refuse([problem])
+        return
+    st.session_state.update(changes)
+    st.session_state[DESIGN_MOVES] = st.session_state.get(DESIGN_MOVES, 0) + 1
+    rerun_race()
+
+
 @st.fragment(key=CARDS)
 def cards() -> None:
-    """Each racing optimizer's card of sliders, then the landscape's: the race's design."""
+    """Each racing optimizer's card of sliders, then the landscape's: the race's design.
+
+    The cards are one element of native inputs (``ui.design_element``): Streamlit's widgets
+    would cost every message of every move a React pass over each of them.
+    """
     if not cards_drawn():
         return
-    # The sliders' own fragments start a move's run; rerun_race hands it to the race.
-    controls.design_controls(
-        list(st.session_state["optimizers"]), shows, on_change=rerun_race, own_runs=True
-    )
+    racing = list(st.session_state["optimizers"])
+    if design_element.available():
+        design_element.design_element(
+            controls.design_spec(racing, shows),
+            key=DESIGN,
+            revision=st.session_state.get(DESIGN_MOVES, 0),
+            on_move=on_design_move,
+        )
+    else:  # the sliders' own fragments start a move's run; rerun_race hands it to the race
+        controls.design_controls(racing, shows, on_change=rerun_race, own_runs=True)
     if shows("landscape") and not map_in_element():
         with st.container(key="landscape_card", border=True):
             st.markdown(

@@ -143,27 +143,29 @@ def wait_for_sidebar(page, timeout_ms: float = 60_000) -> None:
     wait_until_idle(page, timeout_ms)
 
 
-def slider_thumb(page, key: str):
-    """The thumb of the slider with widget key ``key``, its expander opened if need be.
+def slider_selector(key: str) -> str:
+    """A CSS selector of the slider with widget key ``key``: a range input of the
+    playground's design element (``ui/design_element.js``, ``data-key``) or the thumb of a
+    Streamlit slider (other pages, and the playground without static files)."""
+    return (
+        f'.pg-design input[type=range][data-key="{key}"], '
+        f".st-key-{key} input[type=range], .st-key-{key} [role=slider]"
+    )
 
-    Streamlit's sliders are react-aria sliders: the thumb is an ``<input type="range">``
-    (ARIA role "slider") that takes arrow keys and commits on "change end". An optimizer's
-    sliders (``hp_<optimizer>_<name>``) sit in a lazy expander keyed ``open_<optimizer>``
-    that draws them only once opened.
+
+def slider_thumb(page, key: str):
+    """The slider with widget key ``key`` (``slider_selector``), once visible, its expander
+    opened if need be.
+
+    Both kinds take arrow keys and say their value in ``aria-valuetext``. A native range
+    commits each key (its "change"); Streamlit's (react-aria) commits on "change end".
     """
-    if key.startswith("hp_"):
-        optimizer = key.split("_")[1]
-        lazy = page.locator(f".st-key-open_{optimizer} details:not([open]) > summary")
-        if lazy.count():
-            lazy.first.click()
-    container = page.locator(f".st-key-{key}")
-    container.wait_for(state="attached")
     closed = page.locator(f"details:not([open]):has(.st-key-{key}) > summary")
     for _ in range(3):  # expanders may nest
         if not closed.count():
             break
         closed.first.click()
-    thumb = container.get_by_role("slider")
+    thumb = page.locator(slider_selector(key)).first
     thumb.wait_for(state="visible")
     return thumb
 

@@ -27,6 +27,18 @@ def assert_all_finite(node, where: str = "figure") -> None:
         assert np.isfinite(node), f"{node} at {where}"
 
 
+def charts(at) -> list:
+    """The Plotly elements (``ui.plotly_element``) an AppTest run drew: its
+    ``bidi_component``s but the design's cards (``ui.design_element``)."""
+    return [e for e in at.get("bidi_component") if "figure" in json.loads(e.proto.json)]
+
+
+def design_cards(at) -> list[dict]:
+    """The cards of sliders the playground's design element draws (``controls.design_spec``)."""
+    (element,) = [e for e in at.get("bidi_component") if "cards" in json.loads(e.proto.json)]
+    return json.loads(element.proto.json)["cards"]
+
+
 def element_figure(element) -> dict:
     """The figure a ``ui.plotly_element`` element (AppTest's ``bidi_component``) draws.
 
@@ -83,7 +95,7 @@ def race_table(at) -> list[dict[str, str]] | None:
     It comes under the map in the map's element (``below_html``), or as an ``st.html``
     element where the map is an ``st.plotly_chart`` (the 3D view, the fallback).
     """
-    markups = [json.loads(e.proto.json).get("belowHtml") for e in at.get("bidi_component")]
+    markups = [json.loads(e.proto.json).get("belowHtml") for e in charts(at)]
     markups += [e.proto.body for e in at.get("html")]
     for markup in filter(None, markups):
         caption, rows = html_table(markup)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from figure_checks import assert_all_finite, element_figure, race_table
+from figure_checks import assert_all_finite, charts, design_cards, element_figure, race_table
 from streamlit.testing.v1 import AppTest
 
 import optim_core
@@ -35,7 +35,7 @@ def open_expander(at: AppTest, key: str) -> AppTest:
 def figures_shown(at: AppTest) -> list[dict]:
     """Every Plotly figure on the page: st.plotly_chart specs and ui.plotly_element data."""
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    specs += [element_figure(c) for c in at.get("bidi_component")]
+    specs += [element_figure(c) for c in charts(at)]
     return [spec for spec in specs if spec.get("data")]
 
 
@@ -115,9 +115,10 @@ def test_moving_a_slider_changes_only_that_run():
     at = render()
     before = figure(at)
     # Every racing optimizer's sliders are drawn at load, none behind a click.
-    keys = {s.key for s in at.select_slider} | {s.key for s in at.slider}
+    keys = {c["key"] for card in design_cards(at) for c in card["controls"]}
     assert {state.hp_key(n, "lr") for n in state.DEFAULT_OPTIMIZERS} <= keys
-    at.select_slider(key=state.hp_key("adam", "lr")).set_value(0.5).run()
+    at.session_state[state.hp_key("adam", "lr")] = 0.5  # as the design element's move sets it
+    at.run()
     assert not at.exception
     after = figure(at)
     assert at.query_params["adam.lr"] == "0.5"
@@ -166,7 +167,7 @@ def test_hostile_link_warns_and_falls_back(query, tmp_path):
 
 def landscape_row(at: AppTest) -> dict:
     """The landscape's controls the map's element draws (``controls.landscape_spec``)."""
-    (element,) = at.get("bidi_component")
+    (element,) = charts(at)
     return json.loads(element.proto.json).get("landscape")
 
 

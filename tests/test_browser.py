@@ -297,7 +297,7 @@ def test_the_sidebar_holds_its_controls_only_while_open(page, server) -> None:
     assert page.locator(SIDEBAR_CONTROLS).count() == 1  # a caption: something to open
     # The sharing tools are the sidebar's too: no popover or expander under the stage.
     assert page.locator('[data-testid="stPopover"], [data-testid="stExpander"]').count() == 0
-    page.locator(".st-key-stage_design .st-key-hp_gd_lr").wait_for()  # once the map is
+    page.locator('.st-key-stage_design input[data-key="hp_gd_lr"]').wait_for()  # once the map is
     toggle_sidebar(page, True)
     preset.wait_for(state="visible")
     page.get_by_role("button", name=DOWNLOADS).wait_for()
@@ -324,7 +324,7 @@ SLIDERS_AT_FIRST_MAP = """(() => {
     const gd = document.querySelector(".st-key-map .js-plotly-plot");
     if (gd?._fullLayout && gd.querySelector(".scatterlayer path.js-line")) {
       window.slidersAtFirstMap = document.querySelectorAll(
-        '.st-key-stage_design [data-testid="stSlider"]').length;
+        '.st-key-stage_design input[type=range], .st-key-stage_design [role=slider]').length;
       window.landscapeAtFirstMap = document.querySelectorAll(
         ".st-key-map .pg-land input[type=range]").length;
     } else {
@@ -879,7 +879,7 @@ def test_a_map_whose_code_cannot_load_says_so(chromium_path, server, blocked) ->
 def test_a_locked_challenge_link_reveals_the_race_after_a_guess(page, server) -> None:
     page.goto(server.url + "?preset=narrow-valley&challenge=1&lock=1")
     page.wait_for_selector(MAP_SELECTOR)
-    page.locator(".st-key-design [data-testid=stSlider]").first.wait_for()  # the cards came
+    page.locator(".pg-design input[type=range]").first.wait_for()  # the cards came
     wait_until_idle(page)
     assert page.locator(".st-key-landscape").count() == 0  # locked: no landscape picker
     reveal = page.get_by_role("button", name="Reveal the race")

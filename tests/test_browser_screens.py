@@ -54,7 +54,8 @@ BOXES = """(keys) => {
     loss: one(".st-key-map .x2y2 .nsewdrag"),
     player: one(".st-key-map .pg-player"),
     step: one(".st-key-map .pg-step"),
-    sliders: Object.fromEntries(keys.map((k) => [k, one(`.st-key-${k}`)])),
+    sliders: Object.fromEntries(
+      keys.map((k) => [k, one(`.pg-range:has(> input[data-key="${k}"])`)])),
   };
 }"""
 
@@ -99,7 +100,7 @@ def open_page(browser, url: str, screen: str):
 # the sidebar's slide, a refit and the page's reflow are over.
 STILL = """() => new Promise((resolve) => {
   const boxes = () => JSON.stringify(Array.from(
-    document.querySelectorAll(".st-key-map .xy .nsewdrag, .st-key-design, .st-key-map .pg-player"),
+    document.querySelectorAll(".st-key-map .xy .nsewdrag, .pg-design, .st-key-map .pg-player"),
     (el) => { const r = el.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; }));
   let last = boxes(), same = 0;
   const tick = () => {

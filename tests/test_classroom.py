@@ -6,7 +6,7 @@ import json
 import urllib.parse
 
 import pytest
-from figure_checks import html_table, race_table
+from figure_checks import charts, design_cards, html_table, race_table
 from streamlit.testing.v1 import AppTest
 from test_app import APP, TIMEOUT, figure, landscape_row, open_expander, render
 
@@ -25,8 +25,14 @@ def labels_on_page(at: AppTest) -> set[str]:
 
 
 def keys_on_page(at: AppTest) -> set[str]:
-    """The widgets' keys, and "landscape" for the landscape's controls in the map's element."""
-    return {w.key for w in widgets_on_page(at)} | ({"landscape"} if landscape_row(at) else set())
+    """The widgets' keys, "landscape" for the landscape's controls in the map's element, and
+    the keys of the design element's controls."""
+    design = {c["key"] for card in design_cards(at) for c in card["controls"]}
+    return (
+        {w.key for w in widgets_on_page(at)}
+        | design
+        | ({"landscape"} if landscape_row(at) else set())
+    )
 
 
 # --- the flags in the link ----------------------------------------------------------------------
@@ -132,7 +138,7 @@ def test_the_exercise_link_builder_writes_a_link_that_hides_what_was_picked():
 
 def map_data(at: AppTest) -> dict:
     """What the server sends the map's element (``ui.plotly_element``)."""
-    (element,) = at.get("bidi_component")
+    (element,) = charts(at)
     return json.loads(element.proto.json)
 
 
@@ -181,7 +187,8 @@ def test_each_reveal_plays_the_race_anew():
     assert "Right!" in map_data(at)["endHtml"]
     at.run()  # a rerun of the revealed race does not restart it
     assert map_data(at)["playFrom"] == first
-    at.select_slider(key="hp_momentum_lr").set_value(0.02).run()
+    at.session_state["hp_momentum_lr"] = 0.02  # as the design element's move sets it
+    at.run()
     assert map_data(at)["endHtml"] is None and only_starts_drawn(at)
     at.session_state["hp_momentum_lr"] = 0.01  # back to the same scene: a new challenge
     reveal(at.run(), "momentum")
@@ -197,7 +204,8 @@ def test_the_3d_view_shows_the_verdict_at_once():
 def test_changing_the_scene_makes_a_new_challenge():
     at = reveal(render({"preset": "narrow-valley", "challenge": "1"}), "momentum")
     assert map_data(at)["endHtml"].startswith("<p class='pg-verdict pg-right'")
-    at.select_slider(key="hp_momentum_lr").set_value(0.02).run()
+    at.session_state["hp_momentum_lr"] = 0.02
+    at.run()
     assert map_data(at)["endHtml"] is None and race_table(at) is None
     assert at.radio(key="guess").value is None
 
@@ -235,7 +243,7 @@ def test_presentation_mode_is_a_flag_of_the_link_that_combines_with_the_others()
     assert state.classroom_from_query({"present": "2"})[1] == ["present='2' must be 0 or 1"]
     at = render(query)
     assert not at.exception
-    (element,) = at.get("bidi_component")
+    (element,) = charts(at)
     data = json.loads(element.proto.json)
     assert data["present"] is True and data["fit"] is True
     sizes = figure(at)  # presentation mode's figure: large type, thick paths

@@ -59,18 +59,15 @@ BROWSER_SLIDER, BROWSER_PARAM = "hp_gd_lr", "gd.lr"
 # no "Running" for it).
 SETTLED = """([key, param, keys = []]) => {
   const thumb = (k) => document.querySelector(
-    `.st-key-${k} input[type="range"], .st-key-${k} [role="slider"]`);
+    `.pg-design input[data-key="${k}"], .st-key-${k} [role="slider"]`);
   const own = thumb(key);
   return own !== null && keys.every((k) => thumb(k) !== null)
     && new URLSearchParams(location.search).get(param) === own.getAttribute('aria-valuetext');
 }"""
 # Every hyperparameter slider on the page, by widget key: the value its thumb shows.
 SLIDER_VALUES = """() => Object.fromEntries(
-  [...document.querySelectorAll('[class*="st-key-hp_"]')]
-    .map((el) => [[...el.classList].find((c) => c.startsWith('st-key-hp_')),
-                  el.querySelector('input[type="range"], [role="slider"]')])
-    .filter(([, thumb]) => thumb)
-    .map(([key, thumb]) => [key.slice('st-key-'.length), thumb.getAttribute('aria-valuetext')]))"""
+  [...document.querySelectorAll('.pg-design input[type=range][data-key^="hp_"]')]
+    .map((thumb) => [thumb.dataset.key, thumb.getAttribute('aria-valuetext')]))"""
 
 
 def scene(student: int) -> str:
@@ -130,19 +127,12 @@ def snapshot(page: loadgen.Page) -> tuple[str, dict[str, str]]:
 
 
 async def join(url: str, student: int, errors: list[str]) -> loadgen.Page:
-    """A student opens its link, opens a panel and moves one of its sliders."""
+    """A student opens its link and moves one of its sliders."""
     page = await loadgen.Page.open(f"{url}?{scene(student)}", errors)
     await page.load()
     linked = page.query_string
-    for panel in page.closed_expanders():  # the sliders sit in lazy panels
-        if page.sliders:
-            break
-        await page.open_expander(panel)
-    key = sorted(page.sliders)[0]
-    slider = page.sliders[key]
-    rng = random.Random(student)
-    await page.move_slider(key, slider.random_state(rng, page.widgets.get(slider.id)))
-    assert page.query_string != linked, f"student {student}: moving {key} left the URL as it was"
+    await page.move(random.Random(student))
+    assert page.query_string != linked, f"student {student}: a move left the URL as it was"
     return page
 
 
@@ -163,13 +153,7 @@ async def come_back(page: loadgen.Page, killed_at: list[float]) -> tuple[loadgen
 async def move_again(pages: list[loadgen.Page]) -> None:
     """One more slider move on each page (that stayed connected)."""
 
-    async def move(page: loadgen.Page) -> None:
-        key = sorted(page.sliders)[0]
-        slider = page.sliders[key]
-        rng = random.Random(key)
-        await page.move_slider(key, slider.random_state(rng, page.widgets[slider.id]))
-
-    await asyncio.gather(*(move(p) for p in pages))
+    await asyncio.gather(*(p.move(random.Random(i)) for i, p in enumerate(pages)))
 
 
 async def close_all(pages: list[loadgen.Page]) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from figure_checks import element_figure
+from figure_checks import charts, element_figure
 from streamlit.testing.v1 import AppTest
 
 from ui import heavy, waiting
@@ -316,7 +316,7 @@ def open_page(page: str, session: dict) -> AppTest:
 
 def has_sweep_map(at: AppTest) -> bool:
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    specs += [element_figure(c) for c in at.get("bidi_component")]
+    specs += [element_figure(c) for c in charts(at)]
     return any(t.get("meta") == "sweep" for s in specs for t in s.get("data", []))
 
 

@@ -126,16 +126,20 @@ def test_the_load_benchmark_reads_the_janitors_last_report(tmp_path, monkeypatch
     assert janitor_line(None) is None
 
 
-def test_a_slider_move_that_reruns_only_the_race_counts_as_activity():
+def test_a_slider_move_that_reruns_only_the_race_counts_as_activity(monkeypatch):
     """A class moves sliders for an hour after loading the page once: those moves rerun
-    only the race (a fragment, not app.py), and the janitor must not take the class for gone."""
+    only the race (a fragment, not app.py), and the janitor must not take the class for gone.
+
+    The sliders as Streamlit's widgets (``design_element`` unavailable), whose move AppTest
+    can make: its run is the widget's fragment's, handed to the race's, as the element's is.
+    """
     from streamlit.testing.v1 import AppTest
-    from test_app import APP, open_expander
+    from test_app import APP
 
-    from ui import state
+    from ui import design_element, state
 
+    monkeypatch.setattr(design_element, "available", lambda: False)
     at = AppTest.from_file(str(APP), default_timeout=60).run()
-    open_expander(at, "open_gd")
     watcher = janitor._janitor()
     watcher._last = before = time.monotonic() - 1000.0  # as if the last full run were long ago
     at.select_slider(key=state.hp_key("gd", "lr")).set_value(0.05).run()

@@ -51,34 +51,28 @@ def test_students_load_the_playground_and_rerun_it(server):
 def test_a_moved_slider_reaches_the_scene_in_the_url(server):
     """The server applies the value a student sends: the page writes it into the URL."""
 
-    async def move() -> tuple[str, str, list[str]]:
+    async def move() -> tuple[str, list[str], list[str]]:
         errors: list[str] = []
         page = await loadgen.Page.open(server.url, errors)
         try:
             await page.load()
-            for panel in page.closed_expanders():  # the sliders may sit in closed panels
-                if {"hp_adam_lr", "hp_momentum_beta"} <= page.sliders.keys():
-                    break
-                await page.open_expander(panel)
-            before = page.query_string
-            lr = page.sliders["hp_adam_lr"]
-            value = next(v for v in lr.element.options if f"adam.lr={v}&" not in before)
-            state = loadgen.WidgetState(id=lr.id)
-            state.string_array_value.data.append(value)
-            await page.move_slider("hp_adam_lr", state)
-            beta = page.sliders["hp_momentum_beta"]  # a select_slider on 1 − β: its labels
-            assert "0.5" in beta.element.options
-            state = loadgen.WidgetState(id=beta.id)
-            state.string_array_value.data.append("0.5")
-            await page.move_slider("hp_momentum_beta", state)
-            return value, page.query_string, errors
+            lr, beta = page.design["hp_adam_lr"], page.design["hp_momentum_beta"]
+            assert lr.value == 0.05 and lr.link_name == "adam.lr"
+            value = next(v for v in lr.offers() if f"adam.lr={v}&" not in page.query_string)
+            await page.move_design("hp_adam_lr", value)
+            assert 0.5 in beta.offers()  # a grid on 1 − β
+            await page.move_design("hp_momentum_beta", 0.5)
+            await page.move_design("hp_adam_bias_correction", False)
+            await page.move_design("hp_adam_lr", 1e9)  # not a value the slider offers
+            return str(value), page.query_string, errors
         finally:
             await page.close()
 
     value, query, errors = asyncio.run(move())
-    assert errors == []
     assert f"adam.lr={value}&" in query
-    assert "momentum.beta=0.5&" in query
+    assert "momentum.beta=0.5&" in query and "adam.bias_correction=0&" in query
+    # the refused move: the link keeps the value before it, and the student says so
+    assert errors == ["hp_adam_lr: sent 1000000000.0, the link says otherwise"]
 
 
 def test_a_closed_port_is_a_connection_error_not_an_exception():

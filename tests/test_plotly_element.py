@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import plotly
-from figure_checks import element_figure, html_table
+from figure_checks import charts, element_figure, html_table
 from streamlit.testing.v1 import AppTest
 
 from ui import plotly_element, static_files
@@ -46,7 +46,7 @@ def test_the_element_code_is_served_under_a_name_that_changes_with_it():
 def test_the_map_is_drawn_by_the_element_with_its_player_and_clicks_anywhere():
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
-    (element,) = at.get("bidi_component")
+    (element,) = charts(at)
     data = json.loads(element.proto.json)
     assert data["src"] == plotly_element.PLOTLY_URL
     assert data["srcGz"] == plotly_element.PLOTLY_GZ_URL
@@ -70,7 +70,7 @@ def test_a_locked_start_point_turns_map_clicks_off():
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.query_params["hide"] = "start"
     at.run()
-    (element,) = at.get("bidi_component")
+    (element,) = charts(at)
     assert json.loads(element.proto.json)["clickAnywhere"] is False
 
 
@@ -78,7 +78,7 @@ def test_without_static_serving_the_map_falls_back_to_plotly_chart(monkeypatch):
     monkeypatch.setattr(plotly_element, "available", lambda: False)
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
-    assert not at.get("bidi_component")
+    assert not charts(at)
     (chart,) = at.get("plotly_chart")
     spec = json.loads(chart.proto.spec)
     assert spec["frames"] and spec["layout"]["sliders"]  # plotly's own player
@@ -92,7 +92,7 @@ def tables(at: AppTest) -> list:
 
 def test_the_race_table_comes_under_the_map_in_its_element():
     at = AppTest.from_file(str(APP), default_timeout=60).run()
-    (element,) = at.get("bidi_component")
+    (element,) = charts(at)
     data = json.loads(element.proto.json)
     caption, rows = html_table(data["belowHtml"])
     assert caption == "Who converges fastest?"

@@ -12,7 +12,6 @@ quiet learner's reruns about as fast as before. One server for the module.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import statistics
 import time
@@ -20,14 +19,13 @@ import urllib.parse
 
 import pytest
 from e2e_support import ROOT, StreamlitServer
-from streamlit.components.v2.bidi_component.main import EVENT_DELIM
 from streamlit.elements.widgets.select_slider import SelectSliderSerde
 from streamlit.elements.widgets.slider import SliderSerde
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Slider_pb2 import Slider
 from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.state.common import WidgetMetadata
-from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX, SessionState
+from streamlit.runtime.state.session_state import SessionState
 
 import optim_core
 from bench import loadgen
@@ -272,10 +270,7 @@ async def quiet_learner(
     page = await open_page(url, "", errors)
     try:
         while not done.is_set():
-            key = rng.choice(sorted(page.sliders))
-            slider = page.sliders[key]
-            moved = slider.random_state(rng, page.widgets.get(slider.id))
-            latency = await page.move_slider(key, moved, 60)
+            latency = await page.move(rng, 60)
             times["during" if measured.is_set() else "before"].append(latency)
             if len(times["before"]) == QUIET_MOVES:
                 measured.set()
@@ -491,9 +486,7 @@ def landscape_move(page: loadgen.Page, told: object) -> WidgetState:
     """The map element's trigger "landscape" carrying ``told``, as its row of controls sends
     a move (``ui/plotly_element.js``, drawLandscape): one event of the element's trigger
     aggregator, a widget of its own."""
-    events = f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{page.keys['map']}{EVENT_DELIM}events"
-    payload = json.dumps([{"event": "landscape", "value": told}])
-    return _state(events, json_trigger_value=payload)
+    return loadgen.trigger(page.keys["map"], "landscape", told)
 
 
 def test_the_maps_landscape_controls_take_a_move_and_refuse_what_they_cannot_make(server):
@@ -552,6 +545,54 @@ def test_a_link_that_hides_the_landscape_refuses_its_controls_moves(server):
     assert errors == []
     assert "hide=landscape" in before and after == before
     assert "A value sent for landscape could not be used: this link fixes the landscape." in alerts
+
+
+def design_move(page: loadgen.Page, told: object) -> WidgetState:
+    """The design element's trigger "move" carrying ``told``, as a range input sends a move
+    (``ui/design_element.js``)."""
+    return loadgen.trigger(page.keys[loadgen.DESIGN_KEY], loadgen.MOVE_EVENT, told)
+
+
+def test_the_design_elements_sliders_take_a_move_and_refuse_what_they_cannot_make(server):
+    """A move of the design element is checked as a widget's value is
+    (``state.design_move``): a hostile one changes nothing and is said at the next full run;
+    a valid one moves the scene. A slider a teacher's link hides takes no move."""
+    hostile = [
+        {"key": "hp_gd_lr", "value": 1e9},
+        {"key": "hp_gd_lr", "value": "0.1"},
+        {"key": "hp_adam_bias_correction", "value": "__import__('os')"},
+        {"key": "hp_nadam_lr", "value": 0.01},  # not racing
+        {"key": "hp_momentum_lr", "value": 0.01},  # hidden by the link
+        {"key": "steps", "value": 10},
+        [1, 2, 3],
+    ]
+
+    async def run() -> tuple[str, str, str, list[str], list[str]]:
+        errors: list[str] = []
+        page = await loadgen.Page.open(server.url + "?hide=momentum", errors)
+        try:
+            await page.load(timeout_s=120)
+            fragment = page.fragment_of[page.keys[loadgen.DESIGN_KEY]]
+            before = page.query_string
+            for told in hostile:
+                await page.rerun(fragment_id=fragment, extra=[design_move(page, told)])
+            kept = page.query_string
+            valid = design_move(page, {"key": "hp_gd_lr", "value": 0.05})
+            await page.rerun(fragment_id=fragment, extra=[valid])
+            after = page.query_string
+            await page.rerun()  # a full run says what was refused
+            return before, kept, after, page.alerts, errors
+        finally:
+            await page.close()
+
+    before, kept, after, alerts, errors = asyncio.run(run())
+    assert errors == []
+    assert kept == before and dict(urllib.parse.parse_qsl(before))["gd.lr"] == "0.1"
+    assert dict(urllib.parse.parse_qsl(after))["gd.lr"] == "0.05"
+    said = [a for a in alerts if a.startswith("A value sent for")]
+    assert len(said) == wire.MAX_SHOWN, alerts  # five, then a count of the others
+    assert f"{len(hostile) - wire.MAX_SHOWN} more values sent could not be used." in alerts
+    assert said[0].startswith("A value sent for gd.lr could not be used: 1000000000.0 is outside")
 
 
 def test_a_fresh_servers_first_message_is_checked_too(server):

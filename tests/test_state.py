@@ -282,3 +282,64 @@ def test_a_landscape_move_sets_its_widget_key(told, landscape, changes):
 def test_a_landscape_move_the_controls_cannot_make_changes_nothing(told, landscape, why):
     changes, problem = state.landscape_move(told, landscape)
     assert changes == {} and why in problem
+
+
+# --- the design element's moves (ui.design_element) ---------------------------------------------
+RACING = ("gd", "momentum", "adam")
+
+
+@pytest.mark.parametrize(
+    ("told", "changes"),
+    [
+        ({"key": "hp_gd_lr", "value": 0.05}, {"hp_gd_lr": 0.05}),
+        ({"key": "hp_adam_beta2", "value": 0.9995}, {"hp_adam_beta2": 0.9995}),
+        ({"key": "hp_adam_weight_decay", "value": 0}, {"hp_adam_weight_decay": 0.0}),
+        ({"key": "hp_adam_bias_correction", "value": False}, {"hp_adam_bias_correction": False}),
+        (
+            {"key": "hp_momentum_formulation", "value": "classic"},
+            {"hp_momentum_formulation": "classic"},
+        ),
+    ],
+)
+def test_a_design_move_sets_its_widget_key(told, changes):
+    got, problem = state.design_move(told, RACING)
+    assert problem is None and got == changes
+    assert [type(v) for v in got.values()] == [type(v) for v in changes.values()]  # 0 → 0.0
+
+
+@pytest.mark.parametrize(
+    ("told", "why"),
+    [
+        ({"key": "hp_gd_lr", "value": 1e9}, "gd.lr: 1000000000.0 is outside"),
+        ({"key": "hp_gd_lr", "value": float("inf")}, "inf is not a finite number"),
+        ({"key": "hp_gd_lr", "value": "0.1"}, "'0.1' is not a number"),
+        ({"key": "hp_gd_lr", "value": True}, "True is not a number"),
+        ({"key": "hp_adam_bias_correction", "value": 0}, "adam.bias_correction: 0 is not one of"),
+        ({"key": "hp_momentum_formulation", "value": "__import__"}, "is not one of"),
+        ({"key": "hp_rmsprop_lr", "value": 0.01}, "is not a move of its sliders"),  # not racing
+        ({"key": "hp_gd_beta", "value": 0.9}, "is not a move of its sliders"),  # not gd's
+        ({"key": "landscape", "value": "rosenbrock"}, "is not a move of its sliders"),
+        ({"key": "x0", "value": 1.0}, "is not a move of its sliders"),
+        ({"key": ["hp_gd_lr"], "value": 0.1}, "is not a move of its sliders"),
+        ({"key": "hp_gd_lr", "value": 0.1, "extra": 1}, "is not a move of its sliders"),
+        ({"key": "hp_gd_lr"}, "is not a move of its sliders"),
+        ([("key", "hp_gd_lr")], "is not a move of its sliders"),
+        (None, "is not a move of its sliders"),
+    ],
+)
+def test_a_design_move_the_sliders_cannot_make_changes_nothing(told, why):
+    changes, problem = state.design_move(told, RACING)
+    assert changes == {} and why in problem
+
+
+def test_a_design_move_of_a_hidden_control_changes_nothing():
+    """A teacher's link hides a card ("momentum") or one slider ("adam.lr"): not drawn, so
+    no move of theirs can come from the page."""
+    shows = state.Classroom(frozenset({"momentum", "adam.lr"})).shows
+    for key in ("hp_momentum_lr", "hp_momentum_beta", "hp_adam_lr"):
+        changes, problem = state.design_move({"key": key, "value": 0.01}, RACING, shows)
+        assert changes == {} and "is not a move of its sliders" in problem
+    assert state.design_move({"key": "hp_adam_beta1", "value": 0.5}, RACING, shows) == (
+        {"hp_adam_beta1": 0.5},
+        None,
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from figure_checks import assert_all_finite, element_figure
+from figure_checks import assert_all_finite, charts, design_cards, element_figure
 from streamlit.testing.v1 import AppTest
 
 import optim_core
@@ -29,7 +29,7 @@ def sweep_page(session: dict | None = None) -> AppTest:
 
 def figures_shown(at: AppTest) -> list[dict]:
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    specs += [element_figure(c) for c in at.get("bidi_component")]
+    specs += [element_figure(c) for c in charts(at)]
     return [spec for spec in specs if spec.get("data")]
 
 
@@ -143,9 +143,12 @@ def test_the_best_momentum_cell_opens_exactly_not_on_the_slider_grid():
     assert float(at.query_params["momentum.lr"]) == lr
     assert float(at.query_params["momentum.beta"]) == beta
     # the sliders show those exact values, and another run keeps them
+    (card,) = [c for c in design_cards(at) if c["name"] == "momentum"]
+    drawn = {c["key"]: c for c in card["controls"]}
     for name, value in (("lr", lr), ("beta", beta)):
-        (slider,) = [s for s in at.select_slider if s.key == state.hp_key("momentum", name)]
-        assert slider.value == value and controls.fmt(value) in slider.options
+        control = drawn[state.hp_key("momentum", name)]
+        assert control["value"] == value and value in control["values"]
+        assert controls.fmt(value) in control["labels"]
     at.run()
     assert at.session_state[state.hp_key("momentum", "lr")] == lr
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from figure_checks import assert_all_finite
+from figure_checks import assert_all_finite, design_cards
 from streamlit.testing.v1 import AppTest
 
 import optim_core
@@ -122,9 +122,8 @@ def test_the_train_page_keeps_its_own_learning_rates() -> None:
     """A network needs other η than a 2-D landscape: the train page's sliders are its own, so
     moving the playground's leaves them (and moving theirs leaves the playground's) alone."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
-    at.session_state["open_adam"] = True  # Adam's lazy expander, opened
-    at.run().select_slider(key="hp_adam_lr").set_value(0.002).run()
-    at.run()  # the slider reran the race only, and AppTest then holds only its elements
+    at.session_state["hp_adam_lr"] = 0.002  # as the design element's move sets it
+    at.run()
     at.session_state["train_epochs"] = 2
     at.switch_page("pages/train.py").run()
     assert not at.exception
@@ -132,9 +131,9 @@ def test_the_train_page_keeps_its_own_learning_rates() -> None:
     at.select_slider(key="train_hp_adam_lr").set_value(0.02).run()
     at.switch_page("pages/playground.py").run()
     assert not at.exception
-    at.session_state["open_adam"] = True
-    at.run()
-    assert at.select_slider(key="hp_adam_lr").value == pytest.approx(0.002)
+    (adam,) = [c for c in design_cards(at) if c["name"] == "adam"]
+    assert adam["controls"][0]["key"] == "hp_adam_lr"
+    assert adam["controls"][0]["value"] == pytest.approx(0.002)
     at.switch_page("pages/train.py").run()
     assert at.select_slider(key="train_hp_adam_lr").value == pytest.approx(0.02)
 

@@ -109,6 +109,11 @@ def param_slider(
     )
 
 
+def choice_label(choice: Choice) -> str:
+    """An option's control's label: its name in words, e.g. ``bias correction``."""
+    return choice.name.replace("_", " ")
+
+
 def choice_input(
     choice: Choice,
     key: str,
@@ -117,7 +122,7 @@ def choice_input(
     on_change: Callable[[], None] | None = None,
 ) -> object:
     """A toggle for a yes/no option, a segmented control otherwise."""
-    text = label or choice.name.replace("_", " ")
+    text = label or choice_label(choice)
     if set(choice.choices) == {True, False}:
         return st.toggle(text, key=key, help=choice.help, on_change=on_change)
     return st.radio(
@@ -163,26 +168,31 @@ def landscape_spec(formula_error: str | None) -> dict:
     spec["params"] = []
     for param in optim_core.LANDSCAPES[name].params:
         value = snap(param, float(st.session_state.get(f"land_{param.name}", param.default)))
-        control = {
-            "name": param.name,
-            "label": param_label(param),
-            "symbol": param.symbol,
-            "help": param.help,
-            "value": value,
-        }
-        if slider_grid(param):
-            options = grid_options(param, value)
-            control |= {"values": options, "labels": [fmt(v) for v in options]}
-        else:
-            step = linear_step(param)
-            control |= {
-                "min": param.low,
-                "max": param.high,
-                "step": step,
-                "decimals": decimals(step),
-            }
-        spec["params"].append(control)
+        spec["params"].append({"name": param.name} | range_control(param, value))
     return spec
+
+
+def range_control(param: Param, value: float) -> dict:
+    """``param``'s range input as the app's elements draw it (``landscape_spec``,
+    ``design_spec``): its label, symbol, help and ``value``, then its grid of values
+    (``values`` and their ``labels``, a log-scaled one) or its ``min``, ``max``, ``step``
+    and the ``decimals`` it shows."""
+    control = {
+        "label": param_label(param),
+        "symbol": param.symbol,
+        "help": param.help,
+        "value": value,
+    }
+    if slider_grid(param):
+        options = grid_options(param, value)
+        return control | {"values": options, "labels": [fmt(v) for v in options]}
+    step = linear_step(param)
+    return control | {
+        "min": param.low,
+        "max": param.high,
+        "step": step,
+        "decimals": decimals(step),
+    }
 
 
 def landscape_controls(
@@ -353,6 +363,50 @@ def design_controls(
                     draw(
                         name, functools.partial(state.hp_key, name), shows, on_change, heading=True
                     )
+
+
+def design_spec(names: list[str], shows: Callable[[str], bool] = lambda _: True) -> list[dict]:
+    """``design_controls``'s cards as the playground's design element draws them
+    (``ui/design_element.js``), from the same declarations and session state.
+
+    One card per optimizer of ``names`` that ``shows``: its ``name``, ``label``, ``summary``
+    and ``controls``, each with its session-state ``key``, ``kind`` and ``label``, ``help``
+    and ``value``: a ``"range"`` per hyperparameter (``range_control``), a ``"checkbox"``
+    per yes/no option, a ``"radio"`` with its ``choices`` and their ``labels`` per other.
+    """
+    ss = st.session_state
+    cards = []
+    for name in names:
+        if not shows(name):
+            continue
+        spec = optim_core.OPTIMIZERS[name]
+        controls = []
+        for param in spec.hyperparams:
+            if shows(f"{name}.{param.name}"):
+                key = state.hp_key(name, param.name)
+                value = snap(param, float(ss.get(key, param.default)))
+                controls.append({"key": key, "kind": "range"} | range_control(param, value))
+        for choice in spec.options:
+            if shows(f"{name}.{choice.name}"):
+                key = state.hp_key(name, choice.name)
+                control = {
+                    "key": key,
+                    "label": choice_label(choice),
+                    "help": choice.help,
+                    "value": ss.get(key, choice.default),
+                }
+                if set(choice.choices) == {True, False}:
+                    controls.append(control | {"kind": "checkbox"})
+                else:
+                    labels = [str(c) for c in choice.choices]
+                    controls.append(
+                        control
+                        | {"kind": "radio", "choices": list(choice.choices), "labels": labels}
+                    )
+        cards.append(
+            {"name": name, "label": spec.label, "summary": spec.summary, "controls": controls}
+        )
+    return cards
 
 
 _RACING = "{}_before"  # session state: the optimizers multiselect ``key`` showed last

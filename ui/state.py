@@ -15,7 +15,7 @@ import math
 import numbers
 import secrets
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import optim_core
 from optim_core.params import Choice, Param
@@ -953,6 +953,37 @@ def landscape_move(told: object, landscape: str) -> tuple[dict[str, object], str
     if problem := widget_problem(key, value, widget_declarations(landscape)):
         return {}, f"{widget_label(key)}: {problem}"
     return {key: float(value) if key.startswith("land_") else value}, None
+
+
+def design_move(
+    told: object, racing: Sequence[str], shows: Callable[[str], bool] = lambda _: True
+) -> tuple[dict[str, object], str | None]:
+    """What a move of the playground's design element (``ui.design_element``) sets in
+    session state, checked as the widgets' values are (``widget_problem``):
+    ``{"key": hp_key(optimizer, name), "value": x}`` for a hyperparameter or option of a
+    ``racing`` optimizer whose control ``shows`` (a card ``"<optimizer>"`` and its control
+    ``"<optimizer>.<name>"``, as ``Classroom.shows`` names them).
+
+    Returns the widget key and its value, or no change and why ``told`` (from the page,
+    where anyone may send anything) cannot be one. Pure, never raises.
+    """
+    fields = set(told) if isinstance(told, Mapping) else set()
+    drawn = {
+        hp_key(name, item.name): item
+        for name in racing
+        if name in optim_core.OPTIMIZERS and shows(name)
+        for item in (*optim_core.OPTIMIZERS[name].hyperparams, *optim_core.OPTIMIZERS[name].options)
+        if shows(f"{name}.{item.name}")
+    }
+    key = told["key"] if fields == {"key", "value"} else None
+    if not isinstance(key, str) or key not in drawn:
+        return {}, f"design: {_shown(told)} is not a move of its sliders"
+    value = told["value"]
+    if problem := widget_problem(key, value):
+        return {}, f"{widget_label(key)}: {problem}"
+    if isinstance(drawn[key], Param):
+        value = int(value) if isinstance(drawn[key].default, int) else float(value)
+    return {key: value}, None
 
 
 def on_landscape_change() -> None:
