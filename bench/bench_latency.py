@@ -184,9 +184,11 @@ PAGE_HOOKS = """
     }
   };
   requestAnimationFrame(watchFirstChart);
-  // Page load: the first frame in which a slider of the page's own shows.
+  // Page load: the first frame in which a slider of the page's own shows (a Streamlit slider,
+  // or a range input of the design element's cards).
   const watchFirstSlider = () => {
-    const thumb = document.querySelector('[data-testid="stSlider"] input[type="range"]');
+    const thumb = document.querySelector(
+      '[data-testid="stSlider"] input[type="range"], .pg-design input[type="range"]');
     if (thumb && thumb.getBoundingClientRect().width > 0) {
       window.__firstSlider = { ms: performance.now(), serverMs: null };
     } else {
