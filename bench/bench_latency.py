@@ -24,8 +24,8 @@ load on the machine and every ratio is measured within the run:
   (the range input's box), further right at every move.
 * the first map: a fresh browser context (a first visit: nothing cached) loads the page, timed
   from navigation to the first frame that draws the chart's lines, against the bare app's
-  first chart. The same loads time the first slider on screen (the playground draws its
-  cards of sliders once the map is drawn), against the bare app's slider.
+  first chart. The same loads time the first slider on screen (an optimizer's, in the
+  playground's cards), against the bare app's slider.
 
 Every control it moves is on the page, not in the sidebar, which stays collapsed as the page
 starts (the playground then draws none of the sidebar's controls).

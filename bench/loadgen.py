@@ -80,9 +80,6 @@ MOVE_EVENT = "move"  # the design element's trigger (ui/design_element.js)
 # What shows the page loaded as the playground: its map and the racing optimizers' sliders
 # (the sidebar's controls, the optimizer picker among them, come only once it is opened).
 LOADED_KEYS = ("map", DESIGN_KEY)
-# The playground draws its cards of sliders once the map's element says it has drawn the
-# map (pages/playground.py, cards_drawn): its state value, as a browser's element sends it.
-MAP_SHOWN = '{"shown": true}'
 USER_AGENT = "optimizer-playground-loadgen (Streamlit websocket protocol)"
 # The frontend's token when the server sets no XSRF cookie (XSRF protection off).
 NO_XSRF_TOKEN = "PLACEHOLDER_AUTH_TOKEN"
@@ -469,19 +466,11 @@ class Page:
         """
         started = time.monotonic()
         await self.rerun(timeout_s, first=True)
-        await self.map_shown(timeout_s)
         elapsed = time.monotonic() - started
         missing = self.missing_keys()
         if missing:
             raise StudentError(f"the page loaded without {', '.join(missing)}")
         return elapsed
-
-    async def map_shown(self, timeout_s: float = 30.0) -> None:
-        """Say the map is drawn, as the map's element of a browser does once it has drawn
-        it, if the last run drew the map alone; the page then draws its sliders."""
-        if "map" in self.keys and DESIGN_KEY not in self.keys:
-            shown = WidgetState(id=self.keys["map"], json_value=MAP_SHOWN)
-            await self.rerun(timeout_s, extra=[shown])
 
     async def reconnect(self, timeout_s: float = 30.0, *, retry_s: float = 0.5) -> Page:
         """This page again after its connection was lost, as the frontend brings it back.
@@ -513,7 +502,6 @@ class Page:
         page.widgets = dict(self.widgets)
         try:
             await page.rerun(max(0.1, deadline - loop.time()))
-            await page.map_shown(max(0.1, deadline - loop.time()))
         except StudentError:
             await page.close()
             raise

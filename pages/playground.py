@@ -126,7 +126,6 @@ def landscape_panel() -> None:
 
 # --- The cards beside the map ------------------------------------------------------------------
 CARDS = "cards"  # the fragment of the optimizers' and the landscape's cards (see cards())
-MAP_SHOWN = "map_shown"  # session state: the map's element has drawn its first map
 
 
 def as_the_map_says(key: str) -> bool:
@@ -138,29 +137,6 @@ def as_the_map_says(key: str) -> bool:
         return True
     told = st.session_state.get(key)
     return told if told is not None else not st.context.headers
-
-
-def cards_drawn() -> bool:
-    """Whether the page draws the cards beside the map: once the map is on screen.
-
-    Mounting their fifteen sliders held the first map 250 ms (first map 1.16-1.19x the bare
-    app's first chart with them, 1.02x without: bench/bench_latency.py, page load), so a
-    page's first run draws the map alone, and the map's element says when it has drawn it
-    (``on_map_shown``): the map comes ~230 ms sooner, the sliders ~270 ms after it, and the
-    page is whole at about the same time.
-    """
-    return as_the_map_says(MAP_SHOWN)
-
-
-def on_map_shown() -> None:
-    """The map's element has drawn its first map: draw the cards beside it.
-
-    The race reruns too: a widget of the race's (a challenge's guess) changed in the same
-    interaction would otherwise not be drawn (st.rerun's keyed form reruns only those named).
-    """
-    if getattr(st.session_state.get("map"), "shown", None) is True and not cards_drawn():
-        st.session_state[MAP_SHOWN] = True
-        st.rerun([CARDS, RACE])
 
 
 DESIGN = "sliders"  # the design element's key (see cards())
@@ -189,10 +165,11 @@ def cards() -> None:
     """Each racing optimizer's card of sliders, then the landscape's: the race's design.
 
     The cards are one element of native inputs (``ui.design_element``): Streamlit's widgets
-    would cost every message of every move a React pass over each of them.
+    would cost every message of every move a React pass over each of them. The page's first
+    run draws them with the map: as widgets, mounting them held the first map ~250 ms; as
+    this element, the first map took 1.01x the time it takes without them, and the sliders
+    came 0.49-0.50x as late as a run after the map (bench/bench_latency.py, page load).
     """
-    if not cards_drawn():
-        return
     racing = list(st.session_state["optimizers"])
     if design_element.available():
         design_element.design_element(
@@ -512,7 +489,6 @@ def race_element(
         on_landscape=on_map_landscape,
         sidebar_drawn=sidebar_drawn(),
         on_sidebar=on_sidebar,
-        on_shown=None if cards_drawn() else on_map_shown,
     )
     for note in notes:
         st.error(note, icon=":material/error:")

@@ -318,37 +318,31 @@ def test_the_sidebar_holds_its_controls_only_while_open(page, server) -> None:
     assert_no_exception(page, server)
 
 
-# At the first frame that draws the map's lines: how many sliders the page's cards hold.
-SLIDERS_AT_FIRST_MAP = """(() => {
-  const look = () => {
-    const gd = document.querySelector(".st-key-map .js-plotly-plot");
-    if (gd?._fullLayout && gd.querySelector(".scatterlayer path.js-line")) {
-      window.slidersAtFirstMap = document.querySelectorAll(
-        '.st-key-stage_design input[type=range], .st-key-stage_design [role=slider]').length;
-      window.landscapeAtFirstMap = document.querySelectorAll(
-        ".st-key-map .pg-land input[type=range]").length;
-    } else {
-      requestAnimationFrame(look);
-    }
-  };
-  requestAnimationFrame(look);
-})();"""
-
-
-def test_the_cards_of_sliders_come_once_the_map_is_drawn(chromium_path, server) -> None:
-    """A page's first run draws the map alone; once its element has drawn the map, it says
-    so, and the optimizers' cards come, without a click (pages/playground.py, cards_drawn):
-    mounting their sliders held the first map. The landscape's controls are the map's own,
-    drawn with it."""
+def test_the_pages_first_run_draws_the_cards_with_the_map(chromium_path, server) -> None:
+    """The design's cards are one element of native inputs: the page's first run draws them
+    beside the map (pages/playground.py, cards), and their sliders show without a click. The
+    landscape's controls are the map's own, drawn with it."""
     with chromium_page(chromium_path, DESKTOP, TIMEOUT_MS) as page:
-        page.add_init_script(SLIDERS_AT_FIRST_MAP)
+        page.add_init_script(f"({RECORD_MESSAGES})()")
         page.goto(server.url)
-        page.wait_for_function("() => window.slidersAtFirstMap !== undefined")
-        assert page.evaluate("window.slidersAtFirstMap") == 0
-        assert page.evaluate("window.landscapeAtFirstMap") == 2  # κ and θ
         for key in ("hp_gd_lr", "hp_adam_beta2"):
             slider_thumb(page, key)  # waits until it is visible
         wait_until_idle(page)
+        messages = received_messages(page)
+        starts = [i for i, m in enumerate(messages) if m.HasField("new_session")]
+        assert list(messages[starts[0]].metadata.run.fragment_ids) == []  # a full run
+        first_run = messages[starts[0] : starts[1] if len(starts) > 1 else None]
+        drawn = [
+            m.delta.new_element.bidi_component.id
+            for m in first_run
+            if m.delta.new_element.HasField("bidi_component")
+        ]
+        assert any(i.endswith("-map") for i in drawn) and any(
+            i.endswith("-sliders") for i in drawn
+        ), drawn
+        landscape = page.locator(".st-key-map .pg-land input[type=range]")
+        landscape.nth(1).wait_for()
+        assert landscape.count() == 2  # κ and θ
         assert_no_exception(page, server)
 
 

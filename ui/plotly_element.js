@@ -1060,11 +1060,6 @@ export default function (component) {
           setStateValue("url_kept", true);
         }
         watchSidebar(root, data.sidebarDrawn, setStateValue);
-        // Once per server session (a new one, after a restart, waits for the map again).
-        if (data.sayShown && root.shownTold !== data.session) {
-          root.shownTold = data.session;
-          setStateValue("shown", true);
-        }
         root.clickAnywhere = data.clickAnywhere;
         if (gd.dataset.clicks) return;
         gd.dataset.clicks = "on";

@@ -270,7 +270,6 @@ def plotly_element(
     on_landscape: Callable[[], None] | None = None,
     sidebar_drawn: bool | None = None,
     on_sidebar: Callable[[], None] | None = None,
-    on_shown: Callable[[], None] | None = None,
 ) -> bool:
     """Draw ``figure`` in a chart that updates in place across reruns.
 
@@ -351,10 +350,6 @@ def plotly_element(
     sidebar is open where they were not drawn, or collapsed where they were, the element sets
     its state value ``sidebar`` to whether the sidebar is open and calls ``on_sidebar``
     (``st.session_state[key].sidebar``: check it is a bool). ``None``: it watches nothing.
-
-    ``on_shown``: once the element has drawn its first figure, it sets its state value
-    ``shown`` to true and calls ``on_shown`` (once per page; check the value is true), for
-    what the page draws only after the map.
     """
     if isinstance(figure, dict):
         height = height or figure.get("layout", {}).get("height")
@@ -381,7 +376,6 @@ def plotly_element(
         "session": session,
         "landscape": landscape,
         "sidebarDrawn": sidebar_drawn,
-        "sayShown": on_shown is not None,
     }
     if player_frame_ms is not None and height:
         height += PLAYER_HEIGHT
@@ -401,6 +395,5 @@ def plotly_element(
         on_landscape_change=on_landscape or (lambda: None),
         on_url_kept_change=lambda: None,
         on_sidebar_change=on_sidebar or (lambda: None),
-        on_shown_change=on_shown or (lambda: None),
     )
     return url_query is not None and data["urlKept"]
