@@ -399,7 +399,7 @@ if st.toggle("Tune η for each optimizer", key="sweep_fair"):
                 "optimizer": optim_core.OPTIMIZERS[opt].label,
                 "playground η": scene.hyperparams(opt)["lr"],
                 "tuned η": lr,
-                f"final f − f* after {scene.steps} steps": gap,
+                f"final {'f − f*' if has_min else 'f'} after {scene.steps} steps": gap,
             }
             for opt, (lr, gap) in tuned.items()
         ],

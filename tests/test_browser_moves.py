@@ -265,3 +265,29 @@ def test_the_map_has_a_name_and_a_sentence_saying_who_leads_at_the_shown_step(pa
     positions = [text.index(f" {name} ") for name in order[1:]]
     assert positions == sorted(positions), f"not in the order of the run's losses: {text}"
     assert leader.get_attribute("aria-live") == "polite"  # read out where the learner stops
+
+
+def test_the_sentence_gives_f_below_zero_where_the_landscape_has_no_minimum(page, server):
+    """On the saddle, f itself falls without bound: the sentence gives the leader's f as the
+    run has it, below zero, not "0"."""
+    from ui.presets import PRESETS
+
+    scene = PRESETS["saddle-escape"].scene
+    land = optim_core.LANDSCAPES[scene.landscape]
+    finals = {
+        optim_core.OPTIMIZERS[name].label: float(
+            optim_core.run(name, land, scene.start, scene.steps, **scene.hyperparams(name)).loss[-1]
+        )
+        for name in scene.optimizers
+    }
+    leader_name = min(finals, key=finals.get)
+    page.goto(server.url + "?preset=saddle-escape")
+    page.locator(".st-key-map .pg-step").press("End")
+    page.wait_for_function(
+        "(sel) => document.querySelector(sel)?.textContent.startsWith('Step 40 ')", arg=LEADER
+    )
+    text = page.locator(LEADER).inner_text()
+    head = f"Step 40 of 40: {leader_name} leads with f = "
+    assert text.startswith(head), text
+    said = float(text[len(head) :].split(";")[0])
+    assert said < 0 and abs(said - finals[leader_name]) <= 0.05 * abs(finals[leader_name]), text

@@ -45,6 +45,29 @@ def test_rank_puts_the_first_to_converge_first_and_diverged_last():
     )
 
 
+def test_where_f_star_is_unknown_the_table_gives_f_and_no_steps_to_it():
+    """The saddle falls without bound: its table's loss is f itself, said so in its header,
+    below zero, and no run "reaches f − f* < tol" (there is no f*). Lowest f ranks first."""
+    saddle = optim_core.LANDSCAPES["saddle"]
+    assert not report.knows_minimum(saddle)
+    names = ["gd", "momentum"]
+    runs = [
+        optim_core.run("gd", saddle, (-1.5, 1e-3), 40, lr=0.05),
+        optim_core.run("momentum", saddle, (-1.5, 1e-3), 40, lr=0.05, beta=0.9),
+    ]
+    rows = report.comparison_rows(names, runs, saddle, tol=1e-4)
+    assert list(rows[0]) == [
+        "optimizer",
+        "final f",
+        "distance to nearest minimum",
+        "diverged at step",
+        "rank",
+    ]
+    finals = [row["final f"] for row in rows]
+    assert finals == [float(r.loss[-1]) for r in runs] and min(finals) < 0
+    assert [row["rank"] for row in rows] == [2, 1]  # momentum's f is the lower
+
+
 def test_a_diverged_run_gets_a_note_that_names_its_step_and_learning_rate():
     names, runs = race({"adam": {"lr": 0.05}, "gd": {"lr": 0.5}})
     notes = report.divergence_notes(["Adam", "GD"], runs, [{"lr": 0.05}, {"lr": 0.5}])

@@ -218,6 +218,7 @@ def test_the_fair_race_tunes_each_eta_and_races_them_in_the_playground():
     assert not at.exception
     (table,) = [d.value for d in at.dataframe if "tuned η" in d.value.columns]
     assert len(table) == len(state.DEFAULT_OPTIMIZERS)
+    assert f"final f − f* after {state.Scene().steps} steps" in table.columns  # the valley's f* = 0
     tuned = dict(zip(table["optimizer"], table["tuned η"], strict=True))
     (race,) = [b for b in at.button if "Race them" in b.label]
     race.click().run()
@@ -226,3 +227,11 @@ def test_the_fair_race_tunes_each_eta_and_races_them_in_the_playground():
     for name in state.DEFAULT_OPTIMIZERS:
         label = optim_core.OPTIMIZERS[name].label
         assert at.session_state[state.hp_key(name, "lr")] == pytest.approx(tuned[label])
+
+
+def test_the_fair_race_gives_f_itself_where_the_minimum_is_unknown():
+    at = sweep_page({"landscape": "saddle"})
+    at.toggle(key="sweep_fair").set_value(True).run()
+    assert not at.exception
+    (table,) = [d.value for d in at.dataframe if "tuned η" in d.value.columns]
+    assert f"final f after {state.Scene().steps} steps" in table.columns

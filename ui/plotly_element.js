@@ -543,10 +543,11 @@ function makePlayer(root, gd, frameMs) {
 
 let leaderCount = 0;
 
-// A loss as the sentence under the map gives it: two significant digits.
+// A loss as the sentence under the map gives it: two significant digits. Below zero too: f
+// itself, where the landscape has no known minimum (a saddle), falls without bound.
 function lossText(value) {
   if (!Number.isFinite(value)) return "not a number (diverged)";
-  if (value <= 1e-300) return "0";
+  if (Math.abs(value) <= 1e-300) return "0";
   const size = Math.abs(value);
   return size < 1e-3 || size >= 1e4 ? value.toExponential(1) : String(Number(value.toPrecision(2)));
 }

@@ -17,11 +17,14 @@ import optim_core
 from ui.figures.landscape import Path
 
 
+def knows_minimum(land: optim_core.Landscape) -> bool:
+    """Whether the landscape's minimum value f* is known (a saddle's or a formula's is not)."""
+    return land.f_min is not None and bool(np.isfinite(land.f_min))
+
+
 def excess_loss(land: optim_core.Landscape, loss: np.ndarray) -> np.ndarray:
     """``f − f*`` where the landscape's minimum value is known, else ``f`` itself."""
-    if land.f_min is not None and np.isfinite(land.f_min):
-        return loss - land.f_min
-    return loss
+    return loss - land.f_min if knows_minimum(land) else loss
 
 
 def to_path(
@@ -91,40 +94,35 @@ def comparison_rows(
 ) -> list[dict[str, object]]:
     """One row per optimizer: final loss, steps to ``tol``, distance to a minimum, rank.
 
-    Rank orders by the step at which ``f − f*`` first fell below ``tol`` (sooner is better),
-    then by final loss; diverged runs come last.
+    The final loss is ``f − f*``, or ``f`` itself (and its column says so) where the
+    landscape's minimum value is not known; there no run can be said to come within ``tol``
+    of it, and the steps' column is left out. Rank orders by the step at which ``f − f*``
+    first fell below ``tol`` (sooner is better), then by final loss; diverged runs come last.
     """
-    rows = []
+    known = knows_minimum(land)
+    final_column = "final f − f*" if known else "final f"
+    rows, keys = [], []
     for label, traj in zip(labels, trajectories, strict=True):
         diverged = traj.diverged_at is not None
         final = float(excess_loss(land, np.asarray(traj.loss))[-1]) if not diverged else None
-        reached = optim_core.steps_to_tolerance(traj, tol)
+        reached = optim_core.steps_to_tolerance(traj, tol) if known else None
         distance = (
             None
             if diverged or not len(land.minima)
             else float(optim_core.distance_to_minimum(traj, land))
         )
-        rows.append(
-            {
-                "optimizer": label,
-                "final f − f*": final,
-                f"steps to f − f* < {tol:g}": reached,
-                "distance to nearest minimum": distance,
-                "diverged at step": traj.diverged_at,
-            }
-        )
-
-    def order(i: int) -> tuple:
-        row = rows[i]
-        if row["diverged at step"] is not None:
-            return (2, -row["diverged at step"], 0.0)
-        reached = row[f"steps to f − f* < {tol:g}"]
-        final = row["final f − f*"]
-        if reached is not None:
-            return (0, reached, final)
-        return (1, 0, final if final is not None and np.isfinite(final) else np.inf)
-
-    for rank, i in enumerate(sorted(range(len(rows)), key=order), start=1):
+        row: dict[str, object] = {"optimizer": label, final_column: final}
+        if known:
+            row[f"steps to f − f* < {tol:g}"] = reached
+        row |= {"distance to nearest minimum": distance, "diverged at step": traj.diverged_at}
+        rows.append(row)
+        if diverged:
+            keys.append((2, -traj.diverged_at, 0.0))
+        elif reached is not None:
+            keys.append((0, reached, final))
+        else:
+            keys.append((1, 0, final if np.isfinite(final) else np.inf))
+    for rank, i in enumerate(sorted(range(len(rows)), key=keys.__getitem__), start=1):
         rows[i]["rank"] = rank
     return rows
 
