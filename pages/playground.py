@@ -410,13 +410,19 @@ def race() -> None:
     # and while a teacher builds a challenge's link, as its students will first see it.
     verdict = None
     if st.session_state.get("challenge"):
+        known = report.knows_minimum(this.land)
         revealed, guess = controls.challenge_card(
-            scene, this.labels, this.key, verdict_at_end=in_element
+            scene, this.labels, this.key, verdict_at_end=in_element, known_minimum=known
         )
         this = dataclasses.replace(this, revealed=revealed)
         if revealed:
             verdict = report.challenge_verdict(
-                scene.optimizers, this.labels, this.trajectories, scene.tol, guess
+                scene.optimizers,
+                this.labels,
+                this.trajectories,
+                scene.tol,
+                guess,
+                known_minimum=known,
             )
     if controls.previewing_challenge():
         this, verdict = dataclasses.replace(this, revealed=False), None

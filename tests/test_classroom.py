@@ -299,3 +299,47 @@ def test_a_tie_counts_for_both():
     right, sentence = report.challenge_verdict(names, labels, runs, 1e-4, "momentum")
     assert right and sentence.startswith("A tie")
     assert report.challenge_verdict(names, labels, runs, 1e-4, "gd")[0]
+
+
+def _saddle_race() -> tuple[list[str], list[str], list, dict[str, float]]:
+    """The saddle preset's runs, and each one's f at its last step."""
+    scene = SCENES["saddle-escape"]
+    land = optim_core.LANDSCAPES[scene.landscape]
+    runs = [
+        optim_core.run(n, land, scene.start, scene.steps, **scene.hyperparams(n))
+        for n in scene.optimizers
+    ]
+    labels = [optim_core.OPTIMIZERS[n].label for n in scene.optimizers]
+    finals = {n: float(r.loss[-1]) for n, r in zip(scene.optimizers, runs, strict=True)}
+    return list(scene.optimizers), labels, runs, finals
+
+
+def test_without_a_known_minimum_the_verdict_names_who_ends_lowest():
+    """A saddle's f falls without bound: nobody can reach an f* that does not exist, so the
+    challenge asks who ends lowest, and the lowest f at the last step wins."""
+    names, labels, runs, finals = _saddle_race()
+    lowest = min(finals, key=finals.get)
+    right, sentence = report.challenge_verdict(
+        names, labels, runs, 1e-4, lowest, known_minimum=False
+    )
+    label = optim_core.OPTIMIZERS[lowest].label
+    assert right and sentence == f"{label} ends lowest, at f = {finals[lowest]:.3g}."
+    for other in [*(n for n in names if n != lowest), report.NOBODY]:
+        assert not report.challenge_verdict(names, labels, runs, 1e-4, other, known_minimum=False)[
+            0
+        ]
+    # With the minimum's question, nobody gets there: the question would have no answer.
+    assert report.challenge_verdict(names, labels, runs, 1e-4, report.NOBODY)[0]
+
+
+def test_without_a_known_minimum_the_card_asks_who_ends_lowest():
+    names, _, _, finals = _saddle_race()
+    lowest = min(finals, key=finals.get)
+    at = render({"preset": "saddle-escape", "challenge": "1"})
+    text = " ".join(m.value for m in at.markdown)
+    assert "which optimizer ends lowest" in text and "f − f*" not in text
+    assert "none: all diverge" in at.radio(key="guess").options
+    verdict = map_data(reveal(at, lowest))["endHtml"]
+    assert "pg-right" in verdict and "ends lowest, at f = -" in verdict
+    caption, rows = html_table(verdict)
+    assert "final f" in rows[0] and "final f − f*" not in rows[0]

@@ -509,12 +509,19 @@ def reveal_token() -> str:
 
 
 def challenge_card(
-    scene: state.Scene, labels: list[str], fingerprint: str, *, verdict_at_end: bool = False
+    scene: state.Scene,
+    labels: list[str],
+    fingerprint: str,
+    *,
+    verdict_at_end: bool = False,
+    known_minimum: bool = True,
 ) -> tuple[bool, str | None]:
     """The "predict the winner" card; returns whether the race is revealed, and the guess.
 
     ``fingerprint`` identifies the scene: any change makes a new challenge. With
     ``verdict_at_end`` the card says that the verdict comes once the race has played out.
+    Without a ``known_minimum`` it asks which optimizer ends lowest
+    (``report.challenge_verdict``): no run can be said to reach an f* nobody knows.
     """
     ss = st.session_state
     if ss.get("challenge_scene") != fingerprint:
@@ -522,14 +529,16 @@ def challenge_card(
         ss.pop("guess", None)
         ss["revealed"] = False
     options = [*scene.optimizers, report.NOBODY]
-    names = dict(zip(scene.optimizers, labels, strict=True)) | {
-        report.NOBODY: f"none within {scene.steps} steps"
-    }
+    nobody = f"none within {scene.steps} steps" if known_minimum else "none: all diverge"
+    names = dict(zip(scene.optimizers, labels, strict=True)) | {report.NOBODY: nobody}
     with st.container(border=True):
-        st.markdown(
-            "**Challenge — which optimizer reaches the minimum first** "
-            f"(f − f* < {scene.tol:g})? Predict, then reveal the race."
+        question = (
+            f"**Challenge — which optimizer reaches the minimum first** (f − f* < {scene.tol:g})?"
+            if known_minimum
+            else "**Challenge — which optimizer ends lowest** (the smallest f after "
+            f"{scene.steps} steps)?"
         )
+        st.markdown(f"{question} Predict, then reveal the race.")
         guess = st.radio(
             "Your prediction",
             options,

@@ -171,12 +171,18 @@ def challenge_verdict(
     trajectories: Sequence[optim_core.Trajectory],
     tol: float,
     guess: str,
+    *,
+    known_minimum: bool = True,
 ) -> tuple[bool, str]:
     """Whether ``guess`` (an optimizer's name or ``NOBODY``) reached ``f − f* < tol`` first.
 
     Returns the verdict and a sentence that reveals who won and at which step; a tie
-    counts for every optimizer in it.
+    counts for every optimizer in it. Without a ``known_minimum`` (a saddle's f falls
+    without bound, a formula's f* is unknown) no run can be said to reach it: the question
+    is then which run ends lowest (``lowest_verdict``).
     """
+    if not known_minimum:
+        return lowest_verdict(names, labels, trajectories, guess)
     reached = {
         name: (label, optim_core.steps_to_tolerance(traj, tol))
         for name, label, traj in zip(names, labels, trajectories, strict=True)
@@ -192,6 +198,29 @@ def challenge_verdict(
     else:
         sentence = f"{who} gets there first: f − f* < {tol:g} at step {first}."
     return guess in winners, sentence
+
+
+def lowest_verdict(
+    names: Sequence[str],
+    labels: Sequence[str],
+    trajectories: Sequence[optim_core.Trajectory],
+    guess: str,
+) -> tuple[bool, str]:
+    """Whether ``guess`` ended lowest: the smallest f at the last step, among the runs that
+    did not diverge (``NOBODY`` is right when every run diverged). Ties count for each."""
+    finals = {
+        name: (label, float(traj.loss[-1]))
+        for name, label, traj in zip(names, labels, trajectories, strict=True)
+        if traj.diverged_at is None and np.isfinite(traj.loss[-1])
+    }
+    if not finals:
+        return guess == NOBODY, "Every run diverged: none of them ends on the map."
+    low = min(f for _, f in finals.values())
+    winners = [n for n, (_, f) in finals.items() if f <= low + 1e-12 * max(1.0, abs(low))]
+    who = " and ".join(finals[name][0] for name in winners)
+    if len(winners) > 1:
+        return guess in winners, f"A tie: {who} all end at f = {low:.3g}."
+    return guess in winners, f"{who} ends lowest, at f = {low:.3g}."
 
 
 def verdict_html(right: bool, sentence: str) -> str:
