@@ -430,7 +430,7 @@ def race() -> None:
     table = ""
     if this.revealed and shows("table"):
         rows = report.comparison_rows(this.labels, this.trajectories, this.land, scene.tol)
-        table = report.as_html_table(report.as_text(rows), "Who converges fastest?")
+        table = report.as_html_table(report.as_text(rows), report.table_caption(this.land))
     notes = report.divergence_notes(this.labels, this.trajectories, this.hyper)
     notes = notes if this.revealed else []
     changed = preset_changed(scene)

@@ -99,6 +99,6 @@ def race_table(at) -> list[dict[str, str]] | None:
     markups += [e.proto.body for e in at.get("html")]
     for markup in filter(None, markups):
         caption, rows = html_table(markup)
-        if caption == "Who converges fastest?":
+        if caption in ("Who converges fastest?", "Who ends lowest?"):
             return rows
     return None

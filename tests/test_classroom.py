@@ -342,4 +342,5 @@ def test_without_a_known_minimum_the_card_asks_who_ends_lowest():
     verdict = map_data(reveal(at, lowest))["endHtml"]
     assert "pg-right" in verdict and "ends lowest, at f = -" in verdict
     caption, rows = html_table(verdict)
+    assert caption == "Who ends lowest?"
     assert "final f" in rows[0] and "final f − f*" not in rows[0]

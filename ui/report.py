@@ -127,6 +127,12 @@ def comparison_rows(
     return rows
 
 
+def table_caption(land: optim_core.Landscape) -> str:
+    """The race's table's question: who reaches f* first, or, where f* is not known (the
+    table then ranks by final f), who ends lowest."""
+    return "Who converges fastest?" if knows_minimum(land) else "Who ends lowest?"
+
+
 def as_text(rows: Sequence[dict[str, object]]) -> list[dict[str, str]]:
     """``rows`` as a learner reads them: 3 significant digits, "—" where there is no value."""
 
