@@ -287,7 +287,7 @@ class Race:
     @property
     def log_loss(self) -> bool:
         """Whether the loss panel plots the gap to a known minimum (on a log scale)."""
-        return self.land.f_min is not None and bool(np.isfinite(self.land.f_min))
+        return report.knows_minimum(self.land)
 
     @property
     def loss_title(self) -> str:

@@ -10,7 +10,7 @@ import streamlit as st
 
 import optim_core
 from optim_core.landscapes import QUADRATIC_L
-from ui import cache, controls, plotly_element, presets, routing, state, waiting
+from ui import cache, controls, plotly_element, presets, report, routing, state, waiting
 from ui.figures import encoding, style
 from ui.figures import sweep as sweep_figures
 
@@ -204,7 +204,7 @@ result = waiting.computed(
     lambda: cache.sweep(*sweep_args),
 )
 
-has_min = land.f_min is not None and np.isfinite(land.f_min)
+has_min = report.knows_minimum(land)
 diverged_at = result["diverged_at"]
 with np.errstate(all="ignore"):
     if outcome == "gap":

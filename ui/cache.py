@@ -21,7 +21,7 @@ import numpy as np
 import streamlit as st
 
 import optim_core
-from ui import heavy, plotly_element
+from ui import heavy, plotly_element, report
 from ui.figures.landscape import Grid, contour_png
 from ui.memo import Memo, frozen, memoized
 from ui.state import log_grid
@@ -58,7 +58,7 @@ def display_z(land: optim_core.Landscape, f: np.ndarray) -> tuple[np.ndarray, st
             return np.zeros_like(f), "f"
         if not finite.all():  # the non-finite show as the highest finite value
             f = np.where(finite, f, np.nanmax(np.where(finite, f, np.nan)))
-        f_min = land.f_min if land.f_min is not None and np.isfinite(land.f_min) else None
+        f_min = land.f_min if report.knows_minimum(land) else None
         # The 98th percentile of what is shown lies between the shown values of the two
         # values of f (or f − f*) its own lies between, at the same place: the log is
         # increasing. One partition finds both.

@@ -114,6 +114,11 @@ def choice_label(choice: Choice) -> str:
     return choice.name.replace("_", " ")
 
 
+def is_switch(choice: Choice) -> bool:
+    """Whether ``choice`` is a yes/no option (a toggle, a checkbox), not a pick among names."""
+    return set(choice.choices) == {True, False}
+
+
 def choice_input(
     choice: Choice,
     key: str,
@@ -123,7 +128,7 @@ def choice_input(
 ) -> object:
     """A toggle for a yes/no option, a segmented control otherwise."""
     text = label or choice_label(choice)
-    if set(choice.choices) == {True, False}:
+    if is_switch(choice):
         return st.toggle(text, key=key, help=choice.help, on_change=on_change)
     return st.radio(
         text, choice.choices, key=key, help=choice.help, horizontal=True, on_change=on_change
@@ -395,7 +400,7 @@ def design_spec(names: list[str], shows: Callable[[str], bool] = lambda _: True)
                     "help": choice.help,
                     "value": ss.get(key, choice.default),
                 }
-                if set(choice.choices) == {True, False}:
+                if is_switch(choice):
                     controls.append(control | {"kind": "checkbox"})
                 else:
                     labels = [str(c) for c in choice.choices]

@@ -10,6 +10,7 @@ draws Streamlit's own widgets and charts instead.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import shutil
@@ -34,8 +35,6 @@ def publish(source: Path, name: str, *, gzipped: bool = False) -> None:
 
     Raises ``OSError`` where ``static/`` cannot be written.
     """
-    import gzip
-
     target = STATIC_DIR / name
     if target.exists() and (gzipped or target.stat().st_size == source.stat().st_size):
         return
